@@ -1,0 +1,212 @@
+//! The one error type of the SDK. Every binding maps it once, by [`Error::code`].
+
+use std::time::Duration;
+
+/// Result alias used throughout the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Every failure the SDK reports. `code()` is a stable string the bindings expose.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A configuration value is out of range; `field` names it.
+    #[error("invalid config: `{field}` {reason}")]
+    InvalidConfig {
+        /// The offending field, e.g. `max_entries`.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// An argument supplied at call time is not acceptable.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    /// The operation did not finish within its deadline.
+    #[error("{operation} timed out after {after:?}")]
+    Timeout {
+        /// What timed out.
+        operation: String,
+        /// The deadline that passed.
+        after: Duration,
+    },
+    /// Network or HTTP-level failure (connection refused, 5xx, 429, body too large, ...).
+    #[error("transport error: {message}")]
+    Transport {
+        /// Human-readable cause.
+        message: String,
+        /// HTTP status, when one was received.
+        status: Option<u16>,
+        /// Server-requested delay before retrying (`Retry-After`).
+        retry_after: Option<Duration>,
+    },
+    /// The node answered with a JSON-RPC error object.
+    #[error("rpc error {code}: {message}")]
+    Rpc {
+        /// JSON-RPC error code.
+        code: i64,
+        /// JSON-RPC error message.
+        message: String,
+        /// Optional `data` member, as text.
+        data: Option<String>,
+    },
+    /// The node refused a batch as too large; `max` is its limit.
+    #[error("batch of {size} exceeds the node's limit of {max}")]
+    BatchLimit {
+        /// Size that was sent.
+        size: usize,
+        /// The node's `max_request_batch_size`.
+        max: usize,
+    },
+    /// The endpoint's circuit breaker is open.
+    #[error("circuit open for {endpoint}")]
+    CircuitOpen {
+        /// Redacted endpoint URL.
+        endpoint: String,
+    },
+    /// A reply could not be decoded.
+    #[error("decode error: {0}")]
+    Decode(String),
+    /// A value could not be encoded.
+    #[error("encode error: {0}")]
+    Encode(String),
+    /// No connection permit became free within the acquire timeout.
+    #[error("connection pool exhausted: {0}")]
+    PoolExhausted(String),
+    /// A size budget would be exceeded (cache byte budget, memory limit, cardinality cap).
+    #[error("capacity exceeded: {0}")]
+    CapacityExceeded(String),
+    /// The component was closed or stopped.
+    #[error("closed: {0}")]
+    Closed(String),
+    /// The request was cancelled before it completed.
+    #[error("cancelled: {0}")]
+    Cancelled(String),
+    /// An error raised by host code (a JS executor, a Python check, a Kotlin transport).
+    #[error("host error: {0}")]
+    Host(String),
+    /// A health check failed.
+    #[error("health check `{check}` failed: {message}")]
+    HealthCheck {
+        /// Name of the check.
+        check: String,
+        /// Its failure message.
+        message: String,
+    },
+    /// A bug inside the SDK (e.g. a caught panic). Never expected.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// Stable machine-readable code, identical in every language binding.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidConfig { .. } => "invalid_config",
+            Error::InvalidArgument(_) => "invalid_argument",
+            Error::Timeout { .. } => "timeout",
+            Error::Transport { .. } => "transport",
+            Error::Rpc { .. } => "rpc",
+            Error::BatchLimit { .. } => "batch_limit",
+            Error::CircuitOpen { .. } => "circuit_open",
+            Error::Decode(_) => "decode",
+            Error::Encode(_) => "encode",
+            Error::PoolExhausted(_) => "pool_exhausted",
+            Error::CapacityExceeded(_) => "capacity_exceeded",
+            Error::Closed(_) => "closed",
+            Error::Cancelled(_) => "cancelled",
+            Error::Host(_) => "host",
+            Error::HealthCheck { .. } => "health_check",
+            Error::Internal(_) => "internal",
+        }
+    }
+
+    /// Shorthand for [`Error::InvalidConfig`].
+    pub fn invalid_config(field: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidConfig {
+            field,
+            reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::Timeout`].
+    pub fn timeout(operation: impl Into<String>, after: Duration) -> Self {
+        Error::Timeout {
+            operation: operation.into(),
+            after,
+        }
+    }
+
+    /// Shorthand for a [`Error::Transport`] without HTTP status.
+    pub fn transport(message: impl Into<String>) -> Self {
+        Error::Transport {
+            message: message.into(),
+            status: None,
+            retry_after: None,
+        }
+    }
+
+    /// Whether retrying the same request may succeed: transport failures, 429/5xx,
+    /// timeouts, and the JSON-RPC internal / server-busy codes (-32603, -32005).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Transport { status, .. } => match status {
+                None => true,
+                Some(s) => *s == 429 || *s == 408 || *s >= 500,
+            },
+            Error::Timeout { .. } => true,
+            Error::Rpc { code, .. } => *code == -32603 || *code == -32005,
+            _ => false,
+        }
+    }
+
+    /// The server's requested retry delay, if it sent one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Transport { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Self {
+        Error::Decode(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_stable_and_messages_name_the_field() {
+        let e = Error::invalid_config("max_entries", "must be greater than 0");
+        assert_eq!(e.code(), "invalid_config");
+        assert_eq!(
+            e.to_string(),
+            "invalid config: `max_entries` must be greater than 0"
+        );
+        assert_eq!(Error::timeout("op", Duration::from_secs(1)).code(), "timeout");
+    }
+
+    #[test]
+    fn retryable_classification() {
+        let http = |s| Error::Transport {
+            message: String::new(),
+            status: Some(s),
+            retry_after: None,
+        };
+        assert!(http(503).is_retryable());
+        assert!(http(429).is_retryable());
+        assert!(!http(400).is_retryable());
+        assert!(Error::transport("refused").is_retryable());
+        let rpc = |code| Error::Rpc {
+            code,
+            message: String::new(),
+            data: None,
+        };
+        assert!(rpc(-32603).is_retryable());
+        assert!(rpc(-32005).is_retryable());
+        assert!(!rpc(-32601).is_retryable());
+        assert!(!Error::Decode(String::new()).is_retryable());
+    }
+}

@@ -1,0 +1,1 @@
+//! health (to be implemented)

@@ -1,0 +1,52 @@
+//! # mantra-sdk
+//!
+//! A portable, observable client runtime for MANTRA (a Cosmos SDK / CometBFT chain):
+//! an LRU+TTL cache, JSON-RPC batching, a priority executor with adaptive concurrency,
+//! memory pooling, metrics with Prometheus/OTLP exporters and health checks — one core
+//! shared by the npm, Python, Kotlin and Swift packages.
+//!
+//! Every component takes a [`runtime::SharedClock`], so timing logic runs in virtual time
+//! under test ([`runtime::ManualClock`]) and on the JS clock under WebAssembly.
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod pool;
+pub mod rpc;
+pub mod runtime;
+pub mod transport;
+
+#[cfg(feature = "performance")]
+pub mod batch;
+#[cfg(feature = "performance")]
+pub mod cache;
+#[cfg(feature = "performance")]
+pub mod exec;
+#[cfg(feature = "performance")]
+pub mod health;
+#[cfg(feature = "performance")]
+pub mod memory;
+#[cfg(feature = "performance")]
+pub mod metrics;
+#[cfg(feature = "performance")]
+pub mod monitoring;
+
+pub use error::{Error, Result};
+pub use runtime::{Clock, ManualClock, SharedClock};
+
+// Seed names at the crate root (`use mantra_sdk::{CacheManager, CacheConfig, ...}`).
+// Modules prefix their type names (CacheStats, BatchStats, ...) so these globs never collide.
+#[cfg(feature = "performance")]
+pub use batch::*;
+#[cfg(feature = "performance")]
+pub use cache::*;
+#[cfg(feature = "performance")]
+pub use exec::*;
+#[cfg(feature = "performance")]
+pub use health::*;
+#[cfg(feature = "performance")]
+pub use memory::*;
+#[cfg(feature = "performance")]
+pub use metrics::*;
+#[cfg(feature = "performance")]
+pub use monitoring::*;
+pub use pool::*;

@@ -1,0 +1,1 @@
+//! ConnectionPool (to be implemented).

@@ -1,0 +1,1 @@
+//! JSON-RPC 2.0 codec and CometBFT methods (to be implemented).

@@ -1,0 +1,183 @@
+//! Virtual time for tests: time moves only when [`ManualClock::advance`] is called.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use parking_lot::Mutex;
+
+use super::{yield_now, BoxFuture, Clock};
+
+/// Wall time reported by a [`ManualClock`] at virtual time zero (2023-11-14T22:13:20Z).
+pub const MANUAL_WALL_ORIGIN: Duration = Duration::from_secs(1_700_000_000);
+
+#[derive(Debug, Default)]
+struct State {
+    now: Duration,
+    next_id: u64,
+    sleepers: BTreeMap<(Duration, u64), Waker>,
+}
+
+/// A clock that only moves when told to. Sleeps complete when [`advance`](Self::advance)
+/// passes their deadline, in deadline order, with the executor given turns in between so
+/// that chained timers (a retry after a backoff, a loop's next tick) fire as they would in
+/// real time.
+#[derive(Debug, Clone, Default)]
+pub struct ManualClock {
+    state: Arc<Mutex<State>>,
+}
+
+impl ManualClock {
+    /// A clock at virtual time zero.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Moves time forward by `by`, firing every sleep that falls due on the way.
+    pub async fn advance(&self, by: Duration) {
+        let target = self.state.lock().now + by;
+        loop {
+            Self::settle().await;
+            let woken = {
+                let mut st = self.state.lock();
+                let next = match st.sleepers.keys().next() {
+                    Some(&(deadline, _)) if deadline <= target => deadline,
+                    _ => break,
+                };
+                st.now = st.now.max(next);
+                let now = st.now;
+                let due: Vec<(Duration, u64)> =
+                    st.sleepers.range(..=(now, u64::MAX)).map(|(k, _)| *k).collect();
+                due.into_iter()
+                    .filter_map(|k| st.sleepers.remove(&k))
+                    .collect::<Vec<_>>()
+            };
+            for w in woken {
+                w.wake();
+            }
+        }
+        self.state.lock().now = target;
+        Self::settle().await;
+    }
+
+    /// Lets ready tasks run without moving time.
+    pub async fn settle() {
+        for _ in 0..32 {
+            yield_now().await;
+        }
+    }
+
+    /// Number of sleeps currently waiting on this clock.
+    pub fn pending_sleeps(&self) -> usize {
+        self.state.lock().sleepers.len()
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Duration {
+        self.state.lock().now
+    }
+
+    fn wall_time(&self) -> Duration {
+        MANUAL_WALL_ORIGIN + self.now()
+    }
+
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
+        let mut st = self.state.lock();
+        let deadline = st.now + duration;
+        let id = st.next_id;
+        st.next_id += 1;
+        Box::pin(ManualSleep {
+            state: self.state.clone(),
+            key: (deadline, id),
+        })
+    }
+}
+
+struct ManualSleep {
+    state: Arc<Mutex<State>>,
+    key: (Duration, u64),
+}
+
+impl Future for ManualSleep {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut st = self.state.lock();
+        if st.now >= self.key.0 {
+            st.sleepers.remove(&self.key);
+            Poll::Ready(())
+        } else {
+            st.sleepers.insert(self.key, cx.waker().clone());
+            Poll::Pending
+        }
+    }
+}
+
+impl Drop for ManualSleep {
+    fn drop(&mut self) {
+        self.state.lock().sleepers.remove(&self.key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::timeout;
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn sleeps_fire_in_order_at_their_deadline() {
+        let clock = ManualClock::new();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        for ms in [30u64, 10, 20] {
+            let c = clock.clone();
+            let l = log.clone();
+            tokio::spawn(async move {
+                c.sleep(Duration::from_millis(ms)).await;
+                l.lock().push((ms, c.now()));
+            });
+        }
+        ManualClock::settle().await;
+        assert_eq!(clock.pending_sleeps(), 3);
+        clock.advance(Duration::from_millis(19)).await;
+        assert_eq!(*log.lock(), vec![(10, Duration::from_millis(10))]);
+        clock.advance(Duration::from_millis(11)).await;
+        assert_eq!(log.lock().len(), 3);
+        assert_eq!(log.lock()[2], (30, Duration::from_millis(30)));
+        assert_eq!(clock.now(), Duration::from_millis(30));
+        assert_eq!(clock.pending_sleeps(), 0);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn chained_sleeps_fire_within_one_advance() {
+        let clock = ManualClock::new();
+        let ticks = Arc::new(Mutex::new(Vec::new()));
+        let (c, t) = (clock.clone(), ticks.clone());
+        tokio::spawn(async move {
+            for _ in 0..3 {
+                c.sleep(Duration::from_secs(1)).await;
+                t.lock().push(c.now().as_secs());
+            }
+        });
+        clock.advance(Duration::from_millis(3500)).await;
+        assert_eq!(*ticks.lock(), vec![1, 2, 3]);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn timeout_fires_in_virtual_time_and_drops_sleep() {
+        let clock = ManualClock::new();
+        let c = clock.clone();
+        let h = tokio::spawn(async move {
+            timeout(&c, Duration::from_secs(5), futures::future::pending::<()>()).await
+        });
+        clock.advance(Duration::from_secs(4)).await;
+        assert!(!h.is_finished());
+        clock.advance(Duration::from_secs(1)).await;
+        assert_eq!(h.await.unwrap(), Err(crate::runtime::Elapsed));
+        assert_eq!(clock.pending_sleeps(), 0);
+        let ready = timeout(&clock, Duration::ZERO, async { 7 }).await;
+        assert_eq!(ready, Ok(7));
+    }
+}
