@@ -74,3 +74,23 @@ pub trait Transport: SendOutsideWasm + SyncOutsideWasm + std::fmt::Debug {
     /// Performs one exchange.
     fn send(&self, request: HttpRequest) -> BoxFuture<'static, Result<HttpResponse>>;
 }
+
+/// The platform's HTTP transport (reqwest on native, `fetch` on wasm).
+pub fn default_transport() -> std::sync::Arc<dyn Transport> {
+    std::sync::Arc::new(Unavailable)
+}
+
+/// Placeholder until the HTTP transports land: every request fails with a transport error.
+#[derive(Debug)]
+struct Unavailable;
+
+impl Transport for Unavailable {
+    fn send(&self, request: HttpRequest) -> BoxFuture<'static, Result<HttpResponse>> {
+        Box::pin(async move {
+            Err(crate::Error::transport(format!(
+                "no HTTP transport built in yet ({})",
+                request.url
+            )))
+        })
+    }
+}
