@@ -152,6 +152,11 @@ impl HealthChecker {
     }
 
     /// A checker on `clock` (e.g. a [`ManualClock`](crate::ManualClock) in tests).
+    // On wasm the checks and clock are `!Send` by design (single-threaded host).
+    #[cfg_attr(
+        all(target_family = "wasm", target_os = "unknown"),
+        allow(clippy::arc_with_non_send_sync)
+    )]
     pub fn with_clock(config: HealthConfig, clock: SharedClock) -> Result<Self> {
         config.validate()?;
         let created_at = clock.now();
@@ -275,7 +280,8 @@ impl HealthChecker {
     /// Registers (or replaces) the recovery action of `component_name`. With
     /// `enable_auto_recovery`, it runs once each time the component becomes `Unhealthy`
     /// (not on every failing round), under `recovery_timeout`; its errors, timeouts and
-    /// panics are recorded, never propagated.
+    /// panics are recorded, never propagated. The round that saw the transition waits for
+    /// the action; the next round shows whether it helped.
     pub fn register_recovery<F, Fut>(
         &self,
         component_name: impl Into<String>,

@@ -35,6 +35,7 @@
 //! # }
 //! ```
 
+mod builtin;
 mod check;
 mod checker;
 mod config;
@@ -49,6 +50,7 @@ mod time_fmt;
 #[cfg(test)]
 mod tests;
 
+pub use builtin::{endpoint_check, node_sync_check};
 pub use check::{
     check_fn, threshold_check, CheckFn, CheckOutcome, HealthCheck, HealthCheckOptions,
 };
