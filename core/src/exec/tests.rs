@@ -474,3 +474,33 @@ fn stats_serialize_to_json() {
     assert_eq!(v["queued"]["low"], 0);
     assert!(v.get("avg_latency").is_some());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn never_exceeds_the_limit_under_contention_across_threads() {
+    use std::sync::atomic::AtomicUsize;
+    let opt = AsyncOptimizer::with_config(fixed(3));
+    let running = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    let handles: Vec<_> = (0..300)
+        .map(|i| {
+            let (o, r, p) = (opt.clone(), running.clone(), peak.clone());
+            let priority = Priority::ALL[i % 3];
+            tokio::spawn(async move {
+                o.execute_with_priority("c", priority, Duration::from_secs(60), async move {
+                    let now = r.fetch_add(1, Ordering::SeqCst) + 1;
+                    p.fetch_max(now, Ordering::SeqCst);
+                    tokio::task::yield_now().await;
+                    r.fetch_sub(1, Ordering::SeqCst);
+                    Ok(i)
+                })
+                .await
+            })
+        })
+        .collect();
+    for (i, h) in handles.into_iter().enumerate() {
+        assert_eq!(h.await.expect("task"), Ok(i));
+    }
+    assert!(peak.load(Ordering::SeqCst) <= 3);
+    let s = opt.stats();
+    assert_eq!((s.completed, s.in_flight, s.queued.total()), (300, 0, 0));
+}
