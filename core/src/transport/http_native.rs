@@ -230,6 +230,7 @@ fn chain(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
     #[test]
     fn config_validation_names_the_field() {
@@ -283,6 +284,137 @@ mod tests {
         assert!(err.is_retryable());
     }
 
+    /// Serves one connection on loopback: reads one request, hands it to the caller, then
+    /// writes `response` (or, if `None`, keeps the socket open without answering for 3 s).
+    fn serve_once(response: Option<&'static str>) -> (String, std::sync::mpsc::Receiver<String>) {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let (mut sock, _) = listener.accept().unwrap();
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            loop {
+                let n = sock.read(&mut chunk).unwrap_or(0);
+                if n == 0 {
+                    break;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+                let text = String::from_utf8_lossy(&buf).to_string();
+                if let Some(head_end) = text.find("\r\n\r\n") {
+                    let len = text
+                        .lines()
+                        .find_map(|l| {
+                            let l = l.to_ascii_lowercase();
+                            l.strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    if buf.len() >= head_end + 4 + len {
+                        break;
+                    }
+                }
+            }
+            let _ = tx.send(String::from_utf8_lossy(&buf).to_string());
+            match response {
+                Some(r) => {
+                    let _ = sock.write_all(r.as_bytes());
+                }
+                None => std::thread::sleep(Duration::from_secs(3)),
+            }
+        });
+        (url, rx)
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn posts_json_with_headers_and_reads_status_and_body() {
+        let (url, seen) = serve_once(Some(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}",
+        ));
+        let mut req = HttpRequest::post_json(url, br#"{"a":1}"#.to_vec());
+        req.headers.insert("x-api-key".into(), "k".into());
+        let resp = HttpTransport::new().send(req).await.unwrap();
+        assert_eq!(resp.status, 200);
+        assert_eq!(resp.body, b"{}");
+        assert_eq!(resp.retry_after, None);
+        let raw = seen.recv().unwrap().to_ascii_lowercase();
+        assert!(raw.starts_with("post / http/1.1"), "{raw}");
+        assert!(raw.contains("content-type: application/json"), "{raw}");
+        assert!(raw.contains("x-api-key: k"), "{raw}");
+        assert!(raw.ends_with(r#"{"a":1}"#), "{raw}");
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn too_many_requests_carries_retry_after() {
+        let (url, _seen) = serve_once(Some(
+            "HTTP/1.1 429 Too Many Requests\r\nretry-after: 7\r\ncontent-length: 4\r\n\r\nslow",
+        ));
+        let resp = HttpTransport::new()
+            .send(HttpRequest::post_json(url, b"{}".to_vec()))
+            .await
+            .unwrap();
+        assert_eq!(resp.status, 429);
+        assert_eq!(resp.retry_after, Some(Duration::from_secs(7)));
+        let e = crate::rpc::jsonrpc::decode_body(
+            &[crate::rpc::RpcId::Num(1)],
+            resp.status,
+            resp.retry_after,
+            &resp.body,
+        )
+        .unwrap_err();
+        assert!(e.is_retryable());
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(7)));
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn retry_after_date_is_relative_to_the_clock() {
+        let (url, _seen) = serve_once(Some(
+            "HTTP/1.1 503 Service Unavailable\r\nretry-after: Wed, 21 Oct 2015 07:28:30 GMT\r\ncontent-length: 0\r\n\r\n",
+        ));
+        // A clock whose wall time is 30 s before the header's date.
+        #[derive(Debug)]
+        struct FixedWall;
+        impl crate::runtime::Clock for FixedWall {
+            fn now(&self) -> Duration {
+                Duration::ZERO
+            }
+            fn wall_time(&self) -> Duration {
+                Duration::from_secs(1_445_412_480)
+            }
+            fn sleep(&self, _: Duration) -> BoxFuture<'static, ()> {
+                Box::pin(std::future::pending())
+            }
+        }
+        let t =
+            HttpTransport::with_clock(HttpTransportConfig::default(), Arc::new(FixedWall)).unwrap();
+        let resp = t
+            .send(HttpRequest::post_json(url, b"{}".to_vec()))
+            .await
+            .unwrap();
+        assert_eq!(resp.status, 503);
+        assert_eq!(resp.retry_after, Some(Duration::from_secs(30)));
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn silent_server_times_out_with_a_typed_error() {
+        let (url, _seen) = serve_once(None);
+        let mut req = HttpRequest::post_json(url, b"{}".to_vec());
+        req.timeout = Some(Duration::from_millis(300));
+        let e = HttpTransport::new().send(req).await.unwrap_err();
+        match &e {
+            Error::Timeout { after, operation } => {
+                assert_eq!(*after, Duration::from_millis(300));
+                assert!(
+                    operation.starts_with("POST http://127.0.0.1:"),
+                    "{operation}"
+                );
+            }
+            other => panic!("expected timeout, got {other:?}"),
+        }
+        assert!(e.is_retryable());
+    }
+
     /// A minimal executor that is not tokio (like a binding's synchronous call).
     fn block_on<F: std::future::Future>(fut: F) -> F::Output {
         use std::sync::Arc;
@@ -306,11 +438,14 @@ mod tests {
 
     #[test]
     fn works_outside_a_tokio_runtime() {
+        let t = HttpTransport::new();
+        let (url, _seen) = serve_once(Some("HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\ntrue"));
+        let resp = block_on(t.send(HttpRequest::post_json(url, b"{}".to_vec()))).unwrap();
+        assert_eq!((resp.status, resp.body.as_slice()), (200, &b"true"[..]));
         let port = {
             let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             l.local_addr().unwrap().port()
         };
-        let t = HttpTransport::new();
         let r = block_on(t.send(HttpRequest::get(format!("http://127.0.0.1:{port}/health"))));
         assert!(
             matches!(r, Err(Error::Transport { status: None, .. })),
