@@ -498,6 +498,23 @@ mod tests {
     }
 
     #[test]
+    fn futures_are_send_on_native() {
+        fn is_send<T: Send>(_: &T) {}
+        let c = RpcClient::with_transport(
+            "http://h",
+            Arc::new(Canned::default()),
+            RpcClientConfig::default(),
+        )
+        .unwrap();
+        is_send(&c.post(Vec::new()));
+        is_send(&c.status());
+        is_send(&c.call_batch(vec![("a", Value::Null)]));
+        is_send(&c.smart_query::<Value, _>("a", &json!({})));
+        is_send(&c.dex_simulation("a", crate::rpc::Coin::new(1u64, "uom"), "uusdc", "p"));
+        is_send(&c.abci_query("", b"k", None, false));
+    }
+
+    #[test]
     fn config_and_url_validation() {
         let t: Arc<dyn Transport> = Arc::new(Canned::default());
         for bad in ["", "127.0.0.1:26657", "ftp://x", "http://"] {

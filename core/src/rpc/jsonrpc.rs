@@ -214,12 +214,27 @@ pub fn check_body_size(len: usize, max_body_bytes: usize) -> Result<()> {
 
 /// Encodes one request as a JSON object.
 pub fn encode_request(request: &RpcRequest) -> Result<Vec<u8>> {
-    serde_json::to_vec(request).map_err(|e| Error::Encode(e.to_string()))
+    let mut out = Vec::with_capacity(96);
+    encode_request_into(request, &mut out)?;
+    Ok(out)
+}
+
+/// Appends one request's JSON to `out` (a reusable, e.g. pooled, buffer).
+pub fn encode_request_into(request: &RpcRequest, out: &mut Vec<u8>) -> Result<()> {
+    serde_json::to_writer(out, request).map_err(|e| Error::Encode(e.to_string()))
 }
 
 /// Encodes requests as a JSON array (a batch). Ids must be unique; an empty batch is
 /// rejected (the node answers `[]` with an empty body).
 pub fn encode_batch(requests: &[RpcRequest]) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(96 * requests.len());
+    encode_batch_into(requests, &mut out)?;
+    Ok(out)
+}
+
+/// Appends a batch's JSON array to `out` (a reusable, e.g. pooled, buffer). Same checks as
+/// [`encode_batch`]; on error `out` is left as it was.
+pub fn encode_batch_into(requests: &[RpcRequest], out: &mut Vec<u8>) -> Result<()> {
     if requests.is_empty() {
         return Err(Error::InvalidArgument(
             "a batch needs at least one request".into(),
@@ -234,7 +249,11 @@ pub fn encode_batch(requests: &[RpcRequest]) -> Result<Vec<u8>> {
             )));
         }
     }
-    serde_json::to_vec(requests).map_err(|e| Error::Encode(e.to_string()))
+    let start = out.len();
+    serde_json::to_writer(&mut *out, requests).map_err(|e| {
+        out.truncate(start);
+        Error::Encode(e.to_string())
+    })
 }
 
 /// One decoded reply: its id (`None` for a null/absent id) and its outcome.
@@ -246,21 +265,22 @@ pub struct RpcResponse {
     pub outcome: std::result::Result<Value, RpcErrorObject>,
 }
 
-/// Parses one reply object. A reply with neither `result` nor `error` is a decode error.
-pub fn parse_response_object(obj: &Map<String, Value>) -> Result<RpcResponse> {
+/// Parses one reply object (taking it apart, no copies). A reply with neither `result` nor
+/// `error` is a decode error.
+pub fn parse_response_object(mut obj: Map<String, Value>) -> Result<RpcResponse> {
     let id = obj.get("id").and_then(RpcId::from_json);
-    if let Some(err) = obj.get("error").filter(|e| !e.is_null()) {
-        let err: RpcErrorObject = serde_json::from_value(err.clone())
+    if let Some(err) = obj.remove("error").filter(|e| !e.is_null()) {
+        let err: RpcErrorObject = serde_json::from_value(err)
             .map_err(|e| Error::Decode(format!("malformed JSON-RPC error object: {e}")))?;
         return Ok(RpcResponse {
             id,
             outcome: Err(err),
         });
     }
-    match obj.get("result") {
+    match obj.remove("result") {
         Some(result) => Ok(RpcResponse {
             id,
-            outcome: Ok(result.clone()),
+            outcome: Ok(result),
         }),
         None => Err(Error::Decode(
             "JSON-RPC reply has neither `result` nor `error`".into(),
@@ -355,7 +375,7 @@ pub fn decode_body(
             .map(|item| match item {
                 Value::Object(obj) => (
                     obj.get("id").and_then(RpcId::from_json),
-                    parse_response_object(&obj),
+                    parse_response_object(obj),
                 ),
                 other => (
                     None,
@@ -367,8 +387,8 @@ pub fn decode_body(
             })
             .collect(),
         Value::Object(obj) => {
-            let parsed = parse_response_object(&obj);
             let id = obj.get("id").and_then(RpcId::from_json);
+            let parsed = parse_response_object(obj);
             if id.is_none() {
                 // Nothing to route a malformed id-less object to: fail everything.
                 parsed.as_ref().map_err(Clone::clone)?;
@@ -501,6 +521,29 @@ mod tests {
         assert_eq!(
             batch,
             br#"[{"jsonrpc":"2.0","id":1,"method":"health","params":{}},{"jsonrpc":"2.0","id":2,"method":"status","params":[]}]"#
+        );
+    }
+
+    #[test]
+    fn encoding_into_reused_buffers() {
+        let mut buf = b"junk".to_vec();
+        buf.clear();
+        encode_request_into(&RpcRequest::new(1, "health", Value::Null), &mut buf).unwrap();
+        assert_eq!(
+            buf,
+            encode_request(&RpcRequest::new(1, "health", Value::Null)).unwrap()
+        );
+        let mut buf = b"keep".to_vec();
+        let dup = [
+            RpcRequest::new(1, "a", Value::Null),
+            RpcRequest::new(1, "b", Value::Null),
+        ];
+        assert!(encode_batch_into(&dup, &mut buf).is_err());
+        assert_eq!(buf, b"keep");
+        encode_batch_into(&dup[..1], &mut buf).unwrap();
+        assert_eq!(
+            buf,
+            br#"keep[{"jsonrpc":"2.0","id":1,"method":"a","params":{}}]"#
         );
     }
 
