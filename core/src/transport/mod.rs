@@ -90,11 +90,28 @@ pub trait Transport: SendOutsideWasm + SyncOutsideWasm + std::fmt::Debug {
 pub fn default_transport() -> std::sync::Arc<dyn Transport> {
     #[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
     {
-        std::sync::Arc::new(HttpTransport::new())
+        match HttpTransport::try_new(HttpTransportConfig::default()) {
+            Ok(t) => std::sync::Arc::new(t),
+            // Never panic into a binding: report the cause on every request instead.
+            Err(e) => std::sync::Arc::new(Unavailable(e)),
+        }
     }
     #[cfg(all(target_family = "wasm", target_os = "unknown"))]
     {
         std::sync::Arc::new(FetchTransport::new())
+    }
+}
+
+/// A transport that could not be built: every request fails with the build error.
+#[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
+#[derive(Debug)]
+struct Unavailable(crate::Error);
+
+#[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
+impl Transport for Unavailable {
+    fn send(&self, _request: HttpRequest) -> BoxFuture<'static, Result<HttpResponse>> {
+        let e = self.0.clone();
+        Box::pin(async move { Err(e) })
     }
 }
 
@@ -188,6 +205,22 @@ mod tests {
             parse_retry_after("99999999999999999999999", now),
             Some(Duration::from_secs(u64::MAX))
         );
+    }
+
+    #[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
+    #[tokio::test(flavor = "current_thread")]
+    async fn unbuildable_transport_reports_its_cause_per_request() {
+        let t = Unavailable(crate::Error::transport(
+            "cannot build HTTP client: no roots",
+        ));
+        let e = t.send(HttpRequest::get("http://h/")).await.unwrap_err();
+        assert_eq!(
+            e,
+            crate::Error::transport("cannot build HTTP client: no roots")
+        );
+        // The real default transport builds on this machine.
+        let d = default_transport();
+        assert!(format!("{d:?}").contains("HttpTransport"), "{d:?}");
     }
 
     #[test]
