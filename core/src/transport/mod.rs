@@ -8,6 +8,16 @@ use std::time::Duration;
 use crate::runtime::{BoxFuture, SendOutsideWasm, SyncOutsideWasm};
 use crate::Result;
 
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+mod fetch_wasm;
+#[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
+mod http_native;
+
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+pub use fetch_wasm::FetchTransport;
+#[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
+pub use http_native::{HttpTransport, HttpTransportConfig};
+
 /// HTTP method of a [`HttpRequest`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HttpMethod {
@@ -75,22 +85,151 @@ pub trait Transport: SendOutsideWasm + SyncOutsideWasm + std::fmt::Debug {
     fn send(&self, request: HttpRequest) -> BoxFuture<'static, Result<HttpResponse>>;
 }
 
-/// The platform's HTTP transport (reqwest on native, `fetch` on wasm).
+/// The platform's HTTP transport: [`HttpTransport`] (reqwest, keep-alive pool) on native
+/// targets, [`FetchTransport`] (the global `fetch`) on wasm.
 pub fn default_transport() -> std::sync::Arc<dyn Transport> {
-    std::sync::Arc::new(Unavailable)
+    #[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
+    {
+        match HttpTransport::try_new(HttpTransportConfig::default()) {
+            Ok(t) => std::sync::Arc::new(t),
+            // Never panic into a binding: report the cause on every request instead.
+            Err(e) => std::sync::Arc::new(Unavailable(e)),
+        }
+    }
+    #[cfg(all(target_family = "wasm", target_os = "unknown"))]
+    {
+        std::sync::Arc::new(FetchTransport::new())
+    }
 }
 
-/// Placeholder until the HTTP transports land: every request fails with a transport error.
+/// A transport that could not be built: every request fails with the build error.
+#[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
 #[derive(Debug)]
-struct Unavailable;
+struct Unavailable(crate::Error);
 
+#[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
 impl Transport for Unavailable {
-    fn send(&self, request: HttpRequest) -> BoxFuture<'static, Result<HttpResponse>> {
-        Box::pin(async move {
-            Err(crate::Error::transport(format!(
-                "no HTTP transport built in yet ({})",
-                request.url
-            )))
-        })
+    fn send(&self, _request: HttpRequest) -> BoxFuture<'static, Result<HttpResponse>> {
+        let e = self.0.clone();
+        Box::pin(async move { Err(e) })
+    }
+}
+
+/// Default deadline of one HTTP exchange when neither the request nor the transport's
+/// config sets one.
+pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Parses a `Retry-After` header value: delay-seconds (`"120"`) or an HTTP-date
+/// (`"Wed, 21 Oct 2015 07:28:00 GMT"`, relative to `now_wall`, the current time since the
+/// Unix epoch). A date in the past yields zero; anything unparsable yields `None`.
+pub fn parse_retry_after(value: &str, now_wall: Duration) -> Option<Duration> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    if value.bytes().all(|b| b.is_ascii_digit()) {
+        // Very long digit strings saturate instead of failing.
+        return Some(Duration::from_secs(
+            value.parse::<u64>().unwrap_or(u64::MAX),
+        ));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    let at = at.duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some(at.saturating_sub(now_wall))
+}
+
+/// `url` without credentials or query string, for error messages and diagnostics
+/// (`https://user:key@host/path?apikey=x` → `https://host/path`).
+pub fn redact_url(url: &str) -> String {
+    let (scheme, rest) = match url.find("://") {
+        Some(i) => (&url[..i + 3], &url[i + 3..]),
+        None => ("", url),
+    };
+    let rest = rest.split(['?', '#']).next().unwrap_or("");
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    format!("{scheme}{host}{path}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_drops_userinfo_and_query() {
+        assert_eq!(
+            redact_url("https://user:key@rpc.example.com:443/v1/?apikey=x#f"),
+            "https://rpc.example.com:443/v1/"
+        );
+        assert_eq!(
+            redact_url("http://127.0.0.1:26657"),
+            "http://127.0.0.1:26657"
+        );
+        assert_eq!(redact_url("host/p?x"), "host/p");
+        assert_eq!(redact_url("http://a@b@host/x@y"), "http://host/x@y");
+    }
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let now = Duration::from_secs(1_445_412_480); // Wed, 21 Oct 2015 07:28:00 GMT
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(parse_retry_after(" 0 ", now), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        // obsolete RFC 850 and asctime forms are accepted too
+        assert_eq!(
+            parse_retry_after("Wednesday, 21-Oct-15 07:29:00 GMT", now),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(
+            parse_retry_after("Wed Oct 21 07:28:10 2015", now),
+            Some(Duration::from_secs(10))
+        );
+        // in the past → retry now
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-5", now), None);
+        assert_eq!(parse_retry_after("", now), None);
+        assert_eq!(
+            parse_retry_after("99999999999999999999999", now),
+            Some(Duration::from_secs(u64::MAX))
+        );
+    }
+
+    #[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
+    #[tokio::test(flavor = "current_thread")]
+    async fn unbuildable_transport_reports_its_cause_per_request() {
+        let t = Unavailable(crate::Error::transport(
+            "cannot build HTTP client: no roots",
+        ));
+        let e = t.send(HttpRequest::get("http://h/")).await.unwrap_err();
+        assert_eq!(
+            e,
+            crate::Error::transport("cannot build HTTP client: no roots")
+        );
+        // The real default transport builds on this machine.
+        let d = default_transport();
+        assert!(format!("{d:?}").contains("HttpTransport"), "{d:?}");
+    }
+
+    #[test]
+    fn request_constructors() {
+        let r = HttpRequest::post_json("http://x/", b"{}".to_vec());
+        assert_eq!(r.method, HttpMethod::Post);
+        assert_eq!(r.body, b"{}");
+        let g = HttpRequest::get("http://x/health");
+        assert_eq!(g.method, HttpMethod::Get);
+        assert!(g.body.is_empty());
     }
 }
