@@ -18,7 +18,7 @@ if ((node_major < 20)); then
 fi
 
 stamp_file="$PKG/node_modules/.mantra-setup-stamp"
-want_stamp="$(sha256sum "$PKG/package-lock.json" | cut -d' ' -f1)"
+want_stamp="$(cat "$PKG/package.json" "$PKG/package-lock.json" | sha256sum | cut -d' ' -f1)"
 if [[ ! -f "$stamp_file" || "$(cat "$stamp_file")" != "$want_stamp" ]]; then
   echo "setup-npm: npm ci (packages/npm)"
   (cd "$PKG" && npm ci --no-audit --no-fund --loglevel=error)

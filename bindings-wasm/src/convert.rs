@@ -60,6 +60,16 @@ pub fn duration_from_ms(value: &JsValue, what: &str) -> JsResult<Duration> {
         .map_err(|_| invalid_argument(format!("{what} is too large: {} ms", js_number(value))))
 }
 
+/// A JS function (a callback: executor, health check, transport).
+pub fn function(value: &JsValue, what: &str) -> JsResult<js_sys::Function> {
+    value.dyn_ref::<js_sys::Function>().cloned().ok_or_else(|| {
+        type_error(&format!(
+            "{what} must be a function, got {}",
+            describe(value)
+        ))
+    })
+}
+
 /// A duration as JS milliseconds.
 pub fn ms_from_duration(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0

@@ -3,7 +3,7 @@
 //! JS sees a `MantraError` (defined in `packages/npm/lib/sdk.mjs` and registered here at load
 //! by `__init`) with `code` = [`Error::code`], the core's message, `retryable` =
 //! [`Error::is_retryable`] and, where the variant has them, `field` (camelCase), `status`,
-//! `retryAfterMs`, `rpcCode`, `data` and `check`. Wrong JS types are `TypeError`s.
+//! `retryAfterMs`, `timeoutMs`, `rpcCode`, `data` and `check`. Wrong JS types are `TypeError`s.
 
 use std::cell::RefCell;
 
@@ -95,6 +95,10 @@ pub fn to_js(err: &Error) -> JsValue {
             if let Some(data) = data {
                 set(&props, "data", data.as_str());
             }
+            err.to_string()
+        }
+        Error::Timeout { after, .. } => {
+            set(&props, "timeoutMs", ms_from_duration(*after));
             err.to_string()
         }
         Error::HealthCheck { check, .. } => {

@@ -14,6 +14,9 @@
 //!   [`error::to_js`] (`code` = `Error::code()`).
 //! - Promise-returning exports never throw synchronously for bad input: they return a
 //!   rejected promise (as an `async function` would).
+//! - JS callbacks (executors, checks, transports) are called through [`host::call_host`],
+//!   which awaits promises and maps what they throw back to a core error
+//!   ([`host::error_from_js`]), so core decides what a host failure means.
 //!
 //! ## Panics
 //! `wasm32-unknown-unknown` has no unwinding on stable Rust (`panic = "abort"`, see the
@@ -39,6 +42,8 @@ mod clock;
 pub mod convert;
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
 pub mod error;
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+pub mod host;
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
 mod meta;
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]

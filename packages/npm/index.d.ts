@@ -33,6 +33,8 @@ export interface MantraErrorDetails {
   status?: number;
   /** `transport`: the server's `Retry-After`, in milliseconds. */
   retryAfterMs?: number;
+  /** `timeout`: the deadline that passed, in milliseconds. */
+  timeoutMs?: number;
   /** `rpc`: the JSON-RPC error code. */
   rpcCode?: number;
   /** `rpc`: the JSON-RPC error's `data` member, as text. */
@@ -56,6 +58,7 @@ export class MantraError extends Error {
   readonly field?: string;
   readonly status?: number;
   readonly retryAfterMs?: number;
+  readonly timeoutMs?: number;
   readonly rpcCode?: number;
   readonly data?: string;
   readonly check?: string;

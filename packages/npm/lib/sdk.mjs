@@ -168,7 +168,10 @@ export function createSdk(wasm) {
     if (typeof value !== "function") continue;
     api[name] = isClass(value) ? guardClass(value) : guardFn(name, value);
   }
-  // Test hooks, not part of the public API (see test/panic.test.mjs).
-  const internals = { testPanic: guardFn("testPanic", wasm.__testPanic) };
+  // Test hooks, not part of the public API (test/panic.test.mjs, test/host.test.mjs).
+  const internals = {
+    testPanic: guardFn("testPanic", wasm.__testPanic),
+    testHostCall: guardFn("testHostCall", wasm.__testHostCall),
+  };
   return { api, internals };
 }
