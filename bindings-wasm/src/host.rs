@@ -1,0 +1,101 @@
+//! Calling host (JS) functions from core: the one way a JS callback — a batch executor, a
+//! health check, a custom transport — becomes a Rust future that core can drive.
+//!
+//! Pattern for a core trait implemented by a JS function (wasm has no `Send`, so a
+//! `js_sys::Function` can live inside the `'static` future core asks for):
+//!
+//! ```ignore
+//! #[derive(Debug)]
+//! struct JsCheck { f: js_sys::Function }
+//! impl SomeCoreTrait for JsCheck {
+//!     fn run(&self) -> BoxFuture<'static, mantra_sdk::Result<()>> {
+//!         let f = self.f.clone();
+//!         Box::pin(async move { call_host(&f, &[], "health check").await.map(drop) })
+//!     }
+//! }
+//! ```
+//!
+//! A host error is mapped back to a core [`Error`] by [`error_from_js`], so core — not the
+//! binding — decides what it means (retryable or not, which waiter fails).
+
+use std::time::Duration;
+
+use js_sys::{Function, Promise, Reflect};
+use mantra_sdk::Error;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+fn get(obj: &JsValue, key: &str) -> JsValue {
+    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn message_of(err: &JsValue) -> String {
+    if let Some(s) = err.as_string() {
+        return s;
+    }
+    match get(err, "message").as_string() {
+        Some(m) if !m.is_empty() => m,
+        _ => String::from(js_sys::JsString::from(err.clone())),
+    }
+}
+
+/// Maps a value thrown (or rejected with) by host code to a core error. A `MantraError` (or
+/// any object with the same `code`) whose code core acts on keeps its meaning: `transport`
+/// (with `status`, `retryAfterMs`), `timeout`, `rpc` (`rpcCode`, `data`), `cancelled`,
+/// `invalid_argument`. Anything else becomes [`Error::Host`] with `what` and the message.
+pub fn error_from_js(err: &JsValue, what: &str) -> Error {
+    let message = message_of(err);
+    let code = if err.is_object() {
+        get(err, "code").as_string()
+    } else {
+        None
+    };
+    let ms = |key: &str| {
+        get(err, key)
+            .as_f64()
+            .filter(|v| v.is_finite() && *v >= 0.0)
+            .and_then(|v| Duration::try_from_secs_f64(v / 1000.0).ok())
+    };
+    match code.as_deref() {
+        Some("transport") => Error::Transport {
+            message,
+            status: get(err, "status")
+                .as_f64()
+                .filter(|s| (100.0..=999.0).contains(s))
+                .map(|s| s as u16),
+            retry_after: ms("retryAfterMs"),
+        },
+        Some("timeout") => Error::Timeout {
+            operation: format!("{what}: {message}"),
+            after: ms("timeoutMs").unwrap_or_default(),
+        },
+        Some("rpc") => Error::Rpc {
+            code: get(err, "rpcCode")
+                .as_f64()
+                .filter(|c| c.is_finite())
+                .map_or(0, |c| c as i64),
+            message,
+            data: get(err, "data").as_string(),
+        },
+        Some("cancelled") => Error::Cancelled(format!("{what}: {message}")),
+        Some("invalid_argument") => Error::InvalidArgument(format!("{what}: {message}")),
+        _ => Error::Host(format!("{what}: {message}")),
+    }
+}
+
+/// Calls `f(...args)` and awaits its result if it is a promise (or any thenable). A throw or a
+/// rejection becomes a core error through [`error_from_js`]; `what` names the callback in
+/// messages (e.g. `"batch executor"`).
+pub async fn call_host(f: &Function, args: &[JsValue], what: &str) -> Result<JsValue, Error> {
+    let args: js_sys::Array = args.iter().collect();
+    let out = f
+        .apply(&JsValue::UNDEFINED, &args)
+        .map_err(|e| error_from_js(&e, what))?;
+    let is_thenable = out.is_object() && get(&out, "then").is_function();
+    if !is_thenable {
+        return Ok(out);
+    }
+    JsFuture::from(Promise::resolve(&out))
+        .await
+        .map_err(|e| error_from_js(&e, what))
+}

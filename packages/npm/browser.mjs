@@ -1,0 +1,11 @@
+// Browser / bundler / Deno entry: the ES-module build. The wasm is fetched from next to the
+// glue (`new URL("mantra_sdk_wasm_bg.wasm", import.meta.url)`, which bundlers understand)
+// and instantiated before this module finishes loading (top-level await).
+// Every public export is listed here, in index.mjs and in index.d.ts.
+import init, * as wasm from "./dist/web/mantra_sdk_wasm.js";
+import { createSdk } from "./lib/sdk.mjs";
+
+await init();
+
+const { api } = createSdk(wasm);
+export const { MantraError, ManualClock, sleepMs, version } = api;

@@ -1,0 +1,177 @@
+// The hand-written JS layer over the wasm-bindgen glue, shared by every entry (Node CJS,
+// Node ESM, browsers). It translates and guards; it decides nothing (core does).
+//
+// - defines `MantraError` and registers it with the wasm module, which builds every error
+//   from it (`bindings-wasm/src/error.rs`);
+// - wraps every exported function, method, getter and constructor so that
+//   * a `WebAssembly.RuntimeError` (a trap) becomes `MantraError("internal")`,
+//   * after a Rust panic or a trap the instance is poisoned: pending promises reject and
+//     every later call throws `MantraError("internal")` instead of running on broken state,
+//   * a method called on a freed object throws `MantraError("closed")`;
+// - makes `Symbol.dispose` free objects (`using clock = new ManualClock()`).
+//
+// scripts/npm-build.sh derives the CommonJS copy (dist/node/sdk.cjs) from this file: keep
+// `export function createSdk(` its only import/export.
+
+export function createSdk(wasm) {
+  /** Every error raised by the SDK; `code` is core's `Error::code()`. */
+  class MantraError extends Error {
+    constructor(code, message, props) {
+      const cause = props && props.cause;
+      super(String(message), cause === undefined ? undefined : { cause });
+      this.code = String(code);
+      this.retryable = false;
+      if (props) {
+        for (const key of Object.keys(props)) {
+          if (key !== "cause") this[key] = props[key];
+        }
+      }
+    }
+  }
+  Object.defineProperty(MantraError.prototype, "name", {
+    value: "MantraError",
+    writable: true,
+    configurable: true,
+  });
+
+  let fatal = null; // the MantraError that poisoned this instance
+  const pending = new Set(); // reject functions of promises still in flight
+
+  function poison(err) {
+    if (fatal) return;
+    fatal = err;
+    for (const reject of pending) reject(err);
+    pending.clear();
+  }
+
+  function unusable() {
+    return new MantraError(
+      "internal",
+      `mantra-sdk can no longer be used after an internal error: ${fatal.message}`,
+      { cause: fatal },
+    );
+  }
+
+  function translate(err) {
+    if (!(err instanceof WebAssembly.RuntimeError)) return err;
+    const internal = new MantraError(
+      "internal",
+      `mantra-sdk internal error (a bug, please report it): WebAssembly trap "${err.message}". ` +
+        "This SDK instance can no longer be used; reload the module.",
+      { cause: err },
+    );
+    poison(internal);
+    return internal;
+  }
+
+  function guarded(fn, self, args) {
+    if (fatal) throw unusable();
+    let out;
+    try {
+      out = fn.apply(self, args);
+    } catch (err) {
+      throw translate(err);
+    }
+    if (!(out instanceof Promise)) return out;
+    return new Promise((resolve, reject) => {
+      if (fatal) return reject(unusable());
+      pending.add(reject);
+      out.then(
+        (value) => {
+          pending.delete(reject);
+          resolve(value);
+        },
+        (err) => {
+          pending.delete(reject);
+          reject(translate(err));
+        },
+      );
+    });
+  }
+
+  function named(name, fn) {
+    Object.defineProperty(fn, "name", { value: name, configurable: true });
+    return fn;
+  }
+
+  function guardFn(name, fn) {
+    return named(name, function (...args) {
+      return guarded(fn, undefined, args);
+    });
+  }
+
+  function live(cls, key, self) {
+    if (self === null || typeof self !== "object" || !("__wbg_ptr" in self)) {
+      throw new TypeError(`${cls.name}.${key} called on an object that is not a ${cls.name}`);
+    }
+    if (self.__wbg_ptr === 0) {
+      throw new MantraError(
+        "closed",
+        `${cls.name}.${key}: the object was freed (free() or Symbol.dispose)`,
+      );
+    }
+  }
+
+  function guardClass(cls) {
+    const proto = cls.prototype;
+    for (const key of Reflect.ownKeys(proto)) {
+      if (key === "constructor" || key === "__destroy_into_raw" || typeof key === "symbol") {
+        continue;
+      }
+      const desc = Object.getOwnPropertyDescriptor(proto, key);
+      if (key === "free") {
+        const free = desc.value;
+        desc.value = named("free", function () {
+          // Idempotent, and a no-op once poisoned (nothing left to free safely).
+          if (this.__wbg_ptr === 0 || fatal) return;
+          guarded(free, this, []);
+        });
+      } else {
+        for (const part of ["value", "get", "set"]) {
+          const fn = desc[part];
+          if (typeof fn !== "function") continue;
+          desc[part] = named(key, function (...args) {
+            live(cls, key, this);
+            return guarded(fn, this, args);
+          });
+        }
+      }
+      Object.defineProperty(proto, key, desc);
+    }
+    if (typeof Symbol.dispose === "symbol" && typeof proto.free === "function") {
+      Object.defineProperty(proto, Symbol.dispose, {
+        value: proto.free,
+        writable: true,
+        configurable: true,
+      });
+    }
+    for (const key of Object.getOwnPropertyNames(cls)) {
+      const desc = Object.getOwnPropertyDescriptor(cls, key);
+      if (key.startsWith("__") || typeof desc.value !== "function") continue;
+      desc.value = guardFn(key, desc.value);
+      Object.defineProperty(cls, key, desc);
+    }
+    return new Proxy(cls, {
+      construct(target, args, newTarget) {
+        return guarded(() => Reflect.construct(target, args, newTarget), undefined, []);
+      },
+    });
+  }
+
+  const isClass = (fn) => /^class\b/.test(Function.prototype.toString.call(fn));
+
+  wasm.__init(MantraError, poison);
+
+  const api = { MantraError };
+  for (const [name, value] of Object.entries(wasm)) {
+    if (name.startsWith("__") || name === "default" || name === "initSync") continue;
+    if (typeof value !== "function") continue;
+    api[name] = isClass(value) ? guardClass(value) : guardFn(name, value);
+  }
+  // Test hooks, not part of the public API (test/panic.test.mjs, test/host.test.mjs).
+  const internals = {
+    testPanic: guardFn("testPanic", wasm.__testPanic),
+    testHostCall: guardFn("testHostCall", wasm.__testHostCall),
+  };
+  return { api, internals };
+}

@@ -1,0 +1,219 @@
+// Smoke checks shared by the Node tests (smoke.test.mjs, through node:test) and the browser
+// test (browser/page.mjs, in headless Chromium). Each check gets the SDK module and throws on
+// failure. No Node APIs here: this file runs in the browser unchanged.
+
+export const PUBLIC_EXPORTS = ["MantraError", "ManualClock", "sleepMs", "version"];
+
+function check(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+function eq(actual, expected, what) {
+  const a = JSON.stringify(actual);
+  const e = JSON.stringify(expected);
+  check(a === e, `${what}: expected ${e}, got ${a}`);
+}
+
+// Awaits `promise`, which must reject; returns the rejection reason.
+async function rejection(promise, what) {
+  check(promise instanceof Promise, `${what} must return a Promise (not throw synchronously)`);
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error(`${what} should have rejected`);
+}
+
+function noTrap(err, what) {
+  check(!/unreachable|RuntimeError/.test(`${err && err.name} ${err && err.message}`),
+    `${what} leaked a wasm trap: ${err}`);
+}
+
+function isTypeError(err, what, ...parts) {
+  noTrap(err, what);
+  check(err instanceof TypeError, `${what}: expected a TypeError, got ${err && err.name}: ${err}`);
+  for (const part of parts) {
+    check(err.message.includes(part), `${what}: message ${JSON.stringify(err.message)} lacks ${JSON.stringify(part)}`);
+  }
+}
+
+function isMantraError(sdk, err, code, what, ...parts) {
+  noTrap(err, what);
+  check(err instanceof sdk.MantraError, `${what}: expected a MantraError, got ${err && err.name}: ${err}`);
+  check(err instanceof Error, `${what}: MantraError must be an Error`);
+  eq(err.name, "MantraError", `${what} name`);
+  eq(err.code, code, `${what} code`);
+  for (const part of parts) {
+    check(err.message.includes(part), `${what}: message ${JSON.stringify(err.message)} lacks ${JSON.stringify(part)}`);
+  }
+}
+
+export const checks = [
+  {
+    name: "exports exactly the public API",
+    run(sdk) {
+      const names = Object.keys(sdk).filter((k) => k !== "default").sort();
+      eq(names, [...PUBLIC_EXPORTS].sort(), "export names");
+    },
+  },
+  {
+    name: "version() is the package version string",
+    run(sdk) {
+      const v = sdk.version();
+      check(/^\d+\.\d+\.\d+(-[\w.]+)?$/.test(v), `version() = ${JSON.stringify(v)}`);
+    },
+  },
+  {
+    name: "MantraError is an Error subclass with name, code, retryable and extra fields",
+    run(sdk) {
+      const err = new sdk.MantraError("transport", "boom", { status: 503, retryable: true });
+      check(err instanceof Error && err instanceof sdk.MantraError, "instanceof");
+      eq(err.name, "MantraError", "name");
+      eq(err.code, "transport", "code");
+      eq(err.message, "boom", "message");
+      eq(err.status, 503, "status");
+      eq(err.retryable, true, "retryable");
+      check(String(err.stack).startsWith("MantraError: boom"), `stack starts with ${String(err.stack).slice(0, 40)}`);
+      const plain = new sdk.MantraError("closed", "gone");
+      eq(plain.retryable, false, "retryable defaults to false");
+      const cause = new Error("root");
+      eq(new sdk.MantraError("host", "x", { cause }).cause === cause, true, "cause kept");
+    },
+  },
+  {
+    name: "ManualClock starts at zero and advance() fires sleeps in deadline order",
+    async run(sdk) {
+      const clock = new sdk.ManualClock();
+      check(clock instanceof sdk.ManualClock, "instanceof ManualClock");
+      eq(clock.nowMs, 0, "nowMs at start");
+      const fired = [];
+      const sleeps = [30, 10, 20].map((ms) => clock.sleepMs(ms).then(() => fired.push([ms, clock.nowMs])));
+      await null; // sleeps register with the clock when first polled, in a microtask
+      eq(clock.pendingSleeps, 3, "pendingSleeps");
+      await clock.advance(19);
+      eq(fired, [[10, 10]], "after advance(19)");
+      eq(clock.nowMs, 19, "nowMs after advance(19)");
+      await clock.advance(11);
+      await Promise.all(sleeps);
+      eq(fired, [[10, 10], [20, 20], [30, 30]], "after advance(30)");
+      eq(clock.pendingSleeps, 0, "pendingSleeps after");
+      await clock.advance(0.5);
+      eq(clock.nowMs, 30.5, "fractional milliseconds");
+      clock.free();
+    },
+  },
+  {
+    name: "a sleep exactly at the deadline fires; one past it waits",
+    async run(sdk) {
+      const clock = new sdk.ManualClock();
+      let done = false;
+      const p = clock.sleepMs(50).then(() => { done = true; });
+      await clock.advance(49.999);
+      eq(done, false, "resolved before its deadline");
+      await clock.advance(0.001);
+      await p;
+      eq(done, true, "resolved at its deadline");
+      clock.free();
+    },
+  },
+  {
+    name: "sleepMs() waits on the real clock (core WasmClock + gloo-timers)",
+    async run(sdk) {
+      const order = [];
+      const t0 = performance.now();
+      await Promise.all([
+        sdk.sleepMs(40).then(() => order.push(40)),
+        sdk.sleepMs(5).then(() => order.push(5)),
+        sdk.sleepMs(0).then(() => order.push(0)),
+      ]);
+      const waited = performance.now() - t0;
+      eq(order, [0, 5, 40], "completion order");
+      // A lower bound only (a sleep must not end early); never an upper bound.
+      check(waited >= 38, `sleepMs(40) returned after ${waited} ms`);
+      eq(await sdk.sleepMs(1), undefined, "resolves with undefined");
+    },
+  },
+  {
+    name: "wrong argument types reject with a TypeError naming the argument",
+    async run(sdk) {
+      const clock = new sdk.ManualClock();
+      isTypeError(await rejection(clock.advance("x"), 'advance("x")'), 'advance("x")',
+        "ManualClock.advance(ms)", 'got string "x"');
+      isTypeError(await rejection(clock.advance(), "advance()"), "advance()", "got undefined");
+      isTypeError(await rejection(clock.advance(null), "advance(null)"), "advance(null)", "got null");
+      isTypeError(await rejection(clock.advance(10n), "advance(10n)"), "advance(10n)", "got bigint");
+      isTypeError(await rejection(clock.sleepMs([1]), "clock.sleepMs([1])"), "clock.sleepMs([1])",
+        "ManualClock.sleepMs(ms)", "got array");
+      isTypeError(await rejection(sdk.sleepMs({}), "sleepMs({})"), "sleepMs({})", "sleepMs(ms)", "got object");
+      eq(clock.nowMs, 0, "clock unchanged by rejected calls");
+      clock.free();
+    },
+  },
+  {
+    name: "out-of-range values reject with MantraError invalid_argument",
+    async run(sdk) {
+      const clock = new sdk.ManualClock();
+      for (const [value, shown] of [[-1, "got -1"], [NaN, "got NaN"], [Infinity, "got Infinity"], [1e300, "too large"]]) {
+        const err = await rejection(clock.advance(value), `advance(${value})`);
+        isMantraError(sdk, err, "invalid_argument", `advance(${value})`, "ManualClock.advance(ms)", shown);
+        eq(err.retryable, false, "invalid_argument is not retryable");
+      }
+      const err = await rejection(sdk.sleepMs(-5), "sleepMs(-5)");
+      isMantraError(sdk, err, "invalid_argument", "sleepMs(-5)", "sleepMs(ms)");
+      eq(clock.nowMs, 0, "clock unchanged");
+      clock.free();
+    },
+  },
+  {
+    name: "free() and Symbol.dispose release objects; use after free is MantraError closed",
+    async run(sdk) {
+      const clock = new sdk.ManualClock();
+      clock.free();
+      clock.free(); // idempotent
+      let err = null;
+      try {
+        void clock.nowMs;
+      } catch (e) {
+        err = e;
+      }
+      isMantraError(sdk, err, "closed", "nowMs after free", "ManualClock.nowMs", "freed");
+      err = null;
+      try {
+        clock.advance(1);
+      } catch (e) {
+        err = e;
+      }
+      isMantraError(sdk, err, "closed", "advance after free", "ManualClock.advance");
+      const disposable = new sdk.ManualClock();
+      check(typeof disposable[Symbol.dispose] === "function", "has Symbol.dispose");
+      disposable[Symbol.dispose]();
+      err = null;
+      try {
+        void disposable.pendingSleeps;
+      } catch (e) {
+        err = e;
+      }
+      isMantraError(sdk, err, "closed", "pendingSleeps after dispose");
+      err = null;
+      try {
+        sdk.ManualClock.prototype.advance.call({}, 1);
+      } catch (e) {
+        err = e;
+      }
+      isTypeError(err, "advance on a foreign object", "not a ManualClock");
+    },
+  },
+  {
+    name: "many objects and calls in a row do not leak or fail",
+    async run(sdk) {
+      for (let i = 0; i < 2000; i++) {
+        const clock = new sdk.ManualClock();
+        const p = clock.sleepMs(1);
+        await clock.advance(1);
+        await p;
+        clock.free();
+      }
+    },
+  },
+];

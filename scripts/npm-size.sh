@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Size of what a browser loads from the npm package's web build: the wasm, the wasm-bindgen
+# glue and the hand-written JS layer, raw and gzipped (gzip -9). `--check` fails when the
+# gzipped total exceeds the budget (98 KB = 98,000 bytes: CosmJS's minimal client is
+# 334 KB raw / 98 KB gzipped).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PKG="$ROOT/packages/npm"
+BUDGET_GZ=98000
+files=(dist/web/mantra_sdk_wasm_bg.wasm dist/web/mantra_sdk_wasm.js lib/sdk.mjs browser.mjs)
+
+raw_total=0
+gz_total=0
+printf '%-36s %10s %10s\n' file raw gzip
+for f in "${files[@]}"; do
+  [[ -f "$PKG/$f" ]] || { echo "npm-size: $PKG/$f missing: run 'make build-npm'" >&2; exit 1; }
+  raw=$(wc -c <"$PKG/$f")
+  gz=$(gzip -9 -c "$PKG/$f" | wc -c)
+  raw_total=$((raw_total + raw))
+  gz_total=$((gz_total + gz))
+  printf '%-36s %10d %10d\n' "$f" "$raw" "$gz"
+done
+printf '%-36s %10d %10d\n' "total (wasm + glue + JS layer)" "$raw_total" "$gz_total"
+printf 'budget: %d bytes gzipped (%s%% used)\n' "$BUDGET_GZ" "$((gz_total * 100 / BUDGET_GZ))"
+if [[ "${1:-}" == "--check" && "$gz_total" -gt "$BUDGET_GZ" ]]; then
+  echo "npm-size: over budget: $gz_total > $BUDGET_GZ bytes gzipped" >&2
+  exit 1
+fi
