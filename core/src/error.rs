@@ -185,7 +185,10 @@ mod tests {
             e.to_string(),
             "invalid config: `max_entries` must be greater than 0"
         );
-        assert_eq!(Error::timeout("op", Duration::from_secs(1)).code(), "timeout");
+        assert_eq!(
+            Error::timeout("op", Duration::from_secs(1)).code(),
+            "timeout"
+        );
     }
 
     #[test]

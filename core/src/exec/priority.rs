@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 /// Scheduling priority. Lower priorities still get a share of capacity (no starvation).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     /// Background work.

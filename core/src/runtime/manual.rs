@@ -49,8 +49,11 @@ impl ManualClock {
                 };
                 st.now = st.now.max(next);
                 let now = st.now;
-                let due: Vec<(Duration, u64)> =
-                    st.sleepers.range(..=(now, u64::MAX)).map(|(k, _)| *k).collect();
+                let due: Vec<(Duration, u64)> = st
+                    .sleepers
+                    .range(..=(now, u64::MAX))
+                    .map(|(k, _)| *k)
+                    .collect();
                 due.into_iter()
                     .filter_map(|k| st.sleepers.remove(&k))
                     .collect::<Vec<_>>()

@@ -133,7 +133,11 @@ pub struct Jitter(u64);
 impl Jitter {
     /// A generator seeded from `seed` (zero is replaced by a fixed odd constant).
     pub fn new(seed: u64) -> Self {
-        Self(if seed == 0 { 0x9E37_79B9_7F4A_7C15 } else { seed })
+        Self(if seed == 0 {
+            0x9E37_79B9_7F4A_7C15
+        } else {
+            seed
+        })
     }
 
     /// A generator seeded from the clock's wall time and a per-process counter.
