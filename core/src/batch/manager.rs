@@ -21,14 +21,30 @@ pub const DEFAULT_PRIORITY_AGING: Duration = Duration::from_secs(1);
 
 /// Groups operations into batches and sends them through the attached [`BatchExecutor`].
 ///
-/// A batch is sent when `max_batch_size` operations (or the node's learned limit, or
-/// `max_batch_bytes`) are pending, when `max_batch_delay` has passed since the oldest
-/// pending operation, or on [`flush`](Self::flush). Higher priorities go first, FIFO within
-/// a priority; a waiting operation gains one priority level per
-/// [`DEFAULT_PRIORITY_AGING`] (configurable) so Low cannot starve. At most
-/// `max_concurrent_batches` executor calls run at once. Every operation ends exactly once:
-/// with its value, its own error, [`Error::Timeout`] (measured from submission) or
-/// [`Error::Closed`]. Cheap to clone; clones share one queue.
+/// - **Flush**: when `max_batch_size` operations (or the node's learned limit, or
+///   `max_batch_bytes`) are pending, when `max_batch_delay` has passed since the oldest
+///   pending operation (zero = on the next turn), or on [`flush`](Self::flush). With
+///   `enable_auto_batching = false` each operation is sent alone at once.
+/// - **Order**: higher priority first, FIFO within a priority. A waiting operation counts
+///   one level higher per [`DEFAULT_PRIORITY_AGING`] waited (see
+///   [`set_priority_aging`](Self::set_priority_aging)), so Low cannot starve.
+/// - **Concurrency**: at most `max_concurrent_batches` executor calls at once (a batch keeps
+///   its slot during a whole-batch retry backoff); further operations wait in the queue.
+/// - **Retries**: a retryable whole-batch error ([`Error::is_retryable`]) resends that batch;
+///   a retryable per-item error (e.g. JSON-RPC -32603/-32005) re-queues only that item,
+///   which may join other operations. Each operation has `retry_attempts` retries, waiting
+///   `retry_delay · 2^n` plus up to 50 % jitter (capped, see
+///   [`set_max_retry_delay`](Self::set_max_retry_delay)) and at least the error's
+///   `retry_after`. When retries run out the operation gets the last error.
+/// - **Batch limit**: an executor error [`Error::BatchLimit`] `{ max, .. }` lowers the batch
+///   cap to `max` and resends the operations in smaller batches (not counted as retries; it
+///   can only repeat while the cap shrinks). A batch already within the claimed limit fails
+///   with that error.
+/// - **Endings**: every operation ends exactly once: its value, its own error,
+///   [`Error::Timeout`] when its timeout (from submission) passes — even in flight — or
+///   [`Error::Closed`]. A panicking executor fails its batch with [`Error::Internal`].
+///
+/// Cheap to clone; clones share one queue.
 #[derive(Clone)]
 pub struct BatchManager {
     inner: Arc<Inner>,

@@ -79,12 +79,30 @@ pub(super) async fn run_timer(inner: Arc<Inner>, at: Duration) {
     inner.pump();
 }
 
+/// Holds one of the `max_concurrent_batches` slots; frees it when dropped, whatever
+/// happens to the batch task.
+struct InFlight<'a>(&'a Inner);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        let mut st = self.0.state.lock();
+        st.in_flight = st.in_flight.saturating_sub(1);
+    }
+}
+
 /// Sends one batch: whole-batch retries and batch-limit splits happen here; per-item
 /// retries are re-queued after their backoff (possibly joining other batches).
 pub(super) async fn run_batch(inner: Arc<Inner>, mut entries: Vec<Entry>) {
     let attempts = inner.config.retry_attempts;
     let mut retry_later: Vec<(Duration, Entry)> = Vec::new();
+    let slot = InFlight(&inner);
     loop {
+        let now = inner.clock.now();
+        for e in &entries {
+            if now >= e.deadline {
+                inner.finish(e, Err(Inner::timeout_error(&e.op)), End::Timeout);
+            }
+        }
         entries.retain(|e| !e.slot.is_done());
         if entries.is_empty() {
             break;
@@ -97,7 +115,6 @@ pub(super) async fn run_batch(inner: Arc<Inner>, mut entries: Vec<Entry>) {
             }
             break;
         };
-        let now = inner.clock.now();
         let latest = entries.iter().map(|e| e.deadline).max().unwrap_or(now);
         let ops: Vec<BatchOperation> = entries.iter().map(|e| e.op.clone()).collect();
         bump(&inner.stats.batches, 1);
@@ -192,10 +209,7 @@ pub(super) async fn run_batch(inner: Arc<Inner>, mut entries: Vec<Entry>) {
         }
     }
     drop(entries);
-    {
-        let mut st = inner.state.lock();
-        st.in_flight -= 1;
-    }
+    drop(slot);
     inner.pump();
     if retry_later.is_empty() {
         return;
