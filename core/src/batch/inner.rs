@@ -79,9 +79,7 @@ impl Inner {
             (End::Done, Ok(_)) => &self.stats.succeeded,
             (End::Done, Err(_)) => &self.stats.failures,
         };
-        if e.slot.finish(result) {
-            bump(counter, 1);
-        }
+        e.slot.finish_then(result, || bump(counter, 1));
     }
 
     pub(super) fn timeout_error(op: &BatchOperation) -> Error {

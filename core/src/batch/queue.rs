@@ -35,6 +35,12 @@ impl OpSlot {
 
     /// Stores the result if nobody finished first; returns whether this call won.
     pub(crate) fn finish(&self, result: Result<Value>) -> bool {
+        self.finish_then(result, || {})
+    }
+
+    /// Like [`finish`](Self::finish), running `on_win` (e.g. counting) before the waiter
+    /// is woken, so a caller that has its result also sees the counters updated.
+    pub(crate) fn finish_then(&self, result: Result<Value>, on_win: impl FnOnce()) -> bool {
         let waker = {
             let mut st = self.state.lock();
             match &mut *st {
@@ -46,6 +52,7 @@ impl OpSlot {
                 _ => return false,
             }
         };
+        on_win();
         if let Some(w) = waker {
             w.wake();
         }

@@ -81,12 +81,25 @@ pub(super) async fn run_timer(inner: Arc<Inner>, at: Duration) {
 
 /// Holds one of the `max_concurrent_batches` slots; frees it when dropped, whatever
 /// happens to the batch task.
-struct InFlight<'a>(&'a Inner);
+struct InFlight<'a> {
+    inner: &'a Inner,
+    held: bool,
+}
+
+impl InFlight<'_> {
+    /// Frees the slot now (idempotent): done before results are routed, so a caller that
+    /// has its result sees `in_flight` already lowered.
+    fn release(&mut self) {
+        if std::mem::take(&mut self.held) {
+            let mut st = self.inner.state.lock();
+            st.in_flight = st.in_flight.saturating_sub(1);
+        }
+    }
+}
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        let mut st = self.0.state.lock();
-        st.in_flight = st.in_flight.saturating_sub(1);
+        self.release();
     }
 }
 
@@ -95,7 +108,10 @@ impl Drop for InFlight<'_> {
 pub(super) async fn run_batch(inner: Arc<Inner>, mut entries: Vec<Entry>) {
     let attempts = inner.config.retry_attempts;
     let mut retry_later: Vec<(Duration, Entry)> = Vec::new();
-    let slot = InFlight(&inner);
+    let mut slot = InFlight {
+        inner: &inner,
+        held: true,
+    };
     loop {
         let now = inner.clock.now();
         for e in &entries {
@@ -126,12 +142,21 @@ pub(super) async fn run_batch(inner: Arc<Inner>, mut entries: Vec<Entry>) {
         {
             Ok(o) => o,
             Err(runtime::Elapsed) => {
+                slot.release();
                 for e in &entries {
                     inner.finish(e, Err(Inner::timeout_error(&e.op)), End::Timeout);
                 }
                 break;
             }
         };
+        let resend = match &outcome {
+            Err(Error::BatchLimit { .. }) => false,
+            Err(err) => err.is_retryable() && entries.iter().any(|e| e.retries < attempts),
+            Ok(_) => false,
+        };
+        if !resend {
+            slot.release();
+        }
         match outcome {
             Ok(results) if results.len() == entries.len() => {
                 for (mut e, r) in entries.drain(..).zip(results) {
