@@ -1,0 +1,110 @@
+//! [`BatchConfig`]: the seed's six batching knobs.
+
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+
+/// Batching configuration, exactly the seed's fields. Further knobs (byte bound, jitter,
+/// retry-delay cap, priority aging) are setters on [`BatchManager`](super::BatchManager).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchConfig {
+    /// Most operations in one batch (default 10 = CometBFT's `max_request_batch_size`).
+    pub max_batch_size: usize,
+    /// Longest an operation waits for companions before its batch is sent (default 10 ms).
+    /// Zero sends on the next turn of the executor, batching everything queued until then.
+    pub max_batch_delay: Duration,
+    /// `false` sends every operation alone, immediately (default `true`).
+    pub enable_auto_batching: bool,
+    /// Most executor calls in flight at once; further batches wait in the queue (default 10).
+    pub max_concurrent_batches: usize,
+    /// Retries of a retryable error per operation; 0 disables retries (default 3).
+    pub retry_attempts: u32,
+    /// First retry backoff, doubled on every further retry, plus jitter (default 150 ms).
+    pub retry_delay: Duration,
+}
+
+impl Default for BatchConfig {
+    fn default() -> Self {
+        Self {
+            max_batch_size: 10,
+            max_batch_delay: Duration::from_millis(10),
+            enable_auto_batching: true,
+            max_concurrent_batches: 10,
+            retry_attempts: 3,
+            retry_delay: Duration::from_millis(150),
+        }
+    }
+}
+
+impl BatchConfig {
+    /// Checks every field; the error names the first offending one.
+    pub fn validate(&self) -> Result<()> {
+        if self.max_batch_size == 0 {
+            return Err(Error::invalid_config(
+                "max_batch_size",
+                "must be greater than 0",
+            ));
+        }
+        if self.max_concurrent_batches == 0 {
+            return Err(Error::invalid_config(
+                "max_concurrent_batches",
+                "must be greater than 0",
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_documented_values() {
+        let c = BatchConfig::default();
+        assert_eq!(c.max_batch_size, 10);
+        assert_eq!(c.max_batch_delay, Duration::from_millis(10));
+        assert!(c.enable_auto_batching);
+        assert_eq!(c.max_concurrent_batches, 10);
+        assert_eq!(c.retry_attempts, 3);
+        assert_eq!(c.retry_delay, Duration::from_millis(150));
+        assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn zero_sizes_are_rejected_by_name_zero_delay_and_retries_allowed() {
+        let err = BatchConfig {
+            max_batch_size: 0,
+            ..Default::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert!(matches!(
+            err,
+            Error::InvalidConfig {
+                field: "max_batch_size",
+                ..
+            }
+        ));
+        let err = BatchConfig {
+            max_concurrent_batches: 0,
+            ..Default::default()
+        }
+        .validate()
+        .unwrap_err();
+        assert!(matches!(
+            err,
+            Error::InvalidConfig {
+                field: "max_concurrent_batches",
+                ..
+            }
+        ));
+        let ok = BatchConfig {
+            max_batch_delay: Duration::ZERO,
+            retry_attempts: 0,
+            retry_delay: Duration::ZERO,
+            ..Default::default()
+        };
+        assert!(ok.validate().is_ok());
+    }
+}

@@ -1,0 +1,93 @@
+//! [`BatchTicket`]: the pending result of one queued operation.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Weak};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::inner::Inner;
+use super::queue::OpSlot;
+use super::stats::bump;
+use super::BatchOperation;
+use crate::error::Result;
+use crate::runtime::{BoxFuture, SharedClock};
+
+/// The pending result of one operation: a future resolving to its value or error.
+/// Resolves with [`Error::Timeout`](crate::Error::Timeout) exactly when the operation's timeout (measured from
+/// submission) passes, even while its batch is in flight (a late result is discarded).
+/// Dropping it discards the result; the operation is still sent.
+#[must_use = "a ticket does nothing unless awaited (dropping it discards the result)"]
+pub struct BatchTicket {
+    pub(super) slot: Arc<OpSlot>,
+    pub(super) op: BatchOperation,
+    pub(super) seq: u64,
+    pub(super) deadline: Duration,
+    pub(super) inner: Weak<Inner>,
+    pub(super) clock: SharedClock,
+    pub(super) sleep: Option<BoxFuture<'static, ()>>,
+}
+
+impl std::fmt::Debug for BatchTicket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchTicket")
+            .field("id", &self.op.id())
+            .field("seq", &self.seq)
+            .field("deadline", &self.deadline)
+            .finish()
+    }
+}
+
+impl BatchTicket {
+    /// The operation's id.
+    pub fn id(&self) -> &str {
+        self.op.id()
+    }
+
+    /// Whether the result (or timeout) has been decided.
+    pub fn is_done(&self) -> bool {
+        self.slot.is_done()
+    }
+
+    fn expire(&mut self) -> Poll<Result<Value>> {
+        let (won, result) = self.slot.expire(Inner::timeout_error(&self.op));
+        if won {
+            if let Some(inner) = self.inner.upgrade() {
+                bump(&inner.stats.timeouts, 1);
+                let removed = inner
+                    .state
+                    .lock()
+                    .queue
+                    .remove(self.op.priority(), self.seq);
+                drop(removed);
+            }
+        }
+        self.sleep = None;
+        Poll::Ready(result)
+    }
+}
+
+impl Future for BatchTicket {
+    type Output = Result<Value>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        if let Poll::Ready(r) = this.slot.poll_take(cx.waker()) {
+            this.sleep = None;
+            return Poll::Ready(r);
+        }
+        if this.sleep.is_none() {
+            let now = this.clock.now();
+            if now >= this.deadline {
+                return this.expire();
+            }
+            this.sleep = Some(this.clock.sleep(this.deadline - now));
+        }
+        match this.sleep.as_mut().map(|s| s.as_mut().poll(cx)) {
+            Some(Poll::Ready(())) => this.expire(),
+            _ => Poll::Pending,
+        }
+    }
+}
