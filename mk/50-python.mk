@@ -5,6 +5,11 @@ SETUP_TARGETS += setup-python
 TEST_TARGETS += test-python
 
 PYTHON ?= python3
+# Extra `maturin build` arguments, e.g. the abi3-py311 variant (see bindings-python/Cargo.toml).
+MATURIN_ARGS ?=
+# Other interpreters the abi3 wheel is smoke-tested on (the oldest and newest we find).
+PY_COMPAT ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.9*/bin/python3.9) $(shell command -v python3.9)) \
+  $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(shell command -v python3.13))
 PY_DIR := $(ROOT)/packages/python
 PY_VENV_ROOT := $(ROOT)/.venv-py
 PY_TOOLS := $(PY_VENV_ROOT)/tools
@@ -37,7 +42,7 @@ $(PY_SETUP_STAMP): $(PY_DIR)/requirements-build.txt $(PY_DIR)/requirements-dev.t
 build-python: setup-python
 	rm -rf $(PY_DIST)
 	cd $(PY_DIR) && $(PY_TOOLS)/bin/maturin build \
-	  --interpreter $(PYTHON) --out $(PY_DIST)
+	  --interpreter $(PYTHON) --out $(PY_DIST) $(MATURIN_ARGS)
 	@ls $(PY_DIST)/*.whl
 
 # Fresh venv each run; install the built wheel + test deps; run from a directory where the
@@ -55,6 +60,14 @@ test-python: build-python
 	cd $(PY_RUN_DIR) && $(PY_TEST_VENV)/bin/python -m mypy.stubtest \
 	  --allowlist $(PY_DIR)/stubtest-allowlist.txt mantra_sdk
 	cd $(PY_RUN_DIR) && $(PY_TEST_VENV)/bin/python $(PY_DIR)/examples/typed_consumer.py
+	@[ -n "$(strip $(PY_COMPAT))" ] || echo "(no other CPython found: abi3 smoke test skipped)"
+	@set -e; for py in $(PY_COMPAT); do \
+	  if ! $$py -c 'import venv, ensurepip' >/dev/null 2>&1; then echo "(no $$py here: abi3 smoke test skipped)"; continue; fi; \
+	  echo "abi3 smoke test on $$($$py --version)"; \
+	  $$py -m venv --clear $(PY_VENV_ROOT)/compat; \
+	  $(PY_VENV_ROOT)/compat/bin/python -m pip install -q --no-index --no-deps $(PY_DIST)/*.whl; \
+	  (cd $(PY_RUN_DIR) && $(PY_VENV_ROOT)/compat/bin/python $(PY_DIR)/examples/typed_consumer.py >/dev/null); \
+	done
 
 clean-python:
 	rm -rf $(PY_VENV_ROOT) $(PY_DIST)

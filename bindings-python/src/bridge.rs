@@ -5,15 +5,15 @@
 //! batch executors and transports) can await it from the tokio runtime:
 //!
 //! 1. the event loop is the task-local loop of the calling coroutine (set by
-//!    `pyo3_async_runtimes::tokio::future_into_py` for every `async` method), else the loop
-//!    captured by the component (e.g. `HealthChecker.start()`), else the call fails;
+//!    [`crate::aio::coroutine`] for every `async` method), else the loop captured by the
+//!    component (e.g. `HealthChecker.start()`), else the call fails;
 //! 2. `mantra_sdk._bridge._invoke(func, args)` is scheduled on that loop with
 //!    `asyncio.run_coroutine_threadsafe`: the callable runs on the loop thread and any
 //!    exception — even `BaseException`s — comes back as a value, never escaping the loop;
 //! 3. the Rust future resolves through a oneshot channel fed by a done-callback;
 //! 4. dropping the Rust future (a core timeout, a cancelled caller) cancels the Python task.
 //!
-//! The future holds no GIL while pending.
+//! The future holds no GIL while pending; it enters Python only through the [`gil`] gate.
 
 use std::sync::Arc;
 
@@ -25,12 +25,13 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyModule, PyTuple};
 
-use crate::errors::{guard, guard_future, OrPyErr};
+use crate::errors::guard;
+use crate::gil;
 
 static BRIDGE_MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 static ASYNCIO: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
-fn bridge_module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
+pub(crate) fn bridge_module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
     BRIDGE_MODULE
         .get_or_try_init(py, || Ok(py.import("mantra_sdk._bridge")?.unbind()))
         .map(|m| m.bind(py))
@@ -40,43 +41,6 @@ fn asyncio(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
     ASYNCIO
         .get_or_try_init(py, || Ok(py.import("asyncio")?.unbind()))
         .map(|m| m.bind(py))
-}
-
-/// A Rust future waiting to be awaited from Python (see [`coroutine`]).
-type PyFuture = BoxFuture<'static, PyResult<Py<PyAny>>>;
-
-/// Holds the Rust future of an async SDK method until its coroutine is awaited.
-#[pyclass(name = "_PendingCall", module = "mantra_sdk._native")]
-struct PendingCall {
-    fut: Mutex<Option<PyFuture>>,
-}
-
-#[pymethods]
-impl PendingCall {
-    /// Starts the Rust future on the tokio runtime; returns an asyncio future of the
-    /// running loop (the loop also becomes the task-local loop of the Rust future).
-    fn start<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        guard(|| {
-            let fut =
-                self.fut.lock().take().ok_or_else(|| {
-                    Error::InvalidArgument("this coroutine was already awaited".into())
-                });
-            pyo3_async_runtimes::tokio::future_into_py(py, fut.or_py()?)
-        })
-    }
-}
-
-/// Turns the Rust future of an async SDK method into a real Python coroutine: nothing runs
-/// until it is awaited, a panic becomes `InternalError`, and cancelling the awaiting task
-/// drops the Rust future. Every async method of the bindings returns through this.
-pub(crate) fn coroutine<'py, F>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
-where
-    F: std::future::Future<Output = PyResult<Py<PyAny>>> + Send + 'static,
-{
-    let pending = PendingCall {
-        fut: Mutex::new(Some(Box::pin(guard_future(fut)))),
-    };
-    bridge_module(py)?.getattr("_run")?.call1((pending,))
 }
 
 /// The text of a Python exception: `"ValueError: boom"`.
@@ -175,7 +139,7 @@ impl Drop for CancelOnDrop {
         if let Some(cf) = self.0.take() {
             // `concurrent.futures.Future.cancel` is thread-safe; asyncio then cancels the
             // task on its loop. Skipped while the interpreter shuts down.
-            let _ = Python::try_attach(|py| {
+            let _ = gil::attach(|py| {
                 let _ = cf.bind(py).call_method0("cancel");
             });
         }
@@ -208,7 +172,7 @@ impl PyCallback {
         let slot = self.slot.clone();
         Box::pin(async move {
             let (tx, rx) = oneshot::channel();
-            let scheduled = Python::try_attach(|py| -> Result<Py<PyAny>, Error> {
+            let scheduled = gil::attach(|py| -> Result<Py<PyAny>, Error> {
                 let event_loop = current_loop(py, &slot)?;
                 let args = args(py).map_err(|e| host_error(py, e))?;
                 let coro = bridge_module(py)
@@ -254,11 +218,12 @@ impl PyCallback {
     }
 }
 
-/// Runs `f` with the GIL if the interpreter is usable, else reports it as closed.
+/// Runs `f` with the GIL from an SDK thread (through the [`gil`] gate), or reports the
+/// interpreter as closed.
 pub(crate) fn with_gil<T>(
     f: impl for<'py> FnOnce(Python<'py>) -> Result<T, Error>,
 ) -> Result<T, Error> {
-    Python::try_attach(f).unwrap_or_else(|| {
+    gil::attach(f).unwrap_or_else(|| {
         Err(Error::Closed(
             "the Python interpreter is shutting down".into(),
         ))

@@ -2,15 +2,16 @@
 //!
 //! The exception classes are defined once, in `mantra_sdk/_errors.py`; this module only
 //! passes the core error's `code()`, message and structured fields to its `_from_native`
-//! factory. Every exported function runs its body under [`guard`] (or its future under
-//! [`guard_future`]), so a Rust panic surfaces as `mantra_sdk.InternalError` (code
+//! factory. Every exported function runs its body under [`guard`] (futures are guarded by
+//! [`crate::aio::coroutine`]), so a Rust panic surfaces as `mantra_sdk.InternalError` (code
 //! `"internal"`), never as pyo3's `PanicException`.
+//!
+//! [`to_py_err`] and [`type_error`] attach to Python themselves: call them from a Python
+//! thread or inside a [`crate::gil::attach`] section, never bare from an SDK thread.
 
 use std::any::Any;
-use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use futures::FutureExt;
 use mantra_sdk::Error;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -110,15 +111,4 @@ fn panic_to_py(payload: &(dyn Any + Send)) -> PyErr {
 /// Runs the body of an exported function; a panic becomes `InternalError`.
 pub(crate) fn guard<T>(f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| Err(panic_to_py(&*p)))
-}
-
-/// Runs an exported future; a panic while polling it becomes `InternalError`.
-pub(crate) async fn guard_future<T, F>(fut: F) -> PyResult<T>
-where
-    F: Future<Output = PyResult<T>>,
-{
-    AssertUnwindSafe(fut)
-        .catch_unwind()
-        .await
-        .unwrap_or_else(|p| Err(panic_to_py(&*p)))
 }

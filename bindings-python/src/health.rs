@@ -9,7 +9,8 @@ use mantra_sdk::{
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyString, PyTuple};
 
-use crate::bridge::{coroutine, with_gil, LoopSlot, PyCallback};
+use crate::aio::{coroutine, none};
+use crate::bridge::{with_gil, LoopSlot, PyCallback};
 use crate::convert::{count, py_to_json, seconds, to_py, type_name};
 use crate::errors::{guard, type_error, OrPyErr};
 
@@ -216,13 +217,12 @@ fn outcome(name: &str, v: &Bound<'_, PyAny>) -> mantra_sdk::Result<CheckOutcome>
         return Ok(CheckOutcome::degraded(reason));
     }
     if v.is_instance_of::<PyDict>() {
+        let py = v.py();
         let details = py_to_json(v).map_err(|e| {
-            Python::attach(|py| {
-                fail(format!(
-                    "unusable details: {}",
-                    crate::bridge::describe(py, e.value(py).as_any())
-                ))
-            })
+            fail(format!(
+                "unusable details: {}",
+                crate::bridge::describe(py, e.value(py).as_any())
+            ))
         })?;
         return Ok(CheckOutcome::healthy().with_details(details));
     }
@@ -339,10 +339,11 @@ impl PyHealthChecker {
     fn run_health_checks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let checker = self.inner.clone();
         guard(|| {
-            coroutine(py, async move {
-                let report = checker.run_health_checks().await.or_py()?;
-                Python::attach(|py| Ok(to_py(py, &report)?.unbind()))
-            })
+            coroutine(
+                py,
+                async move { checker.run_health_checks().await },
+                |py, report| to_py(py, &report),
+            )
         })
     }
 
@@ -350,10 +351,11 @@ impl PyHealthChecker {
     fn run_check<'py>(&self, py: Python<'py>, name: String) -> PyResult<Bound<'py, PyAny>> {
         let checker = self.inner.clone();
         guard(|| {
-            coroutine(py, async move {
-                let report = checker.run_check(&name).await.or_py()?;
-                Python::attach(|py| Ok(to_py(py, &report)?.unbind()))
-            })
+            coroutine(
+                py,
+                async move { checker.run_check(&name).await },
+                |py, report| to_py(py, &report),
+            )
         })
     }
 
@@ -400,11 +402,17 @@ impl PyHealthChecker {
         let mut checker = self.inner.clone();
         let slot = self.slot.clone();
         guard(|| {
-            coroutine(py, async move {
-                Python::attach(|py| slot.capture_current(py))?;
-                checker.initialize().await.or_py()?;
-                Ok(Python::attach(|py| py.None()))
-            })
+            coroutine(
+                py,
+                async move {
+                    with_gil(|py| {
+                        slot.capture_current(py)
+                            .map_err(|e| Error::Internal(format!("no event loop: {e}")))
+                    })?;
+                    checker.initialize().await
+                },
+                none,
+            )
         })
     }
 

@@ -42,3 +42,13 @@ async def _run(pending: Any) -> Any:
     the awaiting task drops (cancels) the Rust future.
     """
     return await pending.start()
+
+
+def _resolve(fut: Any, ok: bool, value: Any) -> None:
+    """Completes the asyncio future of an SDK coroutine (scheduled on its loop)."""
+    if fut.done():  # cancelled meanwhile
+        return
+    if ok:
+        fut.set_result(value)
+    else:
+        fut.set_exception(value)
