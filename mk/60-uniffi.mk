@@ -15,7 +15,7 @@ UNIFFI_GENERATE := $(ROOT)/bindings-uniffi/generate.sh
 KOTLIN_DIR := $(ROOT)/packages/kotlin
 SWIFT_DIR := $(ROOT)/packages/swift
 MVN ?= mvn
-MVN_FLAGS ?= -B -q
+MVN_FLAGS ?= -B -ntp
 
 .PHONY: setup-uniffi build-uniffi test-kotlin check-swift-drift
 setup-uniffi:
@@ -44,3 +44,13 @@ check-swift-drift:
 	  diff -u $(SWIFT_DIR)/$$f $$tmp/swift/$$f || { \
 	    echo "packages/swift/$$f is out of date with the Rust API: run 'make build-uniffi' and commit it"; exit 1; }; \
 	done; echo "swift bindings in sync with bindings-uniffi"
+
+# macOS with a Swift toolchain only (never on the project's Linux machines).
+ifeq ($(shell uname -s),Darwin)
+ifneq ($(shell command -v swift 2>/dev/null),)
+TEST_TARGETS += test-swift
+endif
+endif
+.PHONY: test-swift
+test-swift:
+	$(SWIFT_DIR)/scripts/test-macos.sh
