@@ -213,3 +213,36 @@ mod tests {
         assert!(!Error::Decode(String::new()).is_retryable());
     }
 }
+
+/// Longest duration any config accepts (100 years): far beyond any sensible interval or
+/// timeout, and small enough that `clock.now() + d` can never overflow.
+pub const MAX_CONFIG_DURATION: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// Validates a config duration that must be positive and at most [`MAX_CONFIG_DURATION`].
+pub fn check_duration(field: &'static str, value: Duration) -> Result<()> {
+    if value.is_zero() {
+        Err(Error::invalid_config(field, "must be greater than 0"))
+    } else if value > MAX_CONFIG_DURATION {
+        Err(Error::invalid_config(
+            field,
+            format!("must be at most {} s", MAX_CONFIG_DURATION.as_secs()),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod duration_tests {
+    use super::*;
+
+    #[test]
+    fn config_durations_must_be_positive_and_bounded() {
+        assert!(check_duration("x", Duration::from_millis(1)).is_ok());
+        assert!(check_duration("x", MAX_CONFIG_DURATION).is_ok());
+        let zero = check_duration("check_interval", Duration::ZERO).unwrap_err();
+        assert_eq!(zero.code(), "invalid_config");
+        assert!(zero.to_string().contains("check_interval"));
+        assert!(check_duration("x", Duration::MAX).is_err());
+    }
+}

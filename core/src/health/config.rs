@@ -67,18 +67,8 @@ impl Default for HealthConfig {
 impl HealthConfig {
     /// Checks every field; the error names the first offending one.
     pub fn validate(&self) -> Result<()> {
-        if self.check_interval.is_zero() {
-            return Err(Error::invalid_config(
-                "check_interval",
-                "must be greater than 0",
-            ));
-        }
-        if self.check_timeout.is_zero() {
-            return Err(Error::invalid_config(
-                "check_timeout",
-                "must be greater than 0",
-            ));
-        }
+        crate::error::check_duration("check_interval", self.check_interval)?;
+        crate::error::check_duration("check_timeout", self.check_timeout)?;
         if self.failure_threshold == 0 {
             return Err(Error::invalid_config(
                 "failure_threshold",
@@ -91,12 +81,7 @@ impl HealthConfig {
                 "must be at least 1",
             ));
         }
-        if self.recovery_timeout.is_zero() {
-            return Err(Error::invalid_config(
-                "recovery_timeout",
-                "must be greater than 0",
-            ));
-        }
+        crate::error::check_duration("recovery_timeout", self.recovery_timeout)?;
         Ok(())
     }
 }
