@@ -11,8 +11,12 @@
 
 pub mod error;
 pub mod pool;
+pub mod redact;
 pub mod rpc;
 pub mod runtime;
+// Report formatting helpers are used only by the `performance` components.
+#[cfg_attr(not(feature = "performance"), allow(dead_code))]
+mod time_fmt;
 pub mod transport;
 
 #[cfg(feature = "performance")]
@@ -31,6 +35,7 @@ pub mod metrics;
 pub mod monitoring;
 
 pub use error::{Error, Result};
+pub use redact::{redact_text, redact_url, REDACTED};
 pub use runtime::{Clock, ManualClock, SharedClock};
 
 // Seed names at the crate root (`use mantra_sdk::{CacheManager, CacheConfig, ...}`).

@@ -111,6 +111,26 @@ async fn status_reports_an_advancing_chain() {
     assert!(later > first.sync_info.latest_block_height);
 }
 
+/// The health module's node-sync check decodes a real `GET /status` with the RPC types.
+#[cfg(feature = "performance")]
+#[tokio::test]
+async fn node_sync_health_check_reads_a_real_status() {
+    use mantra_sdk::{endpoint_check, node_sync_check, CheckOutcome, HealthCheck};
+    let d = devnet();
+    let clock = mantra_sdk::runtime::default_clock();
+    let sync = node_sync_check(transport(), d.rpc1.clone(), clock, Duration::from_secs(60));
+    match sync.check().await.unwrap() {
+        CheckOutcome::Healthy { details: Some(v) } => {
+            assert!(v["latest_block_height"].as_u64().unwrap() >= 1, "{v}");
+            assert_eq!(v["catching_up"], false, "{v}");
+            assert!(v["block_age_ms"].as_f64().unwrap() < 60_000.0, "{v}");
+        }
+        other => panic!("expected healthy with details, got {other:?}"),
+    }
+    let live = endpoint_check(transport(), d.rpc1.clone());
+    assert_eq!(live.check().await.unwrap(), CheckOutcome::healthy());
+}
+
 #[tokio::test]
 async fn health_and_abci_info() {
     let rpc = client(&devnet().rpc1);

@@ -8,11 +8,14 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::error::{Error, Result};
+use crate::redact::redact_url;
+use crate::rpc::cometbft::decode_result;
+use crate::rpc::jsonrpc::parse_response_object;
+use crate::rpc::{NodeStatus, RpcErrorObject};
 use crate::runtime::SharedClock;
+use crate::time_fmt::duration_ms_f64;
 use crate::transport::{HttpRequest, HttpResponse, Transport};
 
-use super::redact::redact_url;
-use super::time_fmt::{duration_ms_f64, parse_rfc3339};
 use super::{check_fn, CheckOutcome, HealthCheck};
 
 /// `base` + `/path`, keeping any query string of `base` (e.g. an API key) at the end.
@@ -34,11 +37,7 @@ async fn get_ok(transport: Arc<dyn Transport>, url: String) -> Result<HttpRespon
     if (200..300).contains(&resp.status) {
         Ok(resp)
     } else {
-        Err(Error::Transport {
-            message: format!("GET {} returned HTTP {}", redact_url(&url), resp.status),
-            status: Some(resp.status),
-            retry_after: resp.retry_after,
-        })
+        Err(resp.status_error(Some(&redact_url(&url))))
     }
 }
 
@@ -55,9 +54,9 @@ pub fn endpoint_check(
     })
 }
 
-/// Node sync: `GET {base_url}/status`; `sync_info.catching_up` makes the component
-/// degraded, a latest block older than `max_block_age` (by `clock`'s wall time) fails it.
-/// Details: `latest_block_height`, `block_age_ms`, `catching_up`.
+/// Node sync: `GET {base_url}/status`, decoded as [`NodeStatus`]; `sync_info.catching_up`
+/// makes the component degraded, a latest block older than `max_block_age` (by `clock`'s
+/// wall time) fails it. Details: `latest_block_height`, `block_age_ms`, `catching_up`.
 pub fn node_sync_check(
     transport: Arc<dyn Transport>,
     base_url: impl Into<String>,
@@ -69,37 +68,20 @@ pub fn node_sync_check(
         let (transport, url, clock) = (transport.clone(), url.clone(), clock.clone());
         async move {
             let resp = get_ok(transport, url).await?;
-            let body: Value = serde_json::from_slice(&resp.body)?;
-            let sync = body
-                .pointer("/result/sync_info")
-                .or_else(|| body.get("sync_info"))
-                .ok_or_else(|| Error::Decode("status reply has no sync_info".into()))?;
-            let catching_up = sync
-                .get("catching_up")
-                .and_then(Value::as_bool)
-                .unwrap_or(false);
-            let height = sync
-                .get("latest_block_height")
-                .and_then(|h| {
-                    h.as_str()
-                        .map(str::to_string)
-                        .or_else(|| h.as_u64().map(|n| n.to_string()))
-                })
-                .unwrap_or_default();
-            let block_time = sync
-                .get("latest_block_time")
-                .and_then(Value::as_str)
-                .and_then(parse_rfc3339)
-                .ok_or_else(|| {
-                    Error::Decode("status reply has no valid latest_block_time".into())
-                })?;
-            let age = clock.wall_time().saturating_sub(block_time);
+            let sync = decode_status(&resp.body)?.sync_info;
+            let height = sync.latest_block_height;
+            let age = sync.latest_block_age(clock.wall_time()).ok_or_else(|| {
+                Error::Decode(format!(
+                    "status reply has an invalid latest_block_time {:?}",
+                    sync.latest_block_time
+                ))
+            })?;
             let details = json!({
-                "latest_block_height": height.parse::<u64>().map(Value::from).unwrap_or(Value::from(height.clone())),
+                "latest_block_height": height,
                 "block_age_ms": duration_ms_f64(age),
-                "catching_up": catching_up,
+                "catching_up": sync.catching_up,
             });
-            if catching_up {
+            if sync.catching_up {
                 return Ok(CheckOutcome::degraded(format!(
                     "node is catching up (height {height})"
                 ))
@@ -108,16 +90,27 @@ pub fn node_sync_check(
             if age > max_block_age {
                 return Err(Error::HealthCheck {
                     check: "node_sync".into(),
+                    // `{:.1?}` of a Duration: no float formatting in wasm builds.
                     message: format!(
-                        "latest block {height} is {:.1}s old (max {:.1}s)",
-                        age.as_secs_f64(),
-                        max_block_age.as_secs_f64()
+                        "latest block {height} is {age:.1?} old (max {max_block_age:.1?})"
                     ),
                 });
             }
             Ok(CheckOutcome::healthy().with_details(details))
         }
     })
+}
+
+/// The `status` result of a `GET /status` reply (a JSON-RPC envelope with any id; CometBFT
+/// uses -1 for GET requests).
+fn decode_status(body: &[u8]) -> Result<NodeStatus> {
+    let Value::Object(reply) = serde_json::from_slice(body)? else {
+        return Err(Error::Decode("status reply is not a JSON object".into()));
+    };
+    let result = parse_response_object(reply)?
+        .outcome
+        .map_err(RpcErrorObject::into_error)?;
+    decode_result(result)
 }
 
 #[cfg(test)]
@@ -192,7 +185,7 @@ mod tests {
         ));
         assert_eq!(
             err.to_string(),
-            "transport error: GET https://***@rpc.io/health?token=*** returned HTTP 503"
+            "transport error: HTTP 503 from https://***@rpc.io/health?token=***"
         );
 
         let refused = Canned::new(Err(Error::transport("connection refused")));
@@ -206,13 +199,20 @@ mod tests {
         );
     }
 
+    /// A real node's `GET /status` reply with `catching_up` and `latest_block_time` replaced
+    /// and height 1234.
     fn status_body(catching_up: bool, block_time: &str) -> String {
-        json!({"jsonrpc": "2.0", "id": -1, "result": {"sync_info": {
-            "latest_block_height": "1234",
-            "latest_block_time": block_time,
-            "catching_up": catching_up,
-        }}})
-        .to_string()
+        let mut v: Value = serde_json::from_slice(include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/rpc/status.200.json"
+        )))
+        .unwrap();
+        let sync = &mut v["result"]["sync_info"];
+        sync["latest_block_height"] = json!("1234");
+        sync["latest_block_time"] = json!(block_time);
+        sync["catching_up"] = json!(catching_up);
+        v["id"] = json!(-1);
+        v.to_string()
     }
 
     #[tokio::test(flavor = "current_thread")]
@@ -257,11 +257,32 @@ mod tests {
             "health check `node_sync` failed: latest block 1234 is 120.0s old (max 60.0s)"
         );
 
-        let garbage = Canned::new(Ok((200, "{\"result\":{}}".into())));
-        let err = node_sync_check(garbage, "http://n", shared.clone(), Duration::from_secs(1))
+        let sync_check = |reply| {
+            node_sync_check(
+                Canned::new(reply),
+                "http://n",
+                shared.clone(),
+                Duration::from_secs(1),
+            )
+        };
+        for garbage in [
+            "{\"result\":{}}",
+            "[]",
+            "not json",
+            &status_body(false, "yesterday"),
+        ] {
+            let err = sync_check(Ok((200, garbage.to_string())))
+                .check()
+                .await
+                .unwrap_err();
+            assert_eq!(err.code(), "decode", "{garbage}: {err}");
+        }
+        // A JSON-RPC error reply is the node's error, not a decode failure.
+        let rpc_err = r#"{"jsonrpc":"2.0","id":-1,"error":{"code":-32603,"message":"Internal error","data":"boom"}}"#;
+        let err = sync_check(Ok((200, rpc_err.into())))
             .check()
             .await
             .unwrap_err();
-        assert_eq!(err.code(), "decode");
+        assert_eq!(err.code(), "rpc", "{err}");
     }
 }

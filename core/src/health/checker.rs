@@ -12,12 +12,12 @@ use parking_lot::Mutex;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::redact::redact_text;
 use crate::runtime::{
     default_clock, spawn_background, timeout, BackgroundTask, BoxFuture, Clock, SendOutsideWasm,
     SharedClock, SyncOutsideWasm,
 };
 
-use super::redact::redact_text;
 use super::state::{ComponentState, Observation};
 use super::{
     ComponentDiagnostics, ComponentHealth, HealthCheck, HealthCheckOptions, HealthCheckRecord,
@@ -559,7 +559,7 @@ impl Inner {
         let st = self.state.lock();
         st.components
             .iter()
-            .filter(|(n, _)| only.map_or(true, |o| o == n.as_str()))
+            .filter(|(n, _)| only.is_none_or(|o| o == n.as_str()))
             .map(|(n, e)| Job {
                 name: n.clone(),
                 id: e.id,

@@ -5,8 +5,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-
-use super::time_fmt::ser_duration_ms;
+use crate::time_fmt::ser_duration_ms;
 
 /// Configuration of a [`HealthChecker`](super::HealthChecker).
 ///

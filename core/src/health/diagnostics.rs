@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::time_fmt::{ser_latency_ms, ser_opt_wall, ser_wall};
 use super::{ComponentHealth, HealthConfig, HealthStatus};
+use crate::time_fmt::{ser_latency_ms, ser_opt_wall, ser_wall};
 
 /// Troubleshooting snapshot of a [`HealthChecker`](super::HealthChecker). With
 /// `enable_diagnostics = false` it is minimal: `enabled` is false and `components` and

@@ -2,8 +2,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::time_fmt::{duration_ms_f64, rfc3339};
 use super::{HealthStatus, SystemHealth};
+use crate::time_fmt::{duration_ms_f64, rfc3339};
 
 /// Media type of [`SystemHealth::to_health_json`].
 pub const HEALTH_JSON_CONTENT_TYPE: &str = "application/health+json";

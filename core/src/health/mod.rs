@@ -6,7 +6,7 @@
 //! (Unknown → Healthy / Degraded / Unhealthy), runs recovery actions once per transition to
 //! `Unhealthy`, notifies listeners of status changes, and reports [`SystemHealth`],
 //! [`HealthDiagnostics`] and `application/health+json`, with credentials redacted
-//! ([`redact_url`], [`redact_text`]).
+//! ([`redact_url`](crate::redact_url), [`redact_text`](crate::redact_text)).
 //!
 //! ```no_run
 //! # use std::time::Duration;
@@ -41,11 +41,9 @@ mod checker;
 mod config;
 mod diagnostics;
 mod health_json;
-mod redact;
 mod report;
 mod state;
 mod status;
-mod time_fmt;
 
 #[cfg(test)]
 mod tests;
@@ -60,6 +58,5 @@ pub use diagnostics::{
     ComponentDiagnostics, HealthCheckRecord, HealthDiagnostics, RecoveryDiagnostics,
 };
 pub use health_json::HEALTH_JSON_CONTENT_TYPE;
-pub use redact::{redact_text, redact_url, REDACTED};
 pub use report::{ComponentHealth, SystemHealth};
 pub use status::HealthStatus;

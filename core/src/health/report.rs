@@ -6,8 +6,8 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::time_fmt::{ser_opt_latency_ms, ser_opt_wall};
 use super::HealthStatus;
+use crate::time_fmt::{ser_opt_latency_ms, ser_opt_wall};
 
 /// Health of one registered check. Messages are credential-redacted.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -12,10 +12,11 @@ use tokio::sync::Notify;
 use super::breaker::{Admission, CircuitState};
 use super::config::{ConnectionPoolConfig, PoolOptions};
 use super::endpoint::{parse_endpoint, EndpointState};
-use super::permits::{status_error, Lease, PooledConnection};
+use super::permits::{Lease, PooledConnection};
 use super::score::rank_score;
 use super::stats::{PoolEndpointStats, PoolStats};
 use super::EndpointClient;
+use crate::rpc::jsonrpc::{decode_single, encode_request, RpcId, RpcIdAllocator, RpcRequest};
 use crate::runtime::{default_clock, spawn_background, timeout, BackgroundTask, SharedClock};
 use crate::transport::{default_transport, HttpRequest, HttpResponse, Transport};
 use crate::{Error, Result};
@@ -41,7 +42,7 @@ pub(crate) struct Shared {
     pub(crate) notify: Notify,
     closed: AtomicBool,
     next_order: AtomicU64,
-    next_ping_id: AtomicU64,
+    ping_ids: RpcIdAllocator,
     counters: Counters,
 }
 
@@ -146,11 +147,13 @@ impl Shared {
 
     /// Sends one health ping to `ep` and records it.
     async fn ping(&self, ep: &EndpointState) -> Result<()> {
-        let id = self.next_ping_id.fetch_add(1, Ordering::Relaxed) + 1;
-        let method = serde_json::to_string(&self.options.ping_method)?;
-        let body = format!(r#"{{"jsonrpc":"2.0","id":{id},"method":{method},"params":{{}}}}"#);
+        let ping = RpcRequest::new(
+            self.ping_ids.next_id(),
+            self.options.ping_method.as_str(),
+            serde_json::json!({}),
+        );
         let deadline = self.ping_timeout();
-        let mut request = HttpRequest::post_json(ep.url.url.clone(), body.into_bytes());
+        let mut request = HttpRequest::post_json(ep.url.url.clone(), encode_request(&ping)?);
         request.timeout = Some(deadline);
         let start = self.clock.now();
         let outcome = timeout(&*self.clock, deadline, self.transport.send(request)).await;
@@ -161,7 +164,7 @@ impl Shared {
                 deadline,
             )),
             Ok(Err(e)) => Err(e),
-            Ok(Ok(resp)) => check_ping_reply(&resp, id, &ep.url.redacted),
+            Ok(Ok(resp)) => check_ping_reply(&resp, &ping.id, &ep.url.redacted),
         };
         ep.record_ping(now, now.saturating_sub(start), &result);
         result
@@ -306,35 +309,18 @@ impl Shared {
     }
 }
 
-/// Checks a health ping reply: 2xx, a JSON-RPC object with our id and a `result`.
-fn check_ping_reply(resp: &HttpResponse, id: u64, redacted: &str) -> Result<()> {
+/// Checks a health ping reply: 2xx and a JSON-RPC reply to `id` with a `result`.
+fn check_ping_reply(resp: &HttpResponse, id: &RpcId, redacted: &str) -> Result<()> {
     if !(200..300).contains(&resp.status) {
-        return Err(status_error(resp, redacted));
+        return Err(resp.status_error(Some(redacted)));
     }
-    let value: serde_json::Value = serde_json::from_slice(&resp.body)
-        .map_err(|e| Error::Decode(format!("health reply from {redacted}: {e}")))?;
-    if let Some(err) = value.get("error").filter(|e| !e.is_null()) {
-        return Err(Error::Rpc {
-            code: err.get("code").and_then(|c| c.as_i64()).unwrap_or(0),
-            message: err
-                .get("message")
-                .and_then(|m| m.as_str())
-                .unwrap_or("health check failed")
-                .to_string(),
-            data: err.get("data").map(|d| d.to_string()),
-        });
+    match decode_single(id, resp) {
+        Ok(_) => Ok(()),
+        Err(Error::Decode(why)) => Err(Error::Decode(format!(
+            "health reply from {redacted}: {why}"
+        ))),
+        Err(e) => Err(e),
     }
-    if value.get("id").and_then(|v| v.as_u64()) != Some(id) {
-        return Err(Error::Decode(format!(
-            "health reply from {redacted} does not carry id {id}"
-        )));
-    }
-    if value.get("result").is_none() {
-        return Err(Error::Decode(format!(
-            "health reply from {redacted} has no result"
-        )));
-    }
-    Ok(())
 }
 
 #[derive(Debug)]
@@ -412,7 +398,7 @@ impl ConnectionPoolBuilder {
             notify: Notify::new(),
             closed: AtomicBool::new(false),
             next_order: AtomicU64::new(0),
-            next_ping_id: AtomicU64::new(0),
+            ping_ids: RpcIdAllocator::new(),
             counters: Counters::default(),
         });
         Ok(ConnectionPool {
@@ -741,5 +727,70 @@ impl ConnectionPool {
             .lock()
             .as_ref()
             .is_some_and(|t| !t.is_stopped())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(status: u16, body: &str) -> HttpResponse {
+        HttpResponse {
+            status,
+            body: body.as_bytes().to_vec(),
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn ping_replies_are_decoded_by_the_rpc_codec() {
+        let id = RpcId::Num(7);
+        let from = "https://***@n/";
+        assert_eq!(
+            check_ping_reply(
+                &reply(200, r#"{"jsonrpc":"2.0","id":7,"result":{}}"#),
+                &id,
+                from
+            ),
+            Ok(())
+        );
+        // The node's own error, with its data unquoted.
+        assert_eq!(
+            check_ping_reply(
+                &reply(
+                    200,
+                    r#"{"jsonrpc":"2.0","id":7,"error":{"code":-32601,"message":"Method not found","data":"no health"}}"#
+                ),
+                &id,
+                from
+            ),
+            Err(Error::Rpc {
+                code: -32601,
+                message: "Method not found".into(),
+                data: Some("no health".into()),
+            })
+        );
+        for bad in [
+            r#"{"jsonrpc":"2.0","id":8,"result":{}}"#,
+            r#"{"jsonrpc":"2.0","id":7}"#,
+            "<html>",
+        ] {
+            let err = check_ping_reply(&reply(200, bad), &id, from).unwrap_err();
+            assert_eq!(err.code(), "decode", "{bad}");
+            assert!(
+                err.to_string()
+                    .contains("health reply from https://***@n/: "),
+                "{err}"
+            );
+        }
+        let err = check_ping_reply(&reply(503, "down"), &id, from).unwrap_err();
+        assert_eq!(
+            err,
+            Error::Transport {
+                message: "HTTP 503 from https://***@n/: down".into(),
+                status: Some(503),
+                retry_after: None,
+            }
+        );
     }
 }

@@ -1,4 +1,4 @@
-//! One endpoint: URL validation and redaction, permits, and its mutable health state
+//! One endpoint: URL validation, permits, and its mutable health state
 //! (sample window, PeakEWMA, circuit breaker, connection-slot accounting, counters).
 
 use std::collections::VecDeque;
@@ -11,6 +11,7 @@ use tokio::sync::Semaphore;
 use super::breaker::CircuitBreaker;
 use super::config::{ConnectionPoolConfig, PoolOptions};
 use super::score::{PeakEwma, SampleWindow};
+use crate::redact::{redact_known_secrets, redact_url, url_secrets};
 use crate::{Error, Result};
 
 /// A validated endpoint URL.
@@ -21,8 +22,10 @@ pub(crate) struct EndpointUrl {
     /// Identity for de-duplication: lower-case scheme and authority, path without a
     /// trailing `/`.
     pub key: String,
-    /// The URL with `user:pass@` replaced by `***@`.
+    /// The URL through [`redact_url`]: userinfo and secret query parameters become `***`.
     pub redacted: String,
+    /// The URL's credentials, removed from any message quoting them ([`Self::sanitize`]).
+    secrets: Vec<String>,
 }
 
 fn invalid(url: &str, why: &str) -> Error {
@@ -30,30 +33,10 @@ fn invalid(url: &str, why: &str) -> Error {
 }
 
 impl EndpointUrl {
-    /// Removes this URL's credentials from a message (e.g. a transport error quoting it).
+    /// Removes credentials from a message (e.g. a transport error quoting this URL): this
+    /// URL's own secrets wherever they stand, and whatever [`redact_text`] finds.
     pub(crate) fn sanitize(&self, message: &str) -> String {
-        if self.url == self.redacted {
-            return message.to_string();
-        }
-        let rest = &self.url[self.url.find("://").map_or(0, |i| i + 3)..];
-        let auth_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        match rest[..auth_end].rfind('@') {
-            Some(at) if at > 0 => message.replace(&rest[..at], "***"),
-            _ => message.to_string(),
-        }
-    }
-}
-
-/// Replaces the userinfo (`user:pass@`) of a URL with `***@`; other text is unchanged.
-pub(crate) fn redact_url(url: &str) -> String {
-    let Some(scheme_end) = url.find("://") else {
-        return url.to_string();
-    };
-    let rest = &url[scheme_end + 3..];
-    let auth_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..auth_end].rfind('@') {
-        Some(at) => format!("{}://***@{}", &url[..scheme_end], &rest[at + 1..]),
-        None => url.to_string(),
+        redact_known_secrets(message, &self.secrets)
     }
 }
 
@@ -123,6 +106,7 @@ pub(crate) fn parse_endpoint(raw: &str) -> Result<EndpointUrl> {
         url: url.to_string(),
         key,
         redacted: redact_url(url),
+        secrets: url_secrets(url),
     })
 }
 
@@ -342,16 +326,23 @@ mod tests {
 
     #[test]
     fn redacts_credentials_everywhere() {
-        assert_eq!(
-            redact_url("https://alice:s3cret@rpc.example:443/a@b"),
-            "https://***@rpc.example:443/a@b"
-        );
-        assert_eq!(redact_url("http://host:1/x"), "http://host:1/x");
-        let u = parse_endpoint("https://alice:s3cret@rpc.example/x").unwrap();
+        let u = parse_endpoint("https://alice:s3cret@rpc.example/x?apikey=K3Y&h=1").unwrap();
+        assert_eq!(u.redacted, "https://***@rpc.example/x?apikey=***&h=1");
         assert_eq!(
             u.sanitize("refused: https://alice:s3cret@rpc.example/x"),
             "refused: https://***@rpc.example/x"
         );
+        assert_eq!(
+            u.sanitize("host said: bad key K3Y for alice:s3cret"),
+            "host said: bad key *** for ***"
+        );
+        assert_eq!(
+            u.sanitize("Authorization: Bearer abc"),
+            "Authorization: Bearer ***"
+        );
+        let plain = parse_endpoint("http://host:1/x").unwrap();
+        assert_eq!(plain.redacted, "http://host:1/x");
+        assert_eq!(plain.sanitize("timed out"), "timed out");
         let err = parse_endpoint("ftp://alice:s3cret@host").unwrap_err();
         assert!(!err.to_string().contains("s3cret"), "{err}");
     }

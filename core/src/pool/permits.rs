@@ -193,7 +193,7 @@ impl EndpointClient {
         let status_failure;
         let failure = match &result {
             Ok(resp) if is_failure_status(resp.status) => {
-                status_failure = status_error(resp, &self.ep.url.redacted);
+                status_failure = resp.status_error(Some(&self.ep.url.redacted));
                 Some(&status_failure)
             }
             Ok(_) => None,
@@ -214,7 +214,7 @@ impl EndpointClient {
         if (200..300).contains(&resp.status) {
             Ok(resp.body)
         } else {
-            Err(status_error(&resp, &self.ep.url.redacted))
+            Err(resp.status_error(Some(&self.ep.url.redacted)))
         }
     }
 
@@ -227,22 +227,5 @@ impl EndpointClient {
             .ewma
             .value(now)
             .map(Duration::from_secs_f64)
-    }
-}
-
-/// The error for a non-2xx response.
-pub(crate) fn status_error(resp: &HttpResponse, redacted: &str) -> Error {
-    let snippet: String = String::from_utf8_lossy(&resp.body)
-        .chars()
-        .take(200)
-        .collect();
-    Error::Transport {
-        message: if snippet.is_empty() {
-            format!("HTTP {} from {redacted}", resp.status)
-        } else {
-            format!("HTTP {} from {redacted}: {snippet}", resp.status)
-        },
-        status: Some(resp.status),
-        retry_after: resp.retry_after,
     }
 }

@@ -90,7 +90,7 @@ fn check_url(url: &str) -> Result<()> {
             "url",
             format!(
                 "must be an http:// or https:// URL (got {:?})",
-                crate::transport::redact_url(url)
+                crate::redact_url(url)
             ),
         ));
     }

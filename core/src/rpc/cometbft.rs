@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::serde_util::{
-    base64_bytes, base64_encode, base64_list, i64_string, null_as_empty, parse_rfc3339, u64_string,
+    base64_bytes, base64_encode, base64_list, i64_string, null_as_empty, u64_string,
 };
+use crate::time_fmt::parse_rfc3339;
 use crate::{Error, Result};
 
 /// Method names.

@@ -22,7 +22,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::transport::HttpResponse;
+use crate::transport::{body_snippet, status_error, HttpResponse};
 use crate::{Error, Result};
 
 /// CometBFT's default `max_body_bytes`: the largest request body the node accepts.
@@ -288,29 +288,9 @@ pub fn parse_response_object(mut obj: Map<String, Value>) -> Result<RpcResponse>
     }
 }
 
-fn snippet(body: &[u8]) -> String {
-    const MAX: usize = 200;
-    let text = String::from_utf8_lossy(&body[..body.len().min(MAX)]);
-    let text = text.trim();
-    if body.len() > MAX {
-        format!("{text}…")
-    } else {
-        text.to_string()
-    }
-}
-
 /// The error for a non-2xx HTTP reply that carries no JSON-RPC answer.
 pub fn http_status_error(status: u16, retry_after: Option<Duration>, body: &[u8]) -> Error {
-    let body = snippet(body);
-    Error::Transport {
-        message: if body.is_empty() {
-            format!("HTTP {status}")
-        } else {
-            format!("HTTP {status}: {body}")
-        },
-        status: Some(status),
-        retry_after,
-    }
+    status_error(status, retry_after, body, None)
 }
 
 /// Whether `v` looks like a JSON-RPC reply (an object with `result` or `error`, or an
@@ -361,7 +341,7 @@ pub fn decode_body(
             }
             return Err(Error::Decode(format!(
                 "response is not JSON ({e}): {}",
-                snippet(body)
+                body_snippet(body)
             )));
         }
     };
@@ -381,7 +361,7 @@ pub fn decode_body(
                     None,
                     Err(Error::Decode(format!(
                         "batch reply item is not an object: {}",
-                        snippet(other.to_string().as_bytes())
+                        body_snippet(other.to_string().as_bytes())
                     ))),
                 ),
             })
@@ -398,7 +378,7 @@ pub fn decode_body(
         other => {
             return Err(Error::Decode(format!(
                 "JSON-RPC reply is neither an object nor an array: {}",
-                snippet(other.to_string().as_bytes())
+                body_snippet(other.to_string().as_bytes())
             )))
         }
     };

@@ -22,6 +22,7 @@ mod serde_util;
 
 mod client;
 
+pub use crate::time_fmt::parse_rfc3339;
 pub use client::{RpcClient, RpcClientConfig};
 pub use cometbft::{
     AbciEvent, AbciInfo, AbciQueryResponse, Block, BlockData, BlockHeader, BlockId, BlockResponse,
@@ -36,4 +37,4 @@ pub use jsonrpc::{
     RpcErrorObject, RpcId, RpcIdAllocator, RpcRequest, RpcResponse, DEFAULT_MAX_BATCH_SIZE,
     DEFAULT_MAX_BODY_BYTES,
 };
-pub use serde_util::{base64_decode, base64_encode, parse_rfc3339};
+pub use serde_util::{base64_decode, base64_encode};

@@ -24,6 +24,8 @@ pub use task::{spawn, spawn_background, BackgroundTask};
 #[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
 pub use tokio_clock::TokioClock;
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
+pub(crate) use wasm_clock::js_wall_time;
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
 pub use wasm_clock::WasmClock;
 
 /// `Send` on native targets, nothing on wasm (where JS values and futures are `!Send`).

@@ -21,10 +21,23 @@ fn monotonic_ms() -> f64 {
     js_sys::Date::now()
 }
 
+/// Wall-clock time since the Unix epoch from the host's `Date.now()`.
+pub(crate) fn js_wall_time() -> Duration {
+    Duration::from_secs_f64(js_sys::Date::now().max(0.0) / 1000.0)
+}
+
 /// Real time in JS hosts (browsers, Node ≥ 18, workers).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct WasmClock {
     origin_ms: f64,
+}
+
+// By hand: a derived `Debug` would format the `f64` and pull float formatting (~10 KB
+// gzipped) into every wasm binary, since `SharedClock`'s vtable needs `Debug`.
+impl std::fmt::Debug for WasmClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WasmClock").finish_non_exhaustive()
+    }
 }
 
 impl WasmClock {
@@ -49,7 +62,7 @@ impl Clock for WasmClock {
     }
 
     fn wall_time(&self) -> Duration {
-        Duration::from_secs_f64(js_sys::Date::now().max(0.0) / 1000.0)
+        js_wall_time()
     }
 
     fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {

@@ -10,10 +10,10 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Headers, RequestInit, Response};
 
 use super::{
-    parse_retry_after, redact_url, HttpMethod, HttpRequest, HttpResponse, Transport,
-    DEFAULT_HTTP_TIMEOUT,
+    parse_retry_after, HttpMethod, HttpRequest, HttpResponse, Transport, DEFAULT_HTTP_TIMEOUT,
 };
-use crate::runtime::BoxFuture;
+use crate::redact::{redact_text, redact_url};
+use crate::runtime::{js_wall_time, BoxFuture};
 use crate::{Error, Result};
 
 /// HTTP transport for `wasm32-unknown-unknown`: calls `globalThis.fetch`, so it works in
@@ -160,10 +160,7 @@ async fn fetch(request: HttpRequest, timeout: Duration) -> Result<HttpResponse> 
             .get("retry-after")
             .ok()
             .flatten()
-            .and_then(|v| {
-                let now = Duration::from_secs_f64(js_sys::Date::now().max(0.0) / 1000.0);
-                parse_retry_after(&v, now)
-            });
+            .and_then(|v| parse_retry_after(&v, js_wall_time()));
         let buffer = JsFuture::from(
             response
                 .array_buffer()
@@ -191,7 +188,11 @@ async fn fetch(request: HttpRequest, timeout: Duration) -> Result<HttpResponse> 
 
 fn js_transport_error(shown_url: &str, what: &str, v: &JsValue) -> Error {
     Error::Transport {
-        message: format!("{what} failed for {shown_url}: {}", js_text(v)),
+        // Some hosts quote the request URL, credentials included, in their error text.
+        message: format!(
+            "{what} failed for {shown_url}: {}",
+            redact_text(&js_text(v))
+        ),
         status: None,
         retry_after: None,
     }

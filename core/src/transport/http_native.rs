@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use super::{
-    parse_retry_after, redact_url, HttpMethod, HttpRequest, HttpResponse, Transport,
-    DEFAULT_HTTP_TIMEOUT,
+    parse_retry_after, HttpMethod, HttpRequest, HttpResponse, Transport, DEFAULT_HTTP_TIMEOUT,
 };
+use crate::redact::{redact_text, redact_url};
 use crate::runtime::{default_clock, BoxFuture, SharedClock};
 use crate::{Error, Result};
 
@@ -206,7 +206,7 @@ fn map_error(e: reqwest::Error, operation: &str, shown_url: &str, timeout: Durat
     let status = e.status().map(|s| s.as_u16());
     let e = e.without_url();
     Error::Transport {
-        message: format!("{what} failed for {shown_url}: {}", chain(&e)),
+        message: format!("{what} failed for {shown_url}: {}", redact_text(&chain(&e))),
         status,
         retry_after: None,
     }

@@ -78,6 +78,13 @@ pub struct HttpResponse {
     pub retry_after: Option<Duration>,
 }
 
+impl HttpResponse {
+    /// This reply as the error for a non-2xx status (see [`status_error`]).
+    pub(crate) fn status_error(&self, origin: Option<&str>) -> crate::Error {
+        status_error(self.status, self.retry_after, &self.body, origin)
+    }
+}
+
 /// Sends HTTP requests. Implementations return `Err(Error::Transport{..})` only when no
 /// response was received (connection refused, reset, DNS, timeout → `Error::Timeout`).
 pub trait Transport: SendOutsideWasm + SyncOutsideWasm + std::fmt::Debug {
@@ -115,6 +122,44 @@ impl Transport for Unavailable {
     }
 }
 
+/// Up to the first 200 bytes of a body as trimmed text (`…` when cut), for error messages.
+pub(crate) fn body_snippet(body: &[u8]) -> String {
+    const MAX: usize = 200;
+    let text = String::from_utf8_lossy(&body[..body.len().min(MAX)]);
+    let text = text.trim();
+    if body.len() > MAX {
+        format!("{text}…")
+    } else {
+        text.to_string()
+    }
+}
+
+/// The error for a non-2xx HTTP reply: `Error::Transport` with the status and `Retry-After`,
+/// and the message `HTTP {status}[ from {origin}][: {body snippet}]`. `origin` (e.g. the
+/// redacted URL) must already be free of credentials.
+pub(crate) fn status_error(
+    status: u16,
+    retry_after: Option<Duration>,
+    body: &[u8],
+    origin: Option<&str>,
+) -> crate::Error {
+    let mut message = format!("HTTP {status}");
+    if let Some(origin) = origin {
+        message.push_str(" from ");
+        message.push_str(origin);
+    }
+    let body = body_snippet(body);
+    if !body.is_empty() {
+        message.push_str(": ");
+        message.push_str(&body);
+    }
+    crate::Error::Transport {
+        message,
+        status: Some(status),
+        retry_after,
+    }
+}
+
 /// Default deadline of one HTTP exchange when neither the request nor the transport's
 /// config sets one.
 pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -138,39 +183,9 @@ pub fn parse_retry_after(value: &str, now_wall: Duration) -> Option<Duration> {
     Some(at.saturating_sub(now_wall))
 }
 
-/// `url` without credentials or query string, for error messages and diagnostics
-/// (`https://user:key@host/path?apikey=x` → `https://host/path`).
-pub fn redact_url(url: &str) -> String {
-    let (scheme, rest) = match url.find("://") {
-        Some(i) => (&url[..i + 3], &url[i + 3..]),
-        None => ("", url),
-    };
-    let rest = rest.split(['?', '#']).next().unwrap_or("");
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, ""),
-    };
-    let host = authority.rsplit('@').next().unwrap_or(authority);
-    format!("{scheme}{host}{path}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn redaction_drops_userinfo_and_query() {
-        assert_eq!(
-            redact_url("https://user:key@rpc.example.com:443/v1/?apikey=x#f"),
-            "https://rpc.example.com:443/v1/"
-        );
-        assert_eq!(
-            redact_url("http://127.0.0.1:26657"),
-            "http://127.0.0.1:26657"
-        );
-        assert_eq!(redact_url("host/p?x"), "host/p");
-        assert_eq!(redact_url("http://a@b@host/x@y"), "http://host/x@y");
-    }
 
     #[test]
     fn retry_after_seconds_and_dates() {
@@ -221,6 +236,26 @@ mod tests {
         // The real default transport builds on this machine.
         let d = default_transport();
         assert!(format!("{d:?}").contains("HttpTransport"), "{d:?}");
+    }
+
+    #[test]
+    fn status_errors_name_status_origin_and_body() {
+        let e = status_error(503, Some(Duration::from_secs(7)), b"", None);
+        assert_eq!(
+            e,
+            crate::Error::Transport {
+                message: "HTTP 503".into(),
+                status: Some(503),
+                retry_after: Some(Duration::from_secs(7)),
+            }
+        );
+        let e = status_error(429, None, b" slow down \n", Some("https://***@h/"));
+        assert_eq!(
+            e.to_string(),
+            "transport error: HTTP 429 from https://***@h/: slow down"
+        );
+        let long = vec![b'x'; 300];
+        assert_eq!(body_snippet(&long), format!("{}…", "x".repeat(200)));
     }
 
     #[test]

@@ -1,8 +1,9 @@
-//! Credential redaction for URLs and error text that end up in reports.
+//! Credential redaction for URLs and text that end up in errors, logs and reports — the one
+//! implementation used by the transports, the RPC client, the connection pool and health.
 //!
-//! Health reports and diagnostics are meant to be shown, logged and served over HTTP, so
-//! any URL they contain is passed through [`redact_url`] and any error text through
-//! [`redact_text`] before it is stored.
+//! Any URL shown to a user goes through [`redact_url`] (userinfo and secret-looking query or
+//! fragment parameters become `***`), and any free text that may quote URLs or
+//! authorization headers through [`redact_text`].
 
 /// Replacement for a redacted secret.
 pub const REDACTED: &str = "***";
@@ -34,19 +35,78 @@ fn is_sensitive_param(name: &str) -> bool {
     SENSITIVE_EXACT.contains(&norm.as_str()) || SENSITIVE_FRAGMENTS.iter().any(|f| norm.contains(f))
 }
 
+/// `(name, value)` of a `name=value` parameter whose value is a secret.
+fn secret_param(pair: &str) -> Option<(&str, &str)> {
+    pair.split_once('=')
+        .filter(|(name, value)| !value.is_empty() && is_sensitive_param(name))
+}
+
 fn redact_params(params: &str, out: &mut String) {
     for (i, pair) in params.split('&').enumerate() {
         if i > 0 {
             out.push('&');
         }
-        match pair.split_once('=') {
-            Some((name, value)) if !value.is_empty() && is_sensitive_param(name) => {
+        match secret_param(pair) {
+            Some((name, _)) => {
                 out.push_str(name);
                 out.push('=');
                 out.push_str(REDACTED);
             }
-            _ => out.push_str(pair),
+            None => out.push_str(pair),
         }
+    }
+}
+
+/// A URL cut into its parts (borrowed, nothing decoded).
+struct UrlParts<'a> {
+    /// `scheme://`, or empty for a URL without a scheme.
+    scheme: &'a str,
+    /// `user:pass` before the last `@` of the authority, if any.
+    userinfo: Option<&'a str>,
+    /// Host and port.
+    host: &'a str,
+    /// Path (from the first `/` after the authority).
+    path: &'a str,
+    /// Query without the `?`.
+    query: Option<&'a str>,
+    /// Fragment without the `#`.
+    fragment: Option<&'a str>,
+}
+
+impl<'a> UrlParts<'a> {
+    fn split(url: &'a str) -> Self {
+        let (before_fragment, fragment) = match url.split_once('#') {
+            Some((b, f)) => (b, Some(f)),
+            None => (url, None),
+        };
+        let (base, query) = match before_fragment.split_once('?') {
+            Some((b, q)) => (b, Some(q)),
+            None => (before_fragment, None),
+        };
+        let authority_start = base.find("://").map(|i| i + 3).unwrap_or(0);
+        let authority_end = base[authority_start..]
+            .find('/')
+            .map(|i| authority_start + i)
+            .unwrap_or(base.len());
+        let authority = &base[authority_start..authority_end];
+        let (userinfo, host) = match authority.rfind('@') {
+            Some(at) => (Some(&authority[..at]), &authority[at + 1..]),
+            None => (None, authority),
+        };
+        Self {
+            scheme: &base[..authority_start],
+            userinfo,
+            host,
+            path: &base[authority_end..],
+            query,
+            fragment,
+        }
+    }
+
+    /// The fragment when it holds `name=value` parameters (OAuth implicit flow), not an
+    /// anchor.
+    fn fragment_params(&self) -> Option<&'a str> {
+        self.fragment.filter(|f| f.contains('='))
     }
 }
 
@@ -57,43 +117,69 @@ fn redact_params(params: &str, out: &mut String) {
 /// Secrets embedded in path segments (e.g. `/v3/<project-key>`) cannot be recognised and are
 /// kept.
 pub fn redact_url(url: &str) -> String {
+    let parts = UrlParts::split(url);
     let mut out = String::with_capacity(url.len());
-    let (before_fragment, fragment) = match url.split_once('#') {
-        Some((b, f)) => (b, Some(f)),
-        None => (url, None),
-    };
-    let (base, query) = match before_fragment.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (before_fragment, None),
-    };
-    let authority_start = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let authority_end = base[authority_start..]
-        .find('/')
-        .map(|i| authority_start + i)
-        .unwrap_or(base.len());
-    let authority = &base[authority_start..authority_end];
-    out.push_str(&base[..authority_start]);
-    match authority.rfind('@') {
-        Some(at) => {
-            out.push_str(REDACTED);
-            out.push_str(&authority[at..]);
-        }
-        None => out.push_str(authority),
+    out.push_str(parts.scheme);
+    if parts.userinfo.is_some() {
+        out.push_str(REDACTED);
+        out.push('@');
     }
-    out.push_str(&base[authority_end..]);
-    if let Some(q) = query {
+    out.push_str(parts.host);
+    out.push_str(parts.path);
+    if let Some(q) = parts.query {
         out.push('?');
         redact_params(q, &mut out);
     }
-    if let Some(f) = fragment {
+    if let Some(f) = parts.fragment {
         out.push('#');
-        if f.contains('=') {
+        if parts.fragment_params().is_some() {
             redact_params(f, &mut out);
         } else {
             out.push_str(f);
         }
     }
     out
+}
+
+/// Shortest secret [`redact_known_secrets`] replaces: shorter ones would mangle unrelated text.
+const MIN_SECRET_LEN: usize = 3;
+
+/// The secrets `url` carries: its userinfo and the values of its secret-looking query and
+/// fragment parameters (those [`redact_url`] hides).
+pub(crate) fn url_secrets(url: &str) -> Vec<String> {
+    let parts = UrlParts::split(url);
+    let mut secrets: Vec<String> = parts
+        .userinfo
+        .filter(|u| !u.is_empty())
+        .map(str::to_string)
+        .into_iter()
+        .collect();
+    for params in [parts.query, parts.fragment_params()].into_iter().flatten() {
+        secrets.extend(
+            params
+                .split('&')
+                .filter_map(secret_param)
+                .map(|(_, value)| value.to_string()),
+        );
+    }
+    // Longest first, so a secret containing another is replaced whole.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    secrets.dedup();
+    secrets
+}
+
+/// [`redact_text`], after replacing every occurrence of the given `secrets` (from
+/// [`url_secrets`]) of at least three characters with `***`, wherever they stand: for
+/// messages that may quote a known URL's credentials outside a URL (e.g. a host transport's
+/// error text).
+pub(crate) fn redact_known_secrets(text: &str, secrets: &[String]) -> String {
+    let mut out = text.to_string();
+    for s in secrets.iter().filter(|s| s.len() >= MIN_SECRET_LEN) {
+        if out.contains(s.as_str()) {
+            out = out.replace(s.as_str(), REDACTED);
+        }
+    }
+    redact_text(&out)
 }
 
 fn is_url_terminator(c: char) -> bool {
@@ -257,5 +343,53 @@ mod tests {
         assert_eq!(redact_text("authorization=abc"), "authorization=***");
         assert_eq!(redact_text("basic arithmetic"), "basic arithmetic");
         assert_eq!(redact_text("subearer x"), "subearer x");
+    }
+
+    #[test]
+    fn userinfo_is_redacted_up_to_the_last_at_of_the_authority() {
+        assert_eq!(redact_url("http://a@b@host/x@y"), "http://***@host/x@y");
+        assert_eq!(
+            redact_url("https://alice:s3cret@rpc.example:443/a@b"),
+            "https://***@rpc.example:443/a@b"
+        );
+        assert_eq!(redact_url("http://host:1/x"), "http://host:1/x");
+        assert_eq!(
+            redact_url("https://user:key@rpc.example.com:443/v1/?apikey=x#f"),
+            "https://***@rpc.example.com:443/v1/?apikey=***#f"
+        );
+        assert_eq!(redact_url("host/p?x"), "host/p?x");
+    }
+
+    #[test]
+    fn url_secrets_lists_userinfo_and_secret_params_longest_first() {
+        assert_eq!(
+            url_secrets("https://alice:s3cret@h/?height=5&apikey=K123#access_token=tok"),
+            vec!["alice:s3cret", "K123", "tok"]
+        );
+        assert_eq!(
+            url_secrets("https://h/path?height=5#section"),
+            Vec::<String>::new()
+        );
+        assert_eq!(url_secrets("https://@h/"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn known_secrets_are_removed_wherever_they_stand() {
+        let secrets = url_secrets("https://alice:s3cret@rpc.example/x?token=T0K3N");
+        assert_eq!(
+            redact_known_secrets("refused: https://alice:s3cret@rpc.example/x", &secrets),
+            "refused: https://***@rpc.example/x"
+        );
+        // Quoted outside a URL (e.g. a host transport's own message).
+        assert_eq!(
+            redact_known_secrets("auth alice:s3cret rejected, token T0K3N expired", &secrets),
+            "auth *** rejected, token *** expired"
+        );
+        // Too short to replace without mangling the text; URLs are still redacted.
+        let short = url_secrets("https://u@h/?key=ab");
+        assert_eq!(
+            redact_known_secrets("user u: http://u@h/?key=ab", &short),
+            "user u: http://***@h/?key=***"
+        );
     }
 }

@@ -1,4 +1,5 @@
-//! Timestamp and duration formatting for reports (no chrono; works on wasm).
+//! RFC 3339 timestamps (parsing CometBFT's block times, formatting report times) and the
+//! serde helpers that write durations and wall times in reports. No chrono; works on wasm.
 
 use std::time::Duration;
 
@@ -35,58 +36,58 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
-/// Parses an RFC 3339 timestamp (`2024-05-01T12:00:00.123456789Z`, or with a `±HH:MM`
-/// offset) into wall time since the Unix epoch. `None` if malformed or before 1970.
-pub(crate) fn parse_rfc3339(s: &str) -> Option<Duration> {
-    let s = s.trim();
-    let b = s.as_bytes();
+/// Parses an RFC 3339 timestamp (`2026-11-27T02:40:19.698407401Z`: any fraction length,
+/// digits past nanoseconds ignored; `Z` or a `±HH:MM` offset) into the time since the Unix
+/// epoch. `None` if malformed or before 1970.
+pub fn parse_rfc3339(text: &str) -> Option<Duration> {
+    let b = text.trim().as_bytes();
+    // A run of ASCII digits as a number (`None` for anything else, signs included).
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let digits = b.get(r)?;
+        if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        Some(digits.iter().fold(0, |n, d| n * 10 + i64::from(d - b'0')))
+    };
     if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
         return None;
     }
     if b[13] != b':' || b[16] != b':' {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let part = s.get(r)?;
-        if part.bytes().all(|c| c.is_ascii_digit()) {
-            part.parse().ok()
-        } else {
-            None
-        }
-    };
     let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
         return None;
     }
-    let mut rest = &s[19..];
+    let mut i = 19;
     let mut nanos: u32 = 0;
-    if let Some(frac) = rest.strip_prefix('.') {
-        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+    if b[i] == b'.' {
+        i += 1;
+        let digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
         if digits == 0 {
             return None;
         }
-        for (i, c) in frac[..digits].bytes().enumerate().take(9) {
-            nanos += u32::from(c - b'0') * 10u32.pow(8 - i as u32);
+        for (k, c) in b[i..i + digits].iter().take(9).enumerate() {
+            nanos += u32::from(c - b'0') * 10u32.pow(8 - k as u32);
         }
-        rest = &frac[digits..];
+        i += digits;
     }
-    let offset_secs: i64 = match rest {
-        "Z" | "z" => 0,
-        _ => {
-            let ob = rest.as_bytes();
-            if ob.len() != 6 || ob[3] != b':' || !matches!(ob[0], b'+' | b'-') {
+    let offset_secs = match &b[i..] {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+            let (oh, om) = (num(i + 1..i + 3)?, num(i + 4..i + 6)?);
+            if oh > 23 || om > 59 {
                 return None;
             }
-            let oh: i64 = rest.get(1..3)?.parse().ok()?;
-            let om: i64 = rest.get(4..6)?.parse().ok()?;
             let off = oh * 3600 + om * 60;
-            if ob[0] == b'-' {
+            if *sign == b'-' {
                 -off
             } else {
                 off
             }
         }
+        _ => return None,
     };
     let days = days_from_civil(y, mo, d);
     let secs = days * 86_400 + h * 3600 + mi * 60 + sec - offset_secs;
@@ -183,6 +184,25 @@ mod tests {
             parse_rfc3339("2023-11-14T21:13:20-01:00"),
             Some(Duration::from_secs(1_700_000_000))
         );
+        // CometBFT block time (nanoseconds), a single fraction digit, lowercase and space
+        // separators, digits past nanoseconds ignored.
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(Duration::ZERO));
+        assert_eq!(
+            parse_rfc3339("2026-11-27T02:40:19.698407401Z"),
+            Some(Duration::new(1_795_747_219, 698_407_401))
+        );
+        assert_eq!(
+            parse_rfc3339(" 2015-10-21t07:28:00.5z "),
+            Some(Duration::new(1_445_412_480, 500_000_000))
+        );
+        assert_eq!(
+            parse_rfc3339("2015-10-21 09:28:00+02:00"),
+            Some(Duration::from_secs(1_445_412_480))
+        );
+        assert_eq!(
+            parse_rfc3339("2000-02-29T00:00:00.1234567891Z"),
+            Some(Duration::new(951_782_400, 123_456_789))
+        );
         for bad in [
             "",
             "2023-11-14",
@@ -191,6 +211,11 @@ mod tests {
             "2023-11-14T22:13:20.Z",
             "1969-12-31T23:59:59Z",
             "2023-11-14T22:13:2xZ",
+            "2023-11-14T22:13:20+0200",
+            "2023-11-14T22:13:20++2:00",
+            "2023-11-14T22:13:20+24:00",
+            "2023-11-14T22:13:20Zjunk",
+            "+023-11-14T22:13:20Z",
         ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad}");
         }
