@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
 
 use parking_lot::{Mutex, RwLock};
@@ -12,7 +12,10 @@ use crate::error::{Error, Result};
 use crate::runtime::{default_clock, spawn_background, BackgroundTask, SharedClock};
 
 use super::config::{MetricType, MetricsConfig};
-use super::family::{CounterFamily, GaugeFamily, HistogramFamily};
+use super::family::{
+    hash_labels, CounterFamily, CounterSeries, GaugeFamily, HistogramFamily, HistogramSeries,
+    SeriesMap,
+};
 use super::naming::sanitize_fragment;
 use super::registry::{MetricsRegistry, MetricsRegistryConfig};
 use super::snapshot::MetricsSnapshot;
@@ -54,11 +57,121 @@ struct ProtocolFamilies {
     ops: CounterFamily,
     duration: HistogramFamily,
     errors: CounterFamily,
+    cache: OpCache,
 }
 
 struct McpFamilies {
     requests: CounterFamily,
     duration: HistogramFamily,
+    cache: OpCache,
+}
+
+/// Handles of one key's series: the duration histogram and the two status counters.
+struct OpHandles {
+    duration: HistogramSeries,
+    ok: OnceLock<CounterSeries>,
+    err: OnceLock<CounterSeries>,
+}
+
+/// Caches, per key (e.g. protocol + operation), the handles of a
+/// `counter{key.., status}` / `histogram{key..}` pair, so recording is one lookup.
+/// Only series that are not `__overflow__` are cached, so the cache holds at most
+/// `max_series_per_family` entries and overflowed recordings still go through the
+/// families (which count them as dropped).
+struct OpCache {
+    map: RwLock<SeriesMap<OpHandles>>,
+}
+
+impl OpCache {
+    fn new() -> Self {
+        Self {
+            map: RwLock::new(SeriesMap::new()),
+        }
+    }
+
+    #[inline]
+    fn record(
+        &self,
+        key: &[&str],
+        counter: &CounterFamily,
+        hist: &HistogramFamily,
+        secs: f64,
+        success: bool,
+    ) {
+        let h = hash_labels(key);
+        let map = self.map.read();
+        if let Some(e) = map.find(h, key) {
+            let slot = if success { &e.cell.ok } else { &e.cell.err };
+            if let Some(c) = slot.get() {
+                e.cell.duration.observe(secs);
+                c.inc();
+                return;
+            }
+        }
+        drop(map);
+        self.record_slow(h, key, counter, hist, secs, success);
+    }
+
+    #[cold]
+    fn record_slow(
+        &self,
+        h: u64,
+        key: &[&str],
+        counter: &CounterFamily,
+        hist: &HistogramFamily,
+        secs: f64,
+        success: bool,
+    ) {
+        let status = if success { "success" } else { "error" };
+        let mut labels: Vec<&str> = Vec::with_capacity(key.len() + 1);
+        labels.extend_from_slice(key);
+        labels.push(status);
+        let cached = self.map.read().find(h, key).cloned();
+        let entry = match cached {
+            Some(e) => e,
+            None => {
+                let Ok(d) = hist.with_labels(key) else {
+                    return;
+                };
+                if d.is_overflow() {
+                    d.observe(secs);
+                    let _ = counter.inc(&labels);
+                    return;
+                }
+                let mut map = self.map.write();
+                match map.find(h, key) {
+                    Some(e) => e.clone(),
+                    None => map.insert(
+                        h,
+                        key,
+                        OpHandles {
+                            duration: d,
+                            ok: OnceLock::new(),
+                            err: OnceLock::new(),
+                        },
+                    ),
+                }
+            }
+        };
+        entry.cell.duration.observe(secs);
+        let slot = if success {
+            &entry.cell.ok
+        } else {
+            &entry.cell.err
+        };
+        match slot.get() {
+            Some(c) => c.inc(),
+            None => {
+                let Ok(c) = counter.with_labels(&labels) else {
+                    return;
+                };
+                c.inc();
+                if !c.is_overflow() {
+                    let _ = slot.set(c);
+                }
+            }
+        }
+    }
 }
 
 struct ResourceFamilies {
@@ -218,6 +331,7 @@ impl MetricsCollector {
                     "Failed protocol operations by error.",
                     &["protocol", "operation", "error"],
                 )?,
+                cache: OpCache::new(),
             })
         } else {
             None
@@ -234,6 +348,7 @@ impl MetricsCollector {
                     "Server request latency in seconds.",
                     &["transport"],
                 )?,
+                cache: OpCache::new(),
             })
         } else {
             None
@@ -382,9 +497,8 @@ impl MetricsCollector {
             return;
         };
         let (p, o) = (cut(protocol), cut(operation));
-        let status = if success { "success" } else { "error" };
-        let _ = f.ops.inc(&[p, o, status]);
-        let _ = f.duration.observe(&[p, o], latency.as_secs_f64());
+        f.cache
+            .record(&[p, o], &f.ops, &f.duration, latency.as_secs_f64(), success);
         if !success {
             let _ = f.errors.inc(&[p, o, cut(error.unwrap_or("unknown"))]);
         }
@@ -401,10 +515,13 @@ impl MetricsCollector {
         let Some(f) = &self.inner.mcp else {
             return;
         };
-        let t = cut(transport);
-        let status = if success { "success" } else { "error" };
-        let _ = f.requests.inc(&[t, status]);
-        let _ = f.duration.observe(&[t], latency.as_secs_f64());
+        f.cache.record(
+            &[cut(transport)],
+            &f.requests,
+            &f.duration,
+            latency.as_secs_f64(),
+            success,
+        );
     }
 
     /// Records a custom metric `<ns>_custom_<category>_<name>` (sanitized). Problems

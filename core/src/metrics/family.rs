@@ -75,50 +75,72 @@ impl Hasher for IdHasher {
 
 const K: u64 = 0x9E37_79B9_7F4A_7C15;
 
-/// Hash of a label-value tuple (length-prefixed, so `["ab","c"] != ["a","bc"]`).
+/// Hash of a label-value tuple: one multiply per 8 bytes; each value's last word carries
+/// a length marker in its top byte, so `["ab","c"]` and `["a","bc"]` differ. Equal hashes
+/// are always confirmed by comparing the values.
 #[inline]
 pub(crate) fn hash_labels(values: &[&str]) -> u64 {
-    let mut h: u64 = (values.len() as u64).wrapping_mul(K);
+    let mut h: u64 = values.len() as u64;
     for v in values {
         let b = v.as_bytes();
-        h = (h.rotate_left(5) ^ b.len() as u64).wrapping_mul(K);
         let mut chunks = b.chunks_exact(8);
         for c in &mut chunks {
             let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
             h = (h.rotate_left(5) ^ w).wrapping_mul(K);
         }
         let rem = chunks.remainder();
-        if !rem.is_empty() {
-            let mut w = 0u64;
-            for (i, x) in rem.iter().enumerate() {
-                w |= u64::from(*x) << (8 * i);
-            }
-            h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+        let mut w = (rem.len() as u64 + 1) << 56;
+        for (i, x) in rem.iter().enumerate() {
+            w |= u64::from(*x) << (8 * i);
         }
+        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
     }
-    // final avalanche (murmur3 fmix64) so hashbrown's top bits are well spread
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^= h >> 33;
-    h
+    // the multiply mixes upward only: fold the high bits into the low ones (bucket index)
+    h ^ (h >> 32)
 }
 
-struct SeriesMap<M> {
+/// Label values → value, found by pre-computed hash with the values compared on hit.
+pub(crate) struct SeriesMap<M> {
     by_hash: HashMap<u64, Arc<Series<M>>, BuildHasherDefault<IdHasher>>,
-    /// Series whose hash collided with one in `by_hash` (rare; bounded by the cap).
+    /// Entries whose hash collided with one in `by_hash` (rare; bounded by the cap).
     collisions: Vec<Arc<Series<M>>>,
     len: usize,
     overflow: Option<Arc<Series<M>>>,
 }
 
 impl<M> SeriesMap<M> {
+    pub(crate) fn new() -> Self {
+        Self {
+            by_hash: HashMap::default(),
+            collisions: Vec::new(),
+            len: 0,
+            overflow: None,
+        }
+    }
+
     #[inline]
-    fn find(&self, h: u64, values: &[&str]) -> Option<&Arc<Series<M>>> {
+    pub(crate) fn find(&self, h: u64, values: &[&str]) -> Option<&Arc<Series<M>>> {
         match self.by_hash.get(&h) {
             Some(s) if s.matches(values) => Some(s),
             Some(_) => self.collisions.iter().find(|s| s.matches(values)),
             None => None,
         }
+    }
+
+    /// Inserts a new entry (the caller checked it is absent).
+    pub(crate) fn insert(&mut self, h: u64, values: &[&str], cell: M) -> Arc<Series<M>> {
+        let s = Arc::new(Series {
+            labels: values.iter().map(|v| Box::from(*v)).collect(),
+            cell,
+        });
+        match self.by_hash.entry(h) {
+            std::collections::hash_map::Entry::Occupied(_) => self.collisions.push(s.clone()),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(s.clone());
+            }
+        }
+        self.len += 1;
+        s
     }
 }
 
@@ -158,12 +180,7 @@ impl<M: Cell> FamilyCore<M> {
             label_names: label_names.iter().map(|s| Box::from(*s)).collect(),
             bounds,
             max_series: max_series.max(1),
-            map: RwLock::new(SeriesMap {
-                by_hash: HashMap::default(),
-                collisions: Vec::new(),
-                len: 0,
-                overflow: None,
-            }),
+            map: RwLock::new(SeriesMap::new()),
             dropped: AtomicU64::new(0),
         }
     }
@@ -250,18 +267,8 @@ impl<M: Cell> FamilyCore<M> {
                 })
                 .clone();
         }
-        let s = Arc::new(Series {
-            labels: values.iter().map(|v| Box::from(*v)).collect(),
-            cell: M::create(&self.bounds),
-        });
-        match map.by_hash.entry(h) {
-            std::collections::hash_map::Entry::Occupied(_) => map.collisions.push(s.clone()),
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(s.clone());
-            }
-        }
-        map.len += 1;
-        s
+        let cell = M::create(&self.bounds);
+        map.insert(h, values, cell)
     }
 }
 
@@ -449,6 +456,10 @@ impl HistogramFamily {
 pub struct CounterSeries(Arc<Series<CounterCell>>);
 
 impl CounterSeries {
+    /// Whether this is a family's `__overflow__` series.
+    pub fn is_overflow(&self) -> bool {
+        is_overflow_labels(&self.label_values())
+    }
     /// Adds 1.
     #[inline]
     pub fn inc(&self) {
@@ -484,6 +495,10 @@ impl CounterSeries {
 pub struct GaugeSeries(Arc<Series<GaugeCell>>);
 
 impl GaugeSeries {
+    /// Whether this is a family's `__overflow__` series.
+    pub fn is_overflow(&self) -> bool {
+        is_overflow_labels(&self.label_values())
+    }
     /// Sets the value.
     #[inline]
     pub fn set(&self, v: f64) {
@@ -517,6 +532,10 @@ impl GaugeSeries {
 pub struct HistogramSeries(Arc<Series<HistogramCell>>);
 
 impl HistogramSeries {
+    /// Whether this is a family's `__overflow__` series.
+    pub fn is_overflow(&self) -> bool {
+        is_overflow_labels(&self.label_values())
+    }
     /// Records one observation (NaN is ignored).
     #[inline]
     pub fn observe(&self, v: f64) {

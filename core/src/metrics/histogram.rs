@@ -187,7 +187,12 @@ impl HistogramCell {
         if v.is_nan() {
             return;
         }
-        let i = self.bounds.partition_point(|b| *b < v);
+        // Linear scan: bucket lists are short and latencies cluster in the low buckets.
+        let i = self
+            .bounds
+            .iter()
+            .position(|b| v <= *b)
+            .unwrap_or(self.bounds.len());
         // `counts` has bounds.len() + 1 cells, so `i` is always in range.
         if let Some(c) = self.counts.get(i) {
             c.fetch_add(1, Relaxed);

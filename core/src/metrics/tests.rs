@@ -507,3 +507,39 @@ async fn clones_share_state() {
         Some(1.0)
     );
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn cached_handles_keep_totals_and_drop_counts_exact_when_status_overflows() {
+    let (c, _) = collector(MetricsConfig {
+        max_series_per_family: 4,
+        ..Default::default()
+    });
+    // 4 keys fit the histogram; their success+error status series (8) overflow the counter
+    for round in 0..3 {
+        for i in 0..4 {
+            let op = format!("op{i}");
+            c.record_protocol_operation_sync("p", &op, Duration::from_millis(1), true, None);
+            c.record_protocol_operation_sync("p", &op, Duration::from_millis(2), false, Some("e"));
+        }
+        let s = c.get_all_metrics_sync();
+        let ops = s.family("mantra_protocol_operations_total").unwrap();
+        let total: f64 = ops.series.iter().filter_map(|s| s.value).sum();
+        assert_eq!(total, 8.0 * (round + 1) as f64, "no recording lost");
+        assert_eq!(ops.series.len(), 5, "4 + overflow");
+        let overflowed = ops.series.last().unwrap().value.unwrap() as u64;
+        assert_eq!(
+            ops.dropped_series, overflowed,
+            "every folded recording counted"
+        );
+        let d = s
+            .family("mantra_protocol_operation_duration_seconds")
+            .unwrap();
+        let count: u64 = d
+            .series
+            .iter()
+            .map(|s| s.histogram.as_ref().unwrap().count)
+            .sum();
+        assert_eq!(count, 8 * (round + 1));
+        assert_eq!(d.dropped_series, 0);
+    }
+}
