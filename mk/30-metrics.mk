@@ -24,3 +24,4 @@ test-metrics: setup-metrics
 # Short criterion run of the metrics bench (results go in BENCHMARKS.md).
 bench-metrics:
 	$(CARGO) bench -p mantra-sdk --bench metrics -- --warm-up-time 1 --measurement-time 2
+	python3 scripts/metrics_bench_report.py $${CARGO_TARGET_DIR:-$(ROOT)/target}/criterion

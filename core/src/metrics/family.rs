@@ -50,9 +50,56 @@ pub(crate) struct Series<M> {
 }
 
 impl<M> Series<M> {
-    #[inline]
+    #[inline(always)]
     fn matches(&self, values: &[&str]) -> bool {
-        self.labels.len() == values.len() && self.labels.iter().zip(values).all(|(a, b)| **a == **b)
+        if self.labels.len() != values.len() {
+            return false;
+        }
+        for (a, b) in self.labels.iter().zip(values) {
+            if !eq_bytes(a.as_bytes(), b.as_bytes()) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// Byte equality without a `memcmp` call for the short strings label values usually are:
+/// two overlapping fixed-width loads per side (e.g. bytes 0..8 and n-8..n for 8..=16 bytes).
+#[inline(always)]
+fn eq_bytes(a: &[u8], b: &[u8]) -> bool {
+    #[inline(always)]
+    fn w8(s: &[u8], i: usize) -> u64 {
+        u64::from_le_bytes([
+            s[i],
+            s[i + 1],
+            s[i + 2],
+            s[i + 3],
+            s[i + 4],
+            s[i + 5],
+            s[i + 6],
+            s[i + 7],
+        ])
+    }
+    #[inline(always)]
+    fn w4(s: &[u8], i: usize) -> u32 {
+        u32::from_le_bytes([s[i], s[i + 1], s[i + 2], s[i + 3]])
+    }
+    #[inline(always)]
+    fn w2(s: &[u8], i: usize) -> u16 {
+        u16::from_le_bytes([s[i], s[i + 1]])
+    }
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        0 => true,
+        1 => a[0] == b[0],
+        2..=3 => w2(a, 0) == w2(b, 0) && w2(a, n - 2) == w2(b, n - 2),
+        4..=7 => w4(a, 0) == w4(b, 0) && w4(a, n - 4) == w4(b, n - 4),
+        8..=16 => w8(a, 0) == w8(b, 0) && w8(a, n - 8) == w8(b, n - 8),
+        _ => a == b,
     }
 }
 
@@ -118,7 +165,7 @@ impl<M> SeriesMap<M> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(crate) fn find(&self, h: u64, values: &[&str]) -> Option<&Arc<Series<M>>> {
         match self.by_hash.get(&h) {
             Some(s) if s.matches(values) => Some(s),
@@ -585,6 +632,49 @@ mod tests {
             Arc::from(vec![1.0, 2.0]),
             max,
         )))
+    }
+
+    #[test]
+    fn eq_bytes_matches_slice_equality() {
+        let words = [
+            "",
+            "a",
+            "b",
+            "ab",
+            "ba",
+            "abc",
+            "abd",
+            "abcd",
+            "abce",
+            "abcdefg",
+            "abcdefh",
+            "abcdefgh",
+            "abcdefgi",
+            "xbcdefgh",
+            "abcdefghijklmnop",
+            "abcdefghijklmnoq",
+            "bbcdefghijklmnop",
+            "abcdefghijklmnopq",
+            "abcdefghijklmnopr",
+        ];
+        for x in words {
+            for y in words {
+                assert_eq!(
+                    eq_bytes(x.as_bytes(), y.as_bytes()),
+                    x == y,
+                    "{x:?} vs {y:?}"
+                );
+            }
+        }
+        for n in 0..40u8 {
+            let a: Vec<u8> = (0..n).collect();
+            for i in 0..n as usize {
+                let mut b = a.clone();
+                b[i] ^= 1;
+                assert!(!eq_bytes(&a, &b), "len {n}, byte {i}");
+            }
+            assert!(eq_bytes(&a, &a.clone()));
+        }
     }
 
     #[test]
