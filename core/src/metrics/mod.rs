@@ -9,6 +9,14 @@
 //! is counted in `<ns>_metrics_dropped_series_total{family}` and in the snapshot's
 //! `dropped_series`. Series are never removed.
 //!
+//! **Windows.** Every `aggregation_interval` (the loop started by
+//! [`MetricsCollector::initialize`], or [`MetricsCollector::aggregate_now`]) each histogram
+//! series that saw observations gets a [`MetricsWindow`]: count, sum, min, max and
+//! p50/p95/p99 estimated from that window's own bucket counts (interpolated, clamped to
+//! min/max). Windows that started more than `retention_period` ago are pruned (on each tick
+//! and on each read), and at most `max_window_entries` are kept (oldest dropped first).
+//! Counters and gauges have no windows.
+//!
 //! **Hot path.** Label lookup hashes the values once and finds the series under a shared
 //! read lock; values are relaxed atomics (`f64` as `AtomicU64` bits). The handle API
 //! ([`HistogramFamily::with_labels`] → [`HistogramSeries`]) skips the lookup.
