@@ -8,14 +8,13 @@ use std::time::Duration;
 use parking_lot::Mutex;
 
 use super::config::{CacheConfig, CacheType};
-use super::key::{with_encoded, CacheKey};
 use super::stats::{CacheStats, Counters};
 use super::store::{Entry, Store};
 use crate::error::{Error, Result};
 use crate::runtime::{spawn_background, BackgroundTask, SendOutsideWasm, SharedClock};
 
 struct State<V> {
-    store: Store<CacheKey, V>,
+    store: Store<Box<str>, V>,
     ttls: [Duration; CacheType::ALL.len()],
 }
 
@@ -32,6 +31,10 @@ struct State<V> {
 ///   `rejected` (an older value under that key is removed, never served stale).
 /// * **Eviction**: after every insert, least-recently-used entries are dropped until
 ///   `len <= max_entries` and `memory_bytes <= max_memory_bytes`. A hit refreshes recency.
+///
+/// * **Lookups** index the type's own LRU map and hash the `&str` key directly (no
+///   allocation); recency is global across types (an access tick per entry), so eviction
+///   always takes the least-recently-used entry of the whole cache.
 ///
 /// All methods take `&self` (one internal mutex, never held across an await); wrap the
 /// cache in an `Arc` to share it. `V: Clone` is returned by value, so make it cheap to
@@ -56,7 +59,7 @@ impl<V> std::fmt::Debug for TtlCache<V> {
 impl<V> TtlCache<V> {
     /// Bytes charged per entry on top of its key and value weight: the key header, the
     /// entry record and the LRU node's links and hash-table slot.
-    pub const ENTRY_OVERHEAD: usize = std::mem::size_of::<CacheKey>()
+    pub const ENTRY_OVERHEAD: usize = std::mem::size_of::<Box<str>>()
         + std::mem::size_of::<Entry<V>>()
         + 4 * std::mem::size_of::<usize>();
 
@@ -64,6 +67,7 @@ impl<V> TtlCache<V> {
     pub fn new(config: CacheConfig, clock: SharedClock) -> Result<Self> {
         config.validate()?;
         let store = Store::new(
+            CacheType::ALL.len(),
             config.max_entries,
             config.max_memory_bytes,
             config.enable_stats,
@@ -154,8 +158,9 @@ impl<V> TtlCache<V> {
         let mut st = self.state.lock();
         let ttl = ttl.unwrap_or(st.ttls[ty.index()]);
         let expires_at = now.saturating_add(ttl);
-        let key = CacheKey::new(ty, key);
-        let res = st.store.insert(key, value, weight, expires_at, now);
+        let res = st
+            .store
+            .insert(ty.index(), key.into(), value, weight, expires_at, now);
         drop(st);
         res.map_err(|_| {
             Error::CapacityExceeded(format!(
@@ -172,7 +177,7 @@ impl<V> TtlCache<V> {
         V: Clone,
     {
         let now = self.clock.now();
-        with_encoded(ty, key, |q| self.state.lock().store.get(q, now))
+        self.state.lock().store.get(ty.index(), key, now)
     }
 
     /// The live value under `(ty, key)` without changing recency, counters or anything else.
@@ -181,18 +186,18 @@ impl<V> TtlCache<V> {
         V: Clone,
     {
         let now = self.clock.now();
-        with_encoded(ty, key, |q| self.state.lock().store.peek(q, now).cloned())
+        self.state.lock().store.peek(ty.index(), key, now).cloned()
     }
 
     /// Whether a live entry exists (no recency or counter change).
     pub fn contains(&self, ty: CacheType, key: &str) -> bool {
         let now = self.clock.now();
-        with_encoded(ty, key, |q| self.state.lock().store.peek(q, now).is_some())
+        self.state.lock().store.peek(ty.index(), key, now).is_some()
     }
 
     /// Removes `(ty, key)`, returning its value if it was stored (even if expired).
     pub fn remove(&self, ty: CacheType, key: &str) -> Option<V> {
-        with_encoded(ty, key, |q| self.state.lock().store.remove(q))
+        self.state.lock().store.remove(ty.index(), key)
     }
 
     /// Removes every entry.
@@ -202,10 +207,7 @@ impl<V> TtlCache<V> {
 
     /// Removes every entry of one type; returns how many.
     pub fn clear_type(&self, ty: CacheType) -> usize {
-        self.state
-            .lock()
-            .store
-            .remove_where(|k, _| k.cache_type() == ty)
+        self.state.lock().store.clear_part(ty.index())
     }
 
     /// Removes every expired entry now; returns how many (counted as expirations).
@@ -280,15 +282,15 @@ impl<V> TtlCache<V> {
             .store
             .keys_mru()
             .into_iter()
-            .map(|k| (k.cache_type(), k.key().to_string()))
+            .map(|(p, k)| (CacheType::ALL[p], k.to_string()))
             .collect()
     }
 
-    /// Checks the byte total against the entries (tests).
+    /// Checks the size totals against the entries and the limits (tests).
     #[cfg(test)]
     pub(crate) fn assert_consistent(&self) {
         let st = self.state.lock();
-        assert_eq!(st.store.bytes(), st.store.recount_bytes());
+        assert_eq!(st.store.recount(), (st.store.len(), st.store.bytes()));
         assert!(st.store.len() <= self.config.max_entries);
         assert!(st.store.bytes() <= self.config.max_memory_bytes);
     }

@@ -1,6 +1,11 @@
-//! The lock-free-of-policy core: an LRU map of entries with expiry times and weights, plus
-//! counters. No locking and no clock here: callers pass `now`. Generic over the key so a
-//! future interned-key variant (e.g. `(CacheType, u32)`) can reuse it unchanged.
+//! The policy core: LRU maps (one per partition, i.e. per [`CacheType`](super::CacheType))
+//! of entries with expiry times and weights, one global recency order, and counters.
+//! No locking and no clock here: callers pass `now`. Generic over the key type so a
+//! future interned-key variant (e.g. `u32` ids) can reuse it unchanged.
+//!
+//! Global LRU across partitions: every access stamps the entry with a store-wide tick;
+//! each partition's list is in recency order, so the globally least-recently-used entry is
+//! the partition tail with the smallest stamp.
 
 use std::borrow::Borrow;
 use std::hash::Hash;
@@ -18,11 +23,15 @@ pub(crate) struct Entry<V> {
     pub expires_at: Duration,
     /// Bytes charged against the budget.
     pub weight: usize,
+    /// Store tick of the last insert or hit (global recency).
+    pub last_used: u64,
 }
 
-/// An LRU map bounded by entry count and total weight.
+/// LRU maps bounded together by entry count and total weight.
 pub(crate) struct Store<K: Hash + Eq, V> {
-    lru: LruCache<K, Entry<V>>,
+    parts: Box<[LruCache<K, Entry<V>>]>,
+    tick: u64,
+    len: usize,
     bytes: usize,
     max_entries: usize,
     max_bytes: usize,
@@ -35,9 +44,12 @@ pub(crate) struct Store<K: Hash + Eq, V> {
 pub(crate) struct Oversize;
 
 impl<K: Hash + Eq, V> Store<K, V> {
-    pub fn new(max_entries: usize, max_bytes: usize, stats: bool) -> Self {
+    /// A store with `parts` partitions (indices `0..parts`).
+    pub fn new(parts: usize, max_entries: usize, max_bytes: usize, stats: bool) -> Self {
         Self {
-            lru: LruCache::unbounded(),
+            parts: (0..parts.max(1)).map(|_| LruCache::unbounded()).collect(),
+            tick: 0,
+            len: 0,
             bytes: 0,
             max_entries,
             max_bytes,
@@ -48,7 +60,7 @@ impl<K: Hash + Eq, V> Store<K, V> {
 
     #[inline]
     pub fn len(&self) -> usize {
-        self.lru.len()
+        self.len
     }
 
     #[inline]
@@ -56,17 +68,26 @@ impl<K: Hash + Eq, V> Store<K, V> {
         self.bytes
     }
 
-    /// Looks `k` up: a live entry is promoted to most-recently-used and cloned; an expired
-    /// one is removed and reported as a miss.
     #[inline]
-    pub fn get<Q>(&mut self, k: &Q, now: Duration) -> Option<V>
+    fn next_tick(&mut self) -> u64 {
+        self.tick += 1;
+        self.tick
+    }
+
+    /// Looks `k` up in partition `part`: a live entry becomes most-recently-used and is
+    /// cloned; an expired one is removed and reported as a miss.
+    #[inline]
+    pub fn get<Q>(&mut self, part: usize, k: &Q, now: Duration) -> Option<V>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
         V: Clone,
     {
-        match self.lru.get(k) {
+        let lru = self.parts.get_mut(part)?;
+        match lru.get_mut(k) {
             Some(e) if now < e.expires_at => {
+                self.tick += 1;
+                e.last_used = self.tick;
                 let v = e.value.clone();
                 if self.stats {
                     self.counters.hits += 1;
@@ -74,7 +95,8 @@ impl<K: Hash + Eq, V> Store<K, V> {
                 return Some(v);
             }
             Some(_) => {
-                if let Some(e) = self.lru.pop(k) {
+                if let Some(e) = lru.pop(k) {
+                    self.len -= 1;
                     self.bytes -= e.weight;
                 }
                 if self.stats {
@@ -90,30 +112,34 @@ impl<K: Hash + Eq, V> Store<K, V> {
     }
 
     /// A live entry's value without touching recency, counters or expired entries.
-    pub fn peek<Q>(&self, k: &Q, now: Duration) -> Option<&V>
+    pub fn peek<Q>(&self, part: usize, k: &Q, now: Duration) -> Option<&V>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.lru
+        self.parts
+            .get(part)?
             .peek(k)
             .filter(|e| now < e.expires_at)
             .map(|e| &e.value)
     }
 
-    /// Inserts or replaces `k`, then evicts least-recently-used entries until both limits
-    /// hold. An entry heavier than the whole budget is refused (and any older value under
-    /// `k` removed, so a refused update never leaves stale data behind).
+    /// Inserts or replaces `k` in `part`, then evicts least-recently-used entries (over all
+    /// partitions) until both limits hold. An entry heavier than the whole budget is refused
+    /// (and any older value under `k` removed, so a refused update never leaves stale data).
     pub fn insert(
         &mut self,
+        part: usize,
         k: K,
         value: V,
         weight: usize,
         expires_at: Duration,
         now: Duration,
     ) -> Result<(), Oversize> {
+        let part = part.min(self.parts.len() - 1);
         if weight > self.max_bytes {
-            if let Some(old) = self.lru.pop(&k) {
+            if let Some(old) = self.parts[part].pop(&k) {
+                self.len -= 1;
                 self.bytes -= old.weight;
             }
             if self.stats {
@@ -125,10 +151,12 @@ impl<K: Hash + Eq, V> Store<K, V> {
             value,
             expires_at,
             weight,
+            last_used: self.next_tick(),
         };
-        if let Some((_, old)) = self.lru.push(k, entry) {
-            // `lru` is unbounded here, so `push` only returns the replaced value of `k`.
-            self.bytes -= old.weight;
+        // The maps are unbounded, so `push` only returns the replaced value of `k`.
+        match self.parts[part].push(k, entry) {
+            Some((_, old)) => self.bytes -= old.weight,
+            None => self.len += 1,
         }
         self.bytes += weight;
         if self.stats {
@@ -139,11 +167,21 @@ impl<K: Hash + Eq, V> Store<K, V> {
     }
 
     fn enforce_limits(&mut self, now: Duration) {
-        while self.lru.len() > self.max_entries || self.bytes > self.max_bytes {
-            let over_count = self.lru.len() > self.max_entries;
-            let Some((_, e)) = self.lru.pop_lru() else {
+        while self.len > self.max_entries || self.bytes > self.max_bytes {
+            let over_count = self.len > self.max_entries;
+            let victim = self
+                .parts
+                .iter()
+                .enumerate()
+                .filter_map(|(i, p)| p.peek_lru().map(|(_, e)| (e.last_used, i)))
+                .min();
+            let Some((_, i)) = victim else {
                 break;
             };
+            let Some((_, e)) = self.parts[i].pop_lru() else {
+                break;
+            };
+            self.len -= 1;
             self.bytes -= e.weight;
             if self.stats {
                 if now >= e.expires_at {
@@ -157,58 +195,91 @@ impl<K: Hash + Eq, V> Store<K, V> {
         }
     }
 
-    /// Removes `k`, returning its value (expired or not).
-    pub fn remove<Q>(&mut self, k: &Q) -> Option<V>
+    /// Removes `k` from `part`, returning its value (expired or not).
+    pub fn remove<Q>(&mut self, part: usize, k: &Q) -> Option<V>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let e = self.lru.pop(k)?;
+        let e = self.parts.get_mut(part)?.pop(k)?;
+        self.len -= 1;
         self.bytes -= e.weight;
         Some(e.value)
     }
 
-    /// Removes every entry for which `drop(key, entry)` is true; returns how many.
-    pub fn remove_where(&mut self, mut drop: impl FnMut(&K, &Entry<V>) -> bool) -> usize {
+    /// Removes every entry for which `drop(entry)` is true; returns how many.
+    pub fn remove_where(&mut self, mut drop: impl FnMut(&Entry<V>) -> bool) -> usize {
         let mut removed = 0usize;
         let mut freed = 0usize;
-        self.lru.retain(|k, e| {
-            if drop(k, e) {
-                removed += 1;
-                freed += e.weight;
-                false
-            } else {
-                true
-            }
-        });
+        for p in self.parts.iter_mut() {
+            p.retain(|_, e| {
+                if drop(e) {
+                    removed += 1;
+                    freed += e.weight;
+                    false
+                } else {
+                    true
+                }
+            });
+        }
+        self.len -= removed;
         self.bytes -= freed;
         removed
     }
 
     /// Removes every expired entry, counting them as expirations.
     pub fn remove_expired(&mut self, now: Duration) -> usize {
-        let n = self.remove_where(|_, e| now >= e.expires_at);
+        let n = self.remove_where(|e| now >= e.expires_at);
         if self.stats {
             self.counters.expirations += n as u64;
         }
         n
     }
 
+    /// Empties one partition; returns how many entries it held.
+    pub fn clear_part(&mut self, part: usize) -> usize {
+        let Some(p) = self.parts.get_mut(part) else {
+            return 0;
+        };
+        let n = p.len();
+        let freed: usize = p.iter().map(|(_, e)| e.weight).sum();
+        p.clear();
+        self.len -= n;
+        self.bytes -= freed;
+        n
+    }
+
     pub fn clear(&mut self) {
-        self.lru.clear();
+        for p in self.parts.iter_mut() {
+            p.clear();
+        }
+        self.len = 0;
         self.bytes = 0;
     }
 
-    /// Keys from most- to least-recently used (tests and diagnostics).
+    /// `(partition, key)` from most- to least-recently used (tests and diagnostics).
     #[cfg(test)]
-    pub fn keys_mru(&self) -> Vec<&K> {
-        self.lru.iter().map(|(k, _)| k).collect()
+    pub fn keys_mru(&self) -> Vec<(usize, &K)> {
+        let mut all: Vec<(u64, usize, &K)> = self
+            .parts
+            .iter()
+            .enumerate()
+            .flat_map(|(i, p)| p.iter().map(move |(k, e)| (e.last_used, i, k)))
+            .collect();
+        all.sort_by_key(|e| std::cmp::Reverse(e.0));
+        all.into_iter().map(|(_, i, k)| (i, k)).collect()
     }
 
-    /// Recomputes the byte total from the entries (consistency checks in tests).
+    /// Recomputes `(len, bytes)` from the entries (consistency checks in tests).
     #[cfg(test)]
-    pub fn recount_bytes(&self) -> usize {
-        self.lru.iter().map(|(_, e)| e.weight).sum()
+    pub fn recount(&self) -> (usize, usize) {
+        let len = self.parts.iter().map(|p| p.len()).sum();
+        let bytes = self
+            .parts
+            .iter()
+            .flat_map(|p| p.iter().map(|(_, e)| e.weight))
+            .sum();
+        (len, bytes)
     }
 }
 
@@ -221,40 +292,55 @@ mod tests {
 
     #[test]
     fn replacing_a_key_recharges_its_weight() {
-        let mut s: Store<u32, &str> = Store::new(10, 100, true);
-        s.insert(1, "a", 30, LATER, NOW).unwrap();
-        s.insert(1, "b", 10, LATER, NOW).unwrap();
+        let mut s: Store<u32, &str> = Store::new(1, 10, 100, true);
+        s.insert(0, 1, "a", 30, LATER, NOW).unwrap();
+        s.insert(0, 1, "b", 10, LATER, NOW).unwrap();
         assert_eq!((s.len(), s.bytes()), (1, 10));
-        assert_eq!(s.get(&1, NOW), Some("b"));
+        assert_eq!(s.get(0, &1, NOW), Some("b"));
         assert_eq!(s.counters.insertions, 2);
     }
 
     #[test]
+    fn eviction_follows_global_recency_across_partitions() {
+        let mut s: Store<u32, u32> = Store::new(3, 3, 100, true);
+        s.insert(0, 1, 10, 1, LATER, NOW).unwrap(); // oldest
+        s.insert(1, 1, 11, 1, LATER, NOW).unwrap();
+        s.insert(2, 1, 12, 1, LATER, NOW).unwrap();
+        assert_eq!(s.get(0, &1, NOW), Some(10)); // partition 1 is now the LRU
+        s.insert(2, 2, 22, 1, LATER, NOW).unwrap();
+        assert_eq!(s.peek(1, &1, NOW), None);
+        assert!(s.peek(0, &1, NOW).is_some() && s.peek(2, &1, NOW).is_some());
+        let order: Vec<(usize, u32)> = s.keys_mru().into_iter().map(|(p, k)| (p, *k)).collect();
+        assert_eq!(order, [(2, 2), (0, 1), (2, 1)]);
+        assert_eq!(s.recount(), (s.len(), s.bytes()));
+    }
+
+    #[test]
     fn evicting_an_expired_entry_counts_as_expiration() {
-        let mut s: Store<u32, u32> = Store::new(1, 100, true);
-        s.insert(1, 1, 1, Duration::from_secs(1), NOW).unwrap();
-        s.insert(2, 2, 1, LATER, Duration::from_secs(5)).unwrap();
+        let mut s: Store<u32, u32> = Store::new(1, 1, 100, true);
+        s.insert(0, 1, 1, 1, Duration::from_secs(1), NOW).unwrap();
+        s.insert(0, 2, 2, 1, LATER, Duration::from_secs(5)).unwrap();
         assert_eq!(s.counters.expirations, 1);
         assert_eq!(s.counters.evictions_capacity, 0);
     }
 
     #[test]
     fn refused_update_removes_the_old_value() {
-        let mut s: Store<u32, u32> = Store::new(10, 100, true);
-        s.insert(1, 1, 10, LATER, NOW).unwrap();
-        assert_eq!(s.insert(1, 2, 101, LATER, NOW), Err(Oversize));
+        let mut s: Store<u32, u32> = Store::new(1, 10, 100, true);
+        s.insert(0, 1, 1, 10, LATER, NOW).unwrap();
+        assert_eq!(s.insert(0, 1, 2, 101, LATER, NOW), Err(Oversize));
         assert_eq!((s.len(), s.bytes()), (0, 0));
         assert_eq!(s.counters.rejected, 1);
     }
 
     #[test]
     fn disabled_stats_keep_counters_at_zero() {
-        let mut s: Store<u32, u32> = Store::new(1, 100, false);
-        s.insert(1, 1, 1, LATER, NOW).unwrap();
-        s.insert(2, 2, 1, LATER, NOW).unwrap();
-        assert_eq!(s.get(&2, NOW), Some(2));
-        assert_eq!(s.get(&1, NOW), None);
-        let _ = s.insert(3, 3, 1000, LATER, NOW);
+        let mut s: Store<u32, u32> = Store::new(1, 1, 100, false);
+        s.insert(0, 1, 1, 1, LATER, NOW).unwrap();
+        s.insert(0, 2, 2, 1, LATER, NOW).unwrap();
+        assert_eq!(s.get(0, &2, NOW), Some(2));
+        assert_eq!(s.get(0, &1, NOW), None);
+        let _ = s.insert(0, 3, 3, 1000, LATER, NOW);
         let c = s.counters;
         assert_eq!(
             (
