@@ -1,6 +1,7 @@
 //! Cache hit / insert latency: our engine and CacheManager against raw `lru` (no lock,
 //! no TTL), `quick_cache::sync::Cache` and `moka::sync::Cache` with a TTL — same keys,
-//! same run. Results: BENCHMARKS.md ("Cache (Rust)").
+//! same run. Our caches read `runtime::fast_clock()` (what `CacheManager::new` uses).
+//! Results: BENCHMARKS.md ("Cache (Rust)").
 
 use std::hint::black_box;
 use std::num::NonZeroUsize;
@@ -70,7 +71,7 @@ fn bench_hit(c: &mut Criterion) {
         })
     });
 
-    let ours = TtlCache::<u64>::new(config(), runtime::default_clock()).unwrap();
+    let ours = TtlCache::<u64>::new(config(), runtime::fast_clock()).unwrap();
     for (i, k) in keys.iter().enumerate() {
         ours.insert(CacheType::PoolInfo, k.as_str(), i as u64, 8)
             .unwrap();
@@ -132,7 +133,7 @@ fn bench_insert(c: &mut Criterion) {
         })
     });
 
-    let ours = TtlCache::<u64>::new(config(), runtime::default_clock()).unwrap();
+    let ours = TtlCache::<u64>::new(config(), runtime::fast_clock()).unwrap();
     g.bench_function("ttl_cache", |b| {
         b.iter(|| {
             i = (i + 1) & (N - 1);
@@ -154,6 +155,8 @@ fn bench_insert(c: &mut Criterion) {
 fn bench_clock(c: &mut Criterion) {
     let clock = runtime::default_clock();
     c.bench_function("clock_now/default", |b| b.iter(|| black_box(clock.now())));
+    let fast = runtime::fast_clock();
+    c.bench_function("clock_now/fast", |b| b.iter(|| black_box(fast.now())));
 }
 
 criterion_group!(benches, bench_hit, bench_insert, bench_clock);

@@ -180,13 +180,42 @@ impl<V> TtlCache<V> {
         self.state.lock().store.get(ty.index(), key, now)
     }
 
+    /// Like [`get`](Self::get), also returning the entry's age (time since its insert).
+    #[inline]
+    pub fn get_with_age(&self, ty: CacheType, key: &str) -> Option<(V, Duration)>
+    where
+        V: Clone,
+    {
+        let now = self.clock.now();
+        self.state.lock().store.get_with(ty.index(), key, now, |e| {
+            (e.value.clone(), now.saturating_sub(e.inserted_at))
+        })
+    }
+
+    /// Like [`peek`](Self::peek), also returning the entry's age.
+    pub fn peek_with_age(&self, ty: CacheType, key: &str) -> Option<(V, Duration)>
+    where
+        V: Clone,
+    {
+        let now = self.clock.now();
+        self.state
+            .lock()
+            .store
+            .peek(ty.index(), key, now)
+            .map(|e| (e.value.clone(), now.saturating_sub(e.inserted_at)))
+    }
+
     /// The live value under `(ty, key)` without changing recency, counters or anything else.
     pub fn peek(&self, ty: CacheType, key: &str) -> Option<V>
     where
         V: Clone,
     {
         let now = self.clock.now();
-        self.state.lock().store.peek(ty.index(), key, now).cloned()
+        self.state
+            .lock()
+            .store
+            .peek(ty.index(), key, now)
+            .map(|e| e.value.clone())
     }
 
     /// Whether a live entry exists (no recency or counter change).

@@ -15,7 +15,7 @@ use super::key::CacheKey;
 use super::single_flight::SingleFlight;
 use super::stats::CacheStats;
 use crate::error::{Error, Result};
-use crate::runtime::{self, BackgroundTask, SharedClock};
+use crate::runtime::{self, BackgroundTask, SendOutsideWasm, SharedClock};
 
 /// Estimated in-memory size of a JSON value, in bytes: one `Value` node per value, plus
 /// string capacities, spare array capacity, and per object member its key `String` and a
@@ -53,7 +53,8 @@ struct Inner {
 
 /// The SDK's cache: JSON-compatible values under `(CacheType, key)`, LRU-evicted under
 /// `max_entries` and `max_memory_bytes`, expiring after the type's TTL, with stats,
-/// a periodic cleanup loop and single-flight [`get_or_fetch`](Self::get_or_fetch).
+/// a periodic cleanup loop, single-flight [`get_or_fetch`](Self::get_or_fetch) and
+/// stale-while-revalidate [`get_or_fetch_swr`](Self::get_or_fetch_swr).
 ///
 /// Values are stored as `Arc<serde_json::Value>`; an entry's weight is
 /// [`estimate_json_weight`] of the value + the key's bytes + a fixed per-entry overhead
@@ -350,7 +351,75 @@ impl CacheManager {
             .await
     }
 
-    /// The single-flight group used by `get_or_fetch` (diagnostics).
+    /// Stale-while-revalidate loading. A live entry younger than `refresh_after` is
+    /// returned as is; an older live entry (stale, but before its TTL) is returned at once
+    /// while `fetcher` refreshes it in a background task (single-flight with every other
+    /// load of the key; a failed refresh leaves the stale value in place until its TTL);
+    /// a miss loads like [`get_or_fetch`](Self::get_or_fetch). This is HTTP's
+    /// `max-age = refresh_after`, `stale-while-revalidate = ttl - refresh_after`.
+    pub async fn get_or_fetch_swr<T, F, Fut>(
+        &self,
+        key: &str,
+        cache_type: CacheType,
+        refresh_after: Duration,
+        fetcher: F,
+    ) -> Result<T>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnOnce() -> Fut + SendOutsideWasm + 'static,
+        Fut: Future<Output = Result<T>> + SendOutsideWasm + 'static,
+    {
+        let Some((v, age)) = self.inner.cache.get_with_age(cache_type, key) else {
+            return self.get_or_fetch(key, cache_type, fetcher).await;
+        };
+        if age >= refresh_after {
+            self.spawn_refresh(key, cache_type, refresh_after, fetcher);
+        }
+        T::deserialize(&*v).map_err(|e| Error::Decode(e.to_string()))
+    }
+
+    fn spawn_refresh<T, F, Fut>(
+        &self,
+        key: &str,
+        cache_type: CacheType,
+        refresh_after: Duration,
+        fetcher: F,
+    ) where
+        T: Serialize,
+        F: FnOnce() -> Fut + SendOutsideWasm + 'static,
+        Fut: Future<Output = Result<T>> + SendOutsideWasm + 'static,
+    {
+        let flight_key = CacheKey::new(cache_type, key);
+        if self.inner.flights.is_in_flight(&flight_key) {
+            return;
+        }
+        let this = self.clone();
+        runtime::spawn(async move {
+            let cache = &this.inner.cache;
+            let key = flight_key.key.clone();
+            let _ = this
+                .inner
+                .flights
+                .run(flight_key, || async move {
+                    // Refreshed meanwhile (e.g. by an earlier refresh task)? Then skip.
+                    if let Some((v, age)) = cache.peek_with_age(cache_type, &key) {
+                        if age < refresh_after {
+                            return Ok(v);
+                        }
+                    }
+                    let t = fetcher().await?;
+                    let value = Arc::new(
+                        serde_json::to_value(&t).map_err(|e| Error::Encode(e.to_string()))?,
+                    );
+                    let w = estimate_json_weight(&value);
+                    let _ = cache.insert(cache_type, &key, value.clone(), w);
+                    Ok(value)
+                })
+                .await;
+        });
+    }
+
+    /// Number of keys being loaded right now (diagnostics).
     pub fn in_flight(&self) -> usize {
         self.inner.flights.in_flight()
     }

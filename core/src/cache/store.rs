@@ -21,6 +21,8 @@ pub(crate) struct Entry<V> {
     pub value: V,
     /// The entry is expired once `now >= expires_at`.
     pub expires_at: Duration,
+    /// Clock time of the insert (its age drives stale-while-revalidate).
+    pub inserted_at: Duration,
     /// Bytes charged against the budget.
     pub weight: usize,
     /// Store tick of the last insert or hit (global recency).
@@ -83,12 +85,28 @@ impl<K: Hash + Eq, V> Store<K, V> {
         Q: Hash + Eq + ?Sized,
         V: Clone,
     {
+        self.get_with(part, k, now, |e| e.value.clone())
+    }
+
+    /// [`get`](Self::get), returning `f(entry)` of a live entry.
+    #[inline]
+    pub fn get_with<Q, R>(
+        &mut self,
+        part: usize,
+        k: &Q,
+        now: Duration,
+        f: impl FnOnce(&Entry<V>) -> R,
+    ) -> Option<R>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         let lru = self.parts.get_mut(part)?;
         match lru.get_mut(k) {
             Some(e) if now < e.expires_at => {
                 self.tick += 1;
                 e.last_used = self.tick;
-                let v = e.value.clone();
+                let v = f(e);
                 if self.stats {
                     self.counters.hits += 1;
                 }
@@ -111,17 +129,13 @@ impl<K: Hash + Eq, V> Store<K, V> {
         None
     }
 
-    /// A live entry's value without touching recency, counters or expired entries.
-    pub fn peek<Q>(&self, part: usize, k: &Q, now: Duration) -> Option<&V>
+    /// A live entry without touching recency, counters or expired entries.
+    pub fn peek<Q>(&self, part: usize, k: &Q, now: Duration) -> Option<&Entry<V>>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.parts
-            .get(part)?
-            .peek(k)
-            .filter(|e| now < e.expires_at)
-            .map(|e| &e.value)
+        self.parts.get(part)?.peek(k).filter(|e| now < e.expires_at)
     }
 
     /// Inserts or replaces `k` in `part`, then evicts least-recently-used entries (over all
@@ -150,6 +164,7 @@ impl<K: Hash + Eq, V> Store<K, V> {
         let entry = Entry {
             value,
             expires_at,
+            inserted_at: now,
             weight,
             last_used: self.next_tick(),
         };
@@ -308,7 +323,7 @@ mod tests {
         s.insert(2, 1, 12, 1, LATER, NOW).unwrap();
         assert_eq!(s.get(0, &1, NOW), Some(10)); // partition 1 is now the LRU
         s.insert(2, 2, 22, 1, LATER, NOW).unwrap();
-        assert_eq!(s.peek(1, &1, NOW), None);
+        assert!(s.peek(1, &1, NOW).is_none());
         assert!(s.peek(0, &1, NOW).is_some() && s.peek(2, &1, NOW).is_some());
         let order: Vec<(usize, u32)> = s.keys_mru().into_iter().map(|(p, k)| (p, *k)).collect();
         assert_eq!(order, [(2, 2), (0, 1), (2, 1)]);

@@ -613,3 +613,61 @@ fn concurrent_threads_keep_the_cache_consistent() {
     assert_eq!((s.hits + s.misses) as usize, gets.load(Ordering::Relaxed));
     assert!(s.evictions > 0 && s.insertions > 0);
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn stale_while_revalidate_serves_stale_and_refreshes_once_in_background() {
+    let (clock, m) = manager(config()); // ttl 10 s
+    let fetches = Arc::new(AtomicUsize::new(0));
+    let load = |clock: ManualClock, fetches: Arc<AtomicUsize>| {
+        move || async move {
+            let n = fetches.fetch_add(1, Ordering::SeqCst) as u32 + 1;
+            clock.sleep(SEC).await;
+            Ok::<u32, Error>(n)
+        }
+    };
+    let refresh = SEC * 4;
+    // miss: waits for the first fetch
+    let h = {
+        let (m, l) = (m.clone(), load(clock.clone(), fetches.clone()));
+        tokio::spawn(async move { m.get_or_fetch_swr("k", T, refresh, l).await })
+    };
+    clock.advance(SEC).await; // t = 1: value 1 stored at t = 1
+    assert_eq!(h.await.unwrap(), Ok(1));
+    // fresh: no refresh
+    clock.advance(SEC * 4 - NS).await; // age 4 s - 1 ns
+    let v = m
+        .get_or_fetch_swr("k", T, refresh, load(clock.clone(), fetches.clone()))
+        .await;
+    assert_eq!(v, Ok(1));
+    ManualClock::settle().await;
+    assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    // stale (age == refresh_after): served at once, one background refresh for many hits
+    clock.advance(NS).await;
+    for _ in 0..3 {
+        let v = m
+            .get_or_fetch_swr("k", T, refresh, load(clock.clone(), fetches.clone()))
+            .await;
+        assert_eq!(v, Ok(1), "stale value served without waiting");
+    }
+    ManualClock::settle().await;
+    assert_eq!(fetches.load(Ordering::SeqCst), 2, "one refresh");
+    clock.advance(SEC).await;
+    assert_eq!(m.get::<u32>("k", T).await, Some(2), "refreshed in place");
+    assert_eq!(m.in_flight(), 0);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn failed_refresh_keeps_the_stale_value_until_its_ttl() {
+    let (clock, m) = manager(config()); // ttl 10 s
+    m.try_put("k", &1u32, T).unwrap();
+    clock.advance(SEC * 5).await;
+    let v: u32 = m
+        .get_or_fetch_swr("k", T, SEC, || async { Err(Error::transport("down")) })
+        .await
+        .unwrap();
+    assert_eq!(v, 1);
+    ManualClock::settle().await;
+    assert_eq!(m.get::<u32>("k", T).await, Some(1));
+    clock.advance(SEC * 5).await;
+    assert_eq!(m.get::<u32>("k", T).await, None, "expired at its TTL");
+}
