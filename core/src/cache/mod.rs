@@ -1,1 +1,23 @@
-//! cache (to be implemented)
+//! The cache: LRU (the `lru` crate) + TTL per [`CacheType`] + byte budget + stats,
+//! a periodic cleanup loop on the pluggable clock, and single-flight loading.
+//!
+//! * [`CacheManager`] — the seed's API: typed values (JSON) under `(CacheType, key)`.
+//! * [`TtlCache`] — the generic engine the bindings instantiate with their host values.
+//! * [`SingleFlight`] — reusable in-flight deduplication (also used by the client).
+
+mod config;
+mod engine;
+mod key;
+mod manager;
+mod single_flight;
+mod stats;
+mod store;
+#[cfg(test)]
+mod tests;
+
+pub use config::{CacheConfig, CacheType};
+pub use engine::TtlCache;
+pub use key::CacheKey;
+pub use manager::{estimate_json_weight, CacheManager};
+pub use single_flight::SingleFlight;
+pub use stats::CacheStats;

@@ -6,6 +6,8 @@
 //! decision goes through a [`SharedClock`], so tests can drive TTLs, batch delays, retries
 //! and health intervals exactly.
 
+#[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
+mod fast_clock;
 mod manual;
 mod task;
 #[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
@@ -19,6 +21,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+#[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
+pub use fast_clock::FastClock;
 pub use manual::ManualClock;
 pub use task::{spawn, spawn_background, BackgroundTask};
 #[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
@@ -75,6 +79,19 @@ pub fn default_clock() -> SharedClock {
     #[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
     {
         Arc::new(TokioClock::new())
+    }
+    #[cfg(all(target_family = "wasm", target_os = "unknown"))]
+    {
+        Arc::new(WasmClock::new())
+    }
+}
+
+/// The platform's cheapest monotonic clock for hot paths: [`FastClock`] on native targets
+/// (kernel-tick resolution on Linux/Android), the JS clock on wasm.
+pub fn fast_clock() -> SharedClock {
+    #[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
+    {
+        Arc::new(FastClock::new())
     }
     #[cfg(all(target_family = "wasm", target_os = "unknown"))]
     {
