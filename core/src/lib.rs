@@ -34,7 +34,7 @@ pub mod metrics;
 #[cfg(feature = "performance")]
 pub mod monitoring;
 
-pub use error::{Error, Result};
+pub use error::{Error, HostErrorFields, Result};
 pub use redact::{redact_text, redact_url, REDACTED};
 pub use runtime::{Clock, ManualClock, SharedClock};
 

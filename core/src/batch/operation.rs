@@ -30,6 +30,9 @@ struct OpInner {
 }
 
 impl BatchOperation {
+    /// Timeout of an operation submitted without one through the bindings (30 s).
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
     /// The seed's constructor: serializes `params` to JSON; `priority` is a level
     /// (0 = Low, 1 = Normal, 2+ = High, see [`Priority::from_level`]).
     /// Fails with [`Error::Encode`] if `params` cannot be serialized and

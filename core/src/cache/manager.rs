@@ -12,42 +12,15 @@ use serde_json::Value;
 use super::config::{CacheConfig, CacheType};
 use super::engine::TtlCache;
 use super::key::CacheKey;
-use super::single_flight::SingleFlight;
+use super::loader::CacheLoader;
 use super::stats::CacheStats;
+use super::weight::estimate_json_weight;
 use crate::error::{Error, Result};
 use crate::runtime::{self, BackgroundTask, SendOutsideWasm, SharedClock};
 
-/// Estimated in-memory size of a JSON value, in bytes: one `Value` node per value, plus
-/// string capacities, spare array capacity, and per object member its key `String` and a
-/// map-node share. Iterative, so arbitrarily deep values cannot overflow the stack.
-pub fn estimate_json_weight(value: &Value) -> usize {
-    const NODE: usize = std::mem::size_of::<Value>();
-    const MEMBER: usize = std::mem::size_of::<String>() + 2 * std::mem::size_of::<usize>();
-    let mut total = 0usize;
-    let mut stack = vec![value];
-    while let Some(v) = stack.pop() {
-        total = total.saturating_add(NODE);
-        match v {
-            Value::Null | Value::Bool(_) | Value::Number(_) => {}
-            Value::String(s) => total = total.saturating_add(s.capacity()),
-            Value::Array(a) => {
-                total = total.saturating_add((a.capacity() - a.len()) * NODE);
-                stack.extend(a.iter());
-            }
-            Value::Object(m) => {
-                for (k, v) in m {
-                    total = total.saturating_add(MEMBER + k.capacity());
-                    stack.push(v);
-                }
-            }
-        }
-    }
-    total
-}
-
 struct Inner {
     cache: Arc<TtlCache<Arc<Value>>>,
-    flights: SingleFlight<CacheKey, Result<Arc<Value>>>,
+    loader: CacheLoader<Arc<Value>>,
     cleanup: Mutex<Option<BackgroundTask>>,
 }
 
@@ -97,8 +70,8 @@ impl CacheManager {
         let task = cache.spawn_cleanup();
         Ok(Self {
             inner: Arc::new(Inner {
+                loader: CacheLoader::new(cache.clone()),
                 cache,
-                flights: SingleFlight::new(),
                 cleanup: Mutex::new(Some(task)),
             }),
         })
@@ -331,22 +304,12 @@ impl CacheManager {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Value>>,
     {
-        if let Some(v) = self.get_value(key, cache_type) {
-            return Ok(v);
-        }
-        let cache = &self.inner.cache;
         self.inner
-            .flights
-            .run(CacheKey::new(cache_type, key), || async move {
-                // A flight that finished between our miss and now has stored the value.
-                if let Some(v) = cache.peek(cache_type, key) {
-                    return Ok(v);
-                }
+            .loader
+            .get_or_fetch(key, cache_type, || async move {
                 let value = Arc::new(fetcher().await?);
-                let w = estimate_json_weight(&value);
-                // A refusal (too heavy) is counted in stats; the value is still returned.
-                let _ = cache.insert(cache_type, key, value.clone(), w);
-                Ok(value)
+                let weight = estimate_json_weight(&value);
+                Ok((value, weight))
             })
             .await
     }
@@ -390,7 +353,7 @@ impl CacheManager {
         Fut: Future<Output = Result<T>> + SendOutsideWasm + 'static,
     {
         let flight_key = CacheKey::new(cache_type, key);
-        if self.inner.flights.is_in_flight(&flight_key) {
+        if self.inner.loader.flights().is_in_flight(&flight_key) {
             return;
         }
         let this = self.clone();
@@ -399,7 +362,8 @@ impl CacheManager {
             let key = flight_key.key.clone();
             let _ = this
                 .inner
-                .flights
+                .loader
+                .flights()
                 .run(flight_key, || async move {
                     // Refreshed meanwhile (e.g. by an earlier refresh task)? Then skip.
                     if let Some((v, age)) = cache.peek_with_age(cache_type, &key) {
@@ -421,6 +385,6 @@ impl CacheManager {
 
     /// Number of keys being loaded right now (diagnostics).
     pub fn in_flight(&self) -> usize {
-        self.inner.flights.in_flight()
+        self.inner.loader.in_flight()
     }
 }
