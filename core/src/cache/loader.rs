@@ -76,6 +76,17 @@ impl<V: Clone> CacheLoader<V> {
         if let Some(v) = self.cache.get(cache_type, key) {
             return Ok(v);
         }
+        self.load(key, cache_type, fetcher).await
+    }
+
+    /// The miss path of [`get_or_fetch`](Self::get_or_fetch), for callers that already
+    /// looked the key up (a binding's synchronous hit path), so a miss is counted once:
+    /// joins the key's flight or leads one that fetches, stores and returns the value.
+    pub async fn load<F, Fut>(&self, key: &str, cache_type: CacheType, fetcher: F) -> Result<V>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<(V, usize)>>,
+    {
         let cache = &self.cache;
         self.flights
             .run(CacheKey::new(cache_type, key), || async move {
@@ -89,5 +100,65 @@ impl<V: Clone> CacheLoader<V> {
                 Ok(value)
             })
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::CacheConfig;
+    use crate::runtime::{Clock, ManualClock};
+    use crate::Error;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    fn loader(clock: &ManualClock) -> CacheLoader<u64> {
+        let cache = TtlCache::new(CacheConfig::default(), Arc::new(clock.clone())).unwrap();
+        CacheLoader::new(Arc::new(cache))
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn host_values_load_once_with_the_given_weight_and_one_counted_miss() {
+        let clock = ManualClock::new();
+        let l = loader(&clock);
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..4 {
+            let (l, f, c) = (l.clone(), fetches.clone(), clock.clone());
+            tasks.push(tokio::spawn(async move {
+                l.get_or_fetch("k", CacheType::Block, || async move {
+                    f.fetch_add(1, Ordering::SeqCst);
+                    c.sleep(Duration::from_secs(1)).await;
+                    Ok((7u64, 100))
+                })
+                .await
+            }));
+        }
+        ManualClock::settle().await;
+        assert_eq!(l.in_flight(), 1);
+        clock.advance(Duration::from_secs(1)).await;
+        for t in tasks {
+            assert_eq!(t.await.unwrap(), Ok(7));
+        }
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+        let s = l.cache().stats();
+        assert_eq!((s.misses, s.insertions, s.entries), (4, 1, 1));
+        assert_eq!(s.memory_bytes as usize, TtlCache::<u64>::charge("k", 100));
+
+        // `load` after the caller's own miss: that miss is the only one counted.
+        assert_eq!(l.cache().get(CacheType::Block, "new"), None);
+        let v = l
+            .load("new", CacheType::Block, || async { Ok((9, 1)) })
+            .await;
+        assert_eq!(v, Ok(9));
+        assert_eq!(l.cache().stats().misses, 5);
+        // An error reaches the caller and is not cached.
+        let e = l
+            .load("bad", CacheType::Block, || async {
+                Err::<(u64, usize), _>(Error::Host("boom".into()))
+            })
+            .await;
+        assert_eq!(e, Err(Error::Host("boom".into())));
+        assert!(!l.cache().contains(CacheType::Block, "bad"));
     }
 }
