@@ -23,7 +23,7 @@ use parking_lot::Mutex;
 use pyo3::prelude::*;
 use pyo3_async_runtimes::TaskLocals;
 
-use crate::bridge::bridge_module;
+use crate::bridge::{bridge_module, note_activity};
 use crate::errors::{guard, panic_message, to_py_err, OrPyErr};
 use crate::gil;
 
@@ -88,6 +88,7 @@ impl PendingCall {
             let loop_ref = event_loop.unbind();
             let fut_ref = py_fut.clone().unbind();
             let runtime = pyo3_async_runtimes::tokio::get_runtime();
+            note_activity();
             runtime.spawn(async move {
                 let run = pyo3_async_runtimes::tokio::scope(locals, fut);
                 // Any resolution of `cancel_rx` (sent, or the callback dropped) means that
@@ -103,6 +104,7 @@ impl PendingCall {
                             Ok(v) => (true, v),
                             Err(e) => (false, e.into_value(py).into_bound(py).into_any()),
                         };
+                        note_activity();
                         // Fails only if the loop is closed: nobody can await the result then.
                         let _ = loop_ref.bind(py).call_method1(
                             "call_soon_threadsafe",

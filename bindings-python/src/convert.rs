@@ -12,7 +12,37 @@ use serde_json::{Map, Number, Value};
 use crate::errors::{type_error, OrPyErr};
 
 /// Deepest nesting accepted from Python (also stops cyclic containers).
-const MAX_DEPTH: usize = 128;
+pub(crate) const MAX_DEPTH: usize = 128;
+
+/// Runs `f` on the UTF-8 text of `s`. Borrows the string's cached UTF-8 where the stable
+/// ABI allows it (CPython >= 3.10 builds); the abi3-py39 build encodes to a temporary
+/// `bytes` (no further copy). Strings with lone surrogates raise `UnicodeEncodeError`.
+#[inline]
+pub(crate) fn with_str<R>(s: &Bound<'_, PyString>, f: impl FnOnce(&str) -> R) -> PyResult<R> {
+    #[cfg(any(Py_3_10, not(Py_LIMITED_API)))]
+    {
+        Ok(f(s.to_str()?))
+    }
+    #[cfg(not(any(Py_3_10, not(Py_LIMITED_API))))]
+    {
+        let bytes = s.encode_utf8()?;
+        // SAFETY: `PyUnicode_AsUTF8String` returns valid UTF-8 (or fails above).
+        Ok(f(unsafe { std::str::from_utf8_unchecked(bytes.as_bytes()) }))
+    }
+}
+
+/// The UTF-8 length of `s` in bytes (what the core weighs).
+#[inline]
+pub(crate) fn utf8_len(s: &Bound<'_, PyString>) -> PyResult<usize> {
+    with_str(s, str::len)
+}
+
+/// A `str` argument: `MantraTypeError` naming `what` for anything else.
+#[inline]
+pub(crate) fn as_str<'a, 'py>(what: &str, obj: &'a Bound<'py, PyAny>) -> PyResult<&'a Bound<'py, PyString>> {
+    obj.cast::<PyString>()
+        .map_err(|_| type_error(format!("`{what}` must be a str, not {}", type_name(obj))))
+}
 
 /// A JSON value as Python objects (dict / list / str / int / float / bool / None).
 pub(crate) fn json_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {

@@ -297,7 +297,7 @@ impl PyHealthChecker {
             };
             let check = PyHealthCheck {
                 name: name.clone(),
-                callback: PyCallback::new(check, self.slot.clone()),
+                callback: PyCallback::new(check, self.slot.clone(), "health check"),
             };
             py.detach(|| self.inner.register_check_with_options(name, check, options))
                 .or_py()
@@ -324,7 +324,7 @@ impl PyHealthChecker {
     ) -> PyResult<()> {
         guard(|| {
             callable("action", &action)?;
-            let callback = PyCallback::new(action, self.slot.clone());
+            let callback = PyCallback::new(action, self.slot.clone(), "recovery action");
             py.detach(|| {
                 self.inner.register_recovery(name, move || {
                     let call = callback.call(|py| Ok(PyTuple::empty(py)));

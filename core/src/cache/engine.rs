@@ -9,7 +9,7 @@ use parking_lot::Mutex;
 
 use super::config::{CacheConfig, CacheType};
 use super::stats::{CacheStats, Counters};
-use super::store::{Entry, Store};
+use super::store::Store;
 use crate::error::{Error, Result};
 use crate::runtime::{spawn_background, BackgroundTask, SendOutsideWasm, SharedClock};
 
@@ -59,10 +59,10 @@ impl<V> std::fmt::Debug for TtlCache<V> {
 
 impl<V> TtlCache<V> {
     /// Bytes charged per entry on top of its key and value weight: the key header, the
-    /// entry record and the LRU node's links and hash-table slot.
-    pub const ENTRY_OVERHEAD: usize = std::mem::size_of::<Box<str>>()
-        + std::mem::size_of::<Entry<V>>()
-        + 4 * std::mem::size_of::<usize>();
+    /// entry record and the LRU node's links and hash-table slot, as laid out on a 64-bit
+    /// target with a pointer-sized value. A fixed number, so that an entry weighs the same
+    /// on every platform (wasm32 included) and in every binding.
+    pub const ENTRY_OVERHEAD: usize = 104;
 
     /// A cache with `config`'s limits, reading time from `clock`.
     pub fn new(config: CacheConfig, clock: SharedClock) -> Result<Self> {

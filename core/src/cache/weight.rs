@@ -6,13 +6,13 @@
 use serde_json::Value;
 
 /// Bytes charged per JSON value (each null, bool, number, string, array, object): the size
-/// of one `serde_json::Value` node.
-pub const JSON_NODE_WEIGHT: usize = std::mem::size_of::<Value>();
+/// of one `serde_json::Value` node on a 64-bit target. A fixed number, so that a value
+/// weighs the same on every platform (wasm32 included) and in every binding.
+pub const JSON_NODE_WEIGHT: usize = 32;
 
-/// Bytes charged per object member on top of its key's bytes: the key `String` header and a
-/// share of the map node.
-pub const JSON_MEMBER_WEIGHT: usize =
-    std::mem::size_of::<String>() + 2 * std::mem::size_of::<usize>();
+/// Bytes charged per object member on top of its key's bytes: a key `String` header and a
+/// share of the map node (64-bit sizes, fixed like [`JSON_NODE_WEIGHT`]).
+pub const JSON_MEMBER_WEIGHT: usize = 40;
 
 /// Accumulates the weight of a JSON value from its structure, without building it:
 ///
@@ -177,6 +177,28 @@ mod tests {
         w.member(1);
         w.scalar();
         assert_eq!(w.weight(), estimate_json_weight(&v));
+    }
+
+    #[cfg(target_pointer_width = "64")]
+    #[test]
+    fn fixed_weights_are_the_64_bit_sizes() {
+        use crate::cache::TtlCache;
+        // Key header + entry record (value, expiry, insert time, weight, recency) + LRU links.
+        assert_eq!(
+            TtlCache::<std::sync::Arc<Value>>::ENTRY_OVERHEAD,
+            std::mem::size_of::<Box<str>>()
+                + 8
+                + 16
+                + 16
+                + 8
+                + 8
+                + 4 * std::mem::size_of::<usize>()
+        );
+        assert_eq!(JSON_NODE_WEIGHT, std::mem::size_of::<Value>());
+        assert_eq!(
+            JSON_MEMBER_WEIGHT,
+            std::mem::size_of::<String>() + 2 * std::mem::size_of::<usize>()
+        );
     }
 
     #[test]
