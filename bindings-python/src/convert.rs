@@ -27,7 +27,9 @@ pub(crate) fn with_str<R>(s: &Bound<'_, PyString>, f: impl FnOnce(&str) -> R) ->
     {
         let bytes = s.encode_utf8()?;
         // SAFETY: `PyUnicode_AsUTF8String` returns valid UTF-8 (or fails above).
-        Ok(f(unsafe { std::str::from_utf8_unchecked(bytes.as_bytes()) }))
+        Ok(f(unsafe {
+            std::str::from_utf8_unchecked(bytes.as_bytes())
+        }))
     }
 }
 
@@ -39,7 +41,10 @@ pub(crate) fn utf8_len(s: &Bound<'_, PyString>) -> PyResult<usize> {
 
 /// A `str` argument: `MantraTypeError` naming `what` for anything else.
 #[inline]
-pub(crate) fn as_str<'a, 'py>(what: &str, obj: &'a Bound<'py, PyAny>) -> PyResult<&'a Bound<'py, PyString>> {
+pub(crate) fn as_str<'a, 'py>(
+    what: &str,
+    obj: &'a Bound<'py, PyAny>,
+) -> PyResult<&'a Bound<'py, PyString>> {
     obj.cast::<PyString>()
         .map_err(|_| type_error(format!("`{what}` must be a str, not {}", type_name(obj))))
 }
@@ -167,6 +172,18 @@ pub(crate) fn seconds(field: &'static str, secs: f64) -> Result<Duration, Error>
     }
     Duration::try_from_secs_f64(secs)
         .map_err(|_| Error::invalid_config(field, format!("{secs} s is out of range")))
+}
+
+/// Seconds passed as a call argument (not a config field): negative, NaN or infinite
+/// values raise `InvalidArgumentError` naming the argument.
+pub(crate) fn arg_seconds(name: &str, secs: f64) -> Result<Duration, Error> {
+    if !secs.is_finite() || secs < 0.0 {
+        return Err(Error::InvalidArgument(format!(
+            "`{name}` must be a finite, non-negative number of seconds (got {secs})"
+        )));
+    }
+    Duration::try_from_secs_f64(secs)
+        .map_err(|_| Error::InvalidArgument(format!("`{name}`: {secs} s is out of range")))
 }
 
 /// A non-negative integer config field. A non-int raises `MantraTypeError`; a negative or

@@ -81,7 +81,12 @@ pub(crate) fn from_py_exception(py: Python<'_>, exc: &Bound<'_, PyAny>, what: &s
         .and_then(|cls| exc.is_instance(&cls))
         .unwrap_or(false);
     if !mantra {
-        return Error::from_host(None, what, &crate::bridge::describe(py, exc), Default::default());
+        return Error::from_host(
+            None,
+            what,
+            &crate::bridge::describe(py, exc),
+            Default::default(),
+        );
     }
     let attr = |name: &str| exc.getattr(name).ok().filter(|v| !v.is_none());
     let secs = |name: &str| {
