@@ -313,7 +313,10 @@ impl PyBatchManager {
 
     /// Queues one operation now and returns an awaitable of its result. Must be called
     /// with a running event loop (the executor runs on it).
-    #[pyo3(signature = (op, params = None, *, priority = None, timeout = None))]
+    #[pyo3(
+        signature = (op, params = None, *, priority = None, timeout = None),
+        text_signature = "($self, op, params=None, *, priority='normal', timeout=None)"
+    )]
     fn submit<'py>(
         &self,
         py: Python<'py>,

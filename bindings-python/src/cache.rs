@@ -245,7 +245,10 @@ impl PyCacheManager {
     }
 
     /// Stores `value` under `(type, key)` with the type's TTL (or `ttl` seconds).
-    #[pyo3(signature = (key, value, r#type = None, *, ttl = None))]
+    #[pyo3(
+        signature = (key, value, r#type = None, *, ttl = None),
+        text_signature = "($self, key, value, type='generic', *, ttl=None)"
+    )]
     fn put(
         &self,
         py: Python<'_>,
@@ -272,7 +275,10 @@ impl PyCacheManager {
     }
 
     /// The live value under `(type, key)` (refreshing its recency), or `None`.
-    #[pyo3(signature = (key, r#type = None))]
+    #[pyo3(
+        signature = (key, r#type = None),
+        text_signature = "($self, key, type='generic')"
+    )]
     fn get<'py>(
         &self,
         py: Python<'py>,
@@ -293,7 +299,10 @@ impl PyCacheManager {
     }
 
     /// Whether a live entry exists (recency and stats unchanged).
-    #[pyo3(signature = (key, r#type = None))]
+    #[pyo3(
+        signature = (key, r#type = None),
+        text_signature = "($self, key, type='generic')"
+    )]
     fn contains(
         &self,
         py: Python<'_>,
@@ -307,7 +316,10 @@ impl PyCacheManager {
     }
 
     /// Removes one entry; returns whether it was stored.
-    #[pyo3(signature = (key, r#type = None))]
+    #[pyo3(
+        signature = (key, r#type = None),
+        text_signature = "($self, key, type='generic')"
+    )]
     fn remove(
         &self,
         py: Python<'_>,
@@ -379,7 +391,7 @@ impl PyCacheManager {
     }
 
     /// The TTL (seconds) that puts of `type` get.
-    #[pyo3(signature = (r#type = None))]
+    #[pyo3(signature = (r#type = None), text_signature = "($self, type='generic')")]
     fn type_ttl(&self, py: Python<'_>, r#type: Option<&Bound<'_, PyAny>>) -> PyResult<f64> {
         guard(|| Ok(self.cache().type_ttl(cache_type(py, r#type)?).as_secs_f64()))
     }

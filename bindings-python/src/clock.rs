@@ -14,7 +14,6 @@ use pyo3::prelude::*;
 
 use crate::aio::{coroutine, none};
 use crate::bridge::{activity, bridge_module};
-use crate::convert::seconds;
 use crate::errors::{guard, OrPyErr};
 
 /// Enters the tokio runtime of the bindings, so that work the core spawns from a
@@ -72,9 +71,9 @@ impl PyManualClock {
 
     /// Moves time forward by `seconds`, firing every timer due on the way, in order, and
     /// letting SDK tasks and host callbacks run between timers.
-    fn advance<'py>(&self, py: Python<'py>, seconds_: f64) -> PyResult<Bound<'py, PyAny>> {
+    fn advance<'py>(&self, py: Python<'py>, seconds: f64) -> PyResult<Bound<'py, PyAny>> {
         guard(|| {
-            let by = seconds("seconds", seconds_).or_py()?;
+            let by = crate::convert::seconds("seconds", seconds).or_py()?;
             let now = mantra_sdk::Clock::now(&self.inner);
             let target = nanos(now.saturating_add(by));
             let this = Py::new(
@@ -103,9 +102,9 @@ impl PyManualClock {
     }
 
     /// A coroutine that completes once `seconds` of virtual time have passed.
-    fn sleep<'py>(&self, py: Python<'py>, seconds_: f64) -> PyResult<Bound<'py, PyAny>> {
+    fn sleep<'py>(&self, py: Python<'py>, seconds: f64) -> PyResult<Bound<'py, PyAny>> {
         guard(|| {
-            let d = seconds("seconds", seconds_).or_py()?;
+            let d = crate::convert::seconds("seconds", seconds).or_py()?;
             let sleep = mantra_sdk::Clock::sleep(&self.inner, d);
             coroutine(
                 py,

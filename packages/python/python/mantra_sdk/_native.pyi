@@ -178,8 +178,8 @@ class ManualClock:
         """Lets SDK tasks and host callbacks run until idle, without moving time."""
     def sleep(self, seconds: float) -> Awaitable[None]:
         """Completes once ``seconds`` of virtual time have passed."""
-    def _fire_next(self, target_ns: int, /) -> bool: ...
-    def _jump_to(self, target_ns: int, /) -> None: ...
+    def _fire_next(self, target_ns: int) -> bool: ...
+    def _jump_to(self, target_ns: int) -> None: ...
     def _progress(self) -> Any: ...
     def _settle_rust(self) -> Awaitable[None]: ...
 
@@ -246,17 +246,17 @@ class CacheManager:
     def is_closed(self) -> bool:
         """Whether ``close()`` was called."""
     def put(
-        self, key: str, value: JsonValue, type: CacheType = ..., *, ttl: Optional[float] = None
+        self, key: str, value: JsonValue, type: CacheType = "generic", *, ttl: Optional[float] = None
     ) -> None:
         """Stores ``value`` under ``(type, key)`` with the type's TTL (or ``ttl`` seconds),
         evicting least-recently-used entries until both limits hold. Raises
         ``CapacityExceededError`` for a value heavier than ``max_memory_bytes``,
         ``MantraTypeError`` for a value that is not JSON-compatible."""
-    def get(self, key: str, type: CacheType = ...) -> JsonValue:
+    def get(self, key: str, type: CacheType = "generic") -> JsonValue:
         """The live value (refreshing its recency), or ``None``."""
-    def contains(self, key: str, type: CacheType = ...) -> bool:
+    def contains(self, key: str, type: CacheType = "generic") -> bool:
         """Whether a live entry exists (recency and stats unchanged)."""
-    def remove(self, key: str, type: CacheType = ...) -> bool:
+    def remove(self, key: str, type: CacheType = "generic") -> bool:
         """Removes one entry; returns whether it was stored."""
     def clear(self) -> None:
         """Removes every entry."""
@@ -269,7 +269,7 @@ class CacheManager:
         """Counters and sizes."""
     def reset_stats(self) -> None:
         """Zeroes the counters (sizes are unaffected)."""
-    def type_ttl(self, type: CacheType = ...) -> float:
+    def type_ttl(self, type: CacheType = "generic") -> float:
         """The TTL, in seconds, that puts of ``type`` get."""
     def weigh(self, key: str, value: JsonValue) -> int:
         """Bytes the entry ``(key, value)`` is charged against ``max_memory_bytes``."""
@@ -371,7 +371,7 @@ class BatchManager:
         op: str,
         params: JsonValue = None,
         *,
-        priority: Priority = ...,
+        priority: Priority = "normal",
         timeout: Optional[float] = None,
     ) -> Awaitable[JsonValue]:
         """Queues the operation now (call it from a running event loop) and returns an
