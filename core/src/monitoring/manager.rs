@@ -131,7 +131,8 @@ impl MonitoringManager {
     }
 
     /// A manager over an existing collector and checker (e.g. the ones a client already
-    /// records into); `config.metrics` and `config.health` are then not used.
+    /// records into); `config.metrics` and `config.health` are then not used. Note that
+    /// [`close`](Self::close) also stops their background loops.
     pub fn from_parts(
         config: MonitoringConfig,
         metrics: MetricsCollector,
