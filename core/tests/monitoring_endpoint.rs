@@ -273,6 +273,13 @@ async fn error_statuses_head_and_limits() -> mantra_sdk::Result<()> {
         other.serve(&addr.to_string()).unwrap_err().code(),
         "transport"
     );
+    // initialize() with a taken serve_address fails before starting any loop.
+    let mut taken = MonitoringManager::new(MonitoringConfig {
+        serve_address: Some(addr.to_string()),
+        ..Default::default()
+    });
+    assert_eq!(taken.initialize().await.unwrap_err().code(), "transport");
+    assert!(!taken.is_collecting() && !taken.metrics().is_running());
     assert!(manager.stop_serving());
     assert_eq!(manager.local_addr(), None);
     let again = manager.serve("127.0.0.1:0")?;

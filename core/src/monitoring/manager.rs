@@ -200,17 +200,18 @@ impl MonitoringManager {
     pub fn initialize_sync(&self) -> Result<()> {
         self.ensure_open()?;
         self.inner.config.validate()?;
-        self.inner.metrics.initialize_sync()?;
-        if self.inner.health.config().enable_auto_checks {
-            self.inner.health.start();
-        }
-        self.start_collection();
+        // Bind first: a port in use fails initialize before any loop starts.
         #[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
         if let Some(addr) = self.inner.config.serve_address.clone() {
             if self.local_addr().is_none() {
                 self.serve(&addr)?;
             }
         }
+        self.inner.metrics.initialize_sync()?;
+        if self.inner.health.config().enable_auto_checks {
+            self.inner.health.start();
+        }
+        self.start_collection();
         Ok(())
     }
 
