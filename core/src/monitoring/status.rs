@@ -303,41 +303,9 @@ fn secs(v: f64) -> Duration {
     Duration::try_from_secs_f64(v.max(0.0)).unwrap_or(Duration::MAX)
 }
 
-/// The `q`-quantile by linear interpolation inside the bucket holding the rank (as
-/// PromQL's `histogram_quantile`), clamped to the observed min/max.
+/// The `q`-quantile of merged buckets: the metrics module's PromQL-style interpolation.
 fn quantile(q: f64, m: &Merged) -> Option<f64> {
-    let total: u64 = m.counts.iter().sum();
-    if total == 0 {
-        return None;
-    }
-    let rank = q.clamp(0.0, 1.0) * total as f64;
-    let mut cum = 0u64;
-    for (i, &c) in m.counts.iter().enumerate() {
-        let before = cum;
-        cum += c;
-        if c == 0 || (cum as f64) < rank {
-            continue;
-        }
-        let mut lower = if i == 0 { 0.0 } else { m.bounds[i - 1] };
-        let mut upper = m
-            .bounds
-            .get(i)
-            .copied()
-            .or(m.max)
-            .unwrap_or_else(|| m.bounds.last().copied().unwrap_or(0.0));
-        if let Some(lo) = m.min {
-            lower = lower.max(lo);
-        }
-        if let Some(hi) = m.max {
-            upper = upper.min(hi);
-        }
-        if upper < lower {
-            upper = lower;
-        }
-        let frac = ((rank - before as f64) / c as f64).clamp(0.0, 1.0);
-        return Some(lower + (upper - lower) * frac);
-    }
-    m.max
+    crate::metrics::histogram_quantile(q, &m.bounds, &m.counts, m.min, m.max)
 }
 
 #[cfg(test)]
