@@ -255,9 +255,7 @@ fn check_outcome(
             if let Some(want) = field {
                 match &e {
                     Error::InvalidConfig { field: got, .. } if *got == want => {}
-                    other => {
-                        return Err(format!("expected invalid field `{want}`, got: {other}"))
-                    }
+                    other => return Err(format!("expected invalid field `{want}`, got: {other}")),
                 }
             }
             Ok(())
@@ -300,11 +298,20 @@ impl Approx {
 }
 
 /// Compares `exp` with `got`; on mismatch returns where and how they differ.
-fn compare(exp: &Value, got: &Value, subset: bool, approx: &Approx, path: &str) -> Result<(), String> {
+fn compare(
+    exp: &Value,
+    got: &Value,
+    subset: bool,
+    approx: &Approx,
+    path: &str,
+) -> Result<(), String> {
     let key = path.rsplit('.').next().unwrap_or(path);
     match (exp, got) {
         (Value::Number(a), Value::Number(b)) => {
-            let (a, b) = (a.as_f64().unwrap_or(f64::NAN), b.as_f64().unwrap_or(f64::NAN));
+            let (a, b) = (
+                a.as_f64().unwrap_or(f64::NAN),
+                b.as_f64().unwrap_or(f64::NAN),
+            );
             let tol = approx.0.get(key).copied().unwrap_or(0.0);
             if a == b || (a - b).abs() <= tol {
                 Ok(())
@@ -343,7 +350,10 @@ fn compare(exp: &Value, got: &Value, subset: bool, approx: &Approx, path: &str) 
             Ok(())
         }
         (e, g) if e == g => Ok(()),
-        (e, g) => Err(format!("at {path}: expected {e}, got {}", truncate(&g.to_string()))),
+        (e, g) => Err(format!(
+            "at {path}: expected {e}, got {}",
+            truncate(&g.to_string())
+        )),
     }
 }
 
@@ -359,12 +369,15 @@ fn only_keys(m: &Map<String, Value>, allowed: &[&str], what: &str) -> Result<(),
     let unknown: Vec<&str> = m
         .keys()
         .map(String::as_str)
-        .filter(|k| !allowed.contains(k) && !(is_step && COMMON_STEP_KEYS.contains(k)))
+        .filter(|k| !(allowed.contains(k) || is_step && COMMON_STEP_KEYS.contains(k)))
         .collect();
     if unknown.is_empty() {
         Ok(())
     } else {
-        Err(format!("unknown field(s) in {what}: {}", unknown.join(", ")))
+        Err(format!(
+            "unknown field(s) in {what}: {}",
+            unknown.join(", ")
+        ))
     }
 }
 
@@ -490,7 +503,10 @@ enum Prepared {
     Cache(CacheConfig, Vec<(CacheType, Duration)>),
     Batch(BatchConfig, Vec<Reply>),
     Metrics(MetricsConfig),
-    Health(HealthConfig, Vec<(String, HealthCheckOptions, Vec<CheckStep>)>),
+    Health(
+        HealthConfig,
+        Vec<(String, HealthCheckOptions, Vec<CheckStep>)>,
+    ),
 }
 
 impl Setup {
@@ -536,13 +552,14 @@ impl Prepared {
     fn build(&self, clock: &ManualClock) -> Result<Result<Driver, Error>, String> {
         let shared: Arc<dyn Clock> = Arc::new(clock.clone());
         Ok(match self {
-            Prepared::Cache(cfg, ttls) => CacheManager::with_clock(cfg.clone(), shared)
-                .and_then(|cache| {
+            Prepared::Cache(cfg, ttls) => {
+                CacheManager::with_clock(cfg.clone(), shared).and_then(|cache| {
                     for (t, d) in ttls {
                         cache.set_type_ttl(*t, *d)?;
                     }
                     Ok(Driver::Cache(cache))
-                }),
+                })
+            }
             Prepared::Batch(cfg, replies) => {
                 BatchManager::with_clock(cfg.clone(), shared).map(|m| {
                     let exec = Arc::new(ScriptedExecutor {
@@ -563,22 +580,25 @@ impl Prepared {
             Prepared::Metrics(cfg) => {
                 MetricsCollector::with_clock(cfg.clone(), shared).map(Driver::Metrics)
             }
-            Prepared::Health(cfg, checks) => {
-                HealthChecker::with_clock(cfg.clone(), shared).and_then(|checker| {
+            Prepared::Health(cfg, checks) => HealthChecker::with_clock(cfg.clone(), shared)
+                .and_then(|checker| {
                     for (name, options, script) in checks {
                         let check = ScriptedCheck {
                             name: name.clone(),
                             clock: clock.clone(),
                             script: Arc::new(Mutex::new((script.clone(), 0))),
                         };
-                        checker.register_check_with_options(name.clone(), check, options.clone())?;
+                        checker.register_check_with_options(
+                            name.clone(),
+                            check,
+                            options.clone(),
+                        )?;
                     }
                     Ok(Driver::Health(HealthDriver {
                         checker,
                         round: None,
                     }))
-                })
-            }
+                }),
         })
     }
 }
@@ -1016,7 +1036,10 @@ fn metrics_config(config: Map<String, Value>) -> Result<MetricsConfig, String> {
     r.ms("retention_period_ms", &mut c.retention_period)?;
     r.ms("aggregation_interval_ms", &mut c.aggregation_interval)?;
     if let Some(v) = r.take("namespace") {
-        c.namespace = v.as_str().ok_or("`namespace` must be a string")?.to_string();
+        c.namespace = v
+            .as_str()
+            .ok_or("`namespace` must be a string")?
+            .to_string();
     }
     r.usize("max_series_per_family", &mut c.max_series_per_family)?;
     r.usize("max_custom_metrics", &mut c.max_custom_metrics)?;
@@ -1210,7 +1233,11 @@ fn parse_check_step(v: &Value) -> Result<CheckStep, String> {
                 "ok" => CheckStep::Ok,
                 "fail" => CheckStep::Fail,
                 "degraded" => CheckStep::Degraded,
-                other => return Err(format!("`then` must be ok, fail or degraded, not `{other}`")),
+                other => {
+                    return Err(format!(
+                        "`then` must be ok, fail or degraded, not `{other}`"
+                    ))
+                }
             };
             Ok(CheckStep::After(u64_field(m, "after_ms")?, Box::new(then)))
         }
@@ -1275,7 +1302,9 @@ impl HealthCheck for ScriptedCheck {
         let clock = self.clock.clone();
         Box::pin(async move {
             match step {
-                CheckStep::Timeout => futures::future::pending::<mantra_sdk::Result<CheckOutcome>>().await,
+                CheckStep::Timeout => {
+                    futures::future::pending::<mantra_sdk::Result<CheckOutcome>>().await
+                }
                 CheckStep::After(ms, then) => {
                     clock.sleep(Duration::from_millis(ms)).await;
                     outcome_of(&name, &then)
@@ -1349,7 +1378,10 @@ impl HealthDriver {
             }
             "system" => {
                 only_keys(s, &[], op)?;
-                report(serde_json::to_value(self.checker.system_health()).map_err(|e| e.to_string())?)
+                report(
+                    serde_json::to_value(self.checker.system_health())
+                        .map_err(|e| e.to_string())?,
+                )
             }
             "component" => {
                 only_keys(s, &["name"], op)?;
@@ -1431,7 +1463,10 @@ fn runner_rejects_unknown_ops_and_fields() {
     let mut doc = ttl_scenario(1, None);
     doc["config"]["max_entires"] = json!(3);
     let err = run_inline(doc).unwrap_err();
-    assert!(err.contains("unknown config field(s): max_entires"), "{err}");
+    assert!(
+        err.contains("unknown config field(s): max_entires"),
+        "{err}"
+    );
     let mut doc = ttl_scenario(1, None);
     doc["extra"] = json!(true);
     assert!(run_inline(doc).unwrap_err().contains("extra"));
@@ -1450,7 +1485,10 @@ fn runner_checks_error_codes_and_fields() {
     };
     assert_eq!(run_inline(doc("max_batch_size")), Ok(()));
     let err = run_inline(doc("max_concurrent_batches")).unwrap_err();
-    assert!(err.contains("expected invalid field `max_concurrent_batches`"), "{err}");
+    assert!(
+        err.contains("expected invalid field `max_concurrent_batches`"),
+        "{err}"
+    );
 }
 
 #[test]
