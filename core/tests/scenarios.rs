@@ -1412,13 +1412,16 @@ impl HealthDriver {
 
 /// Runs a scenario given inline; `Err` is the failure message the runner would report.
 fn run_inline(doc: Value) -> Result<(), String> {
-    let dir = std::env::temp_dir().join(format!("mantra-scenarios-{}", std::process::id()));
+    // One directory per call: tests run in parallel threads of one process.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("mantra-scenarios-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let name = doc["name"].as_str().unwrap_or("inline").to_string();
     let path = dir.join(format!("{name}.json"));
     std::fs::write(&path, doc.to_string()).map_err(|e| e.to_string())?;
     let r = run_file(&path, &name);
-    let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_dir_all(&dir);
     r
 }
 
