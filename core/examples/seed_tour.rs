@@ -219,7 +219,6 @@ async fn batch_operations() -> mantra_sdk::Result<()> {
     )?;
 
     // The seed discards the returned ticket; the operation is still sent.
-    #[allow(unused_must_use)]
     batch_manager.add_operation(operation).await?;
 
     // tour:
@@ -450,28 +449,40 @@ async fn health_checks() -> mantra_sdk::Result<()> {
 /// Seed: "Comprehensive Monitoring".
 async fn comprehensive_monitoring() -> mantra_sdk::Result<()> {
     step("Comprehensive monitoring");
-    // PLACEHOLDER (lead): the seed's MonitoringManager snippet goes here, as written:
-    //
-    //     use mantra_sdk::{MonitoringManager, MonitoringConfig};
-    //
-    //     let config = MonitoringConfig {
-    //         enable_opentelemetry: false,
-    //         prometheus_endpoint: Some("http://localhost:9090".to_string()),
-    //         collection_interval: Duration::from_secs(10),
-    //         enable_tracing: true,
-    //         ..Default::default()
-    //     };
-    //
-    //     let mut manager = MonitoringManager::new(config);
-    //     manager.initialize().await?;
-    //
-    //     // Get comprehensive system status
-    //     let system_status = manager.get_system_status().await;
-    //
-    //     // Access individual components
-    //     let metrics_collector = manager.metrics();
-    //     let health_checker = manager.health();
-    println!("placeholder: the MonitoringManager snippet is wired in by the lead");
+    use mantra_sdk::{MonitoringConfig, MonitoringManager};
+
+    let config = MonitoringConfig {
+        enable_opentelemetry: false,
+        prometheus_endpoint: Some("http://localhost:9090".to_string()),
+        collection_interval: Duration::from_secs(10),
+        enable_tracing: true,
+        ..Default::default()
+    };
+
+    let mut manager = MonitoringManager::new(config);
+    manager.initialize().await?;
+
+    // Get comprehensive system status
+    let system_status = manager.get_system_status().await;
+
+    // Access individual components
+    let metrics_collector = manager.metrics();
+    let health_checker = manager.health();
+
+    // tour:
+    metrics_collector
+        .record_protocol_operation("dex", "swap", Duration::from_millis(42), true, None)
+        .await;
+    println!(
+        "system status: overall {:?}, uptime {:?}; {} health check(s) registered",
+        system_status.overall_status,
+        system_status.uptime,
+        health_checker.check_names().len()
+    );
+    let text = manager.prometheus();
+    assert!(text.contains("mantra_protocol_operations_total"));
+    println!("prometheus exposition: {} lines", text.lines().count());
+    manager.close();
     Ok(())
 }
 
