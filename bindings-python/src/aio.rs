@@ -13,6 +13,7 @@
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use futures::channel::oneshot;
 use futures::future::{select, Either};
@@ -23,9 +24,33 @@ use parking_lot::Mutex;
 use pyo3::prelude::*;
 use pyo3_async_runtimes::TaskLocals;
 
-use crate::bridge::{bridge_module, note_activity};
+use crate::bridge::bridge_module;
 use crate::errors::{guard, panic_message, to_py_err, OrPyErr};
 use crate::gil;
+
+static DELIVERIES: AtomicUsize = AtomicUsize::new(0);
+
+/// Results of SDK coroutines that are computed but not yet handed to their event loop
+/// (`ManualClock.settle()` waits for none to be left).
+pub(crate) fn pending_deliveries() -> usize {
+    DELIVERIES.load(Ordering::SeqCst)
+}
+
+/// Counts one delivery in progress until dropped (after `call_soon_threadsafe`).
+struct Delivery;
+
+impl Delivery {
+    fn start() -> Self {
+        DELIVERIES.fetch_add(1, Ordering::SeqCst);
+        Delivery
+    }
+}
+
+impl Drop for Delivery {
+    fn drop(&mut self) {
+        DELIVERIES.fetch_sub(1, Ordering::SeqCst);
+    }
+}
 
 /// Turns the finished Rust value into Python objects, under the GIL.
 type Finish = Box<dyn for<'py> FnOnce(Python<'py>) -> PyResult<Bound<'py, PyAny>> + Send>;
@@ -88,7 +113,6 @@ impl PendingCall {
             let loop_ref = event_loop.unbind();
             let fut_ref = py_fut.clone().unbind();
             let runtime = pyo3_async_runtimes::tokio::get_runtime();
-            note_activity();
             runtime.spawn(async move {
                 let run = pyo3_async_runtimes::tokio::scope(locals, fut);
                 // Any resolution of `cancel_rx` (sent, or the callback dropped) means that
@@ -98,13 +122,14 @@ impl PendingCall {
                     Either::Right(_) => return,
                 };
                 // Converting needs the GIL: do not block a runtime worker waiting for it.
+                let delivery = Delivery::start();
                 runtime.spawn_blocking(move || {
+                    let _delivery = delivery;
                     gil::attach(|py| {
                         let (ok, value) = match guard(|| finish(py)) {
                             Ok(v) => (true, v),
                             Err(e) => (false, e.into_value(py).into_bound(py).into_any()),
                         };
-                        note_activity();
                         // Fails only if the loop is closed: nobody can await the result then.
                         let _ = loop_ref.bind(py).call_method1(
                             "call_soon_threadsafe",

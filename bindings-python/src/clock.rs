@@ -12,13 +12,38 @@ use std::time::Duration;
 use mantra_sdk::{ManualClock, SharedClock};
 use pyo3::prelude::*;
 
-use crate::aio::{coroutine, none};
+use crate::aio::{coroutine, none, pending_deliveries};
 use crate::bridge::{activity, bridge_module};
 use crate::errors::{guard, OrPyErr};
 
-/// Enters the tokio runtime of the bindings, so that work the core spawns from a
-/// synchronous call (cleanup loops, batch timers, aggregation loops) runs there, next to
-/// the futures of the async methods — one runtime for every SDK task.
+/// Installs the one tokio runtime of the bindings (once, at import): a current-thread
+/// runtime driven by its own thread, `mantra-sdk-rt`. Every SDK task runs there — the
+/// futures of async methods, the work the core spawns (timers, batches, loops) and the
+/// Rust side of host callbacks — one at a time, in the order they became ready. That
+/// order is what makes virtual-time tests deterministic (two batches formed together reach
+/// the executor in the order they were formed), and a Python process gains nothing from
+/// more SDK threads: Python code runs one thread at a time anyway. Blocking work (result
+/// conversion under the GIL) goes to tokio's blocking pool.
+pub(crate) fn install_runtime() -> std::io::Result<()> {
+    use std::sync::OnceLock;
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    if RUNTIME.get().is_some() {
+        return Ok(());
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let rt = RUNTIME.get_or_init(|| rt);
+    std::thread::Builder::new()
+        .name("mantra-sdk-rt".into())
+        .spawn(move || rt.block_on(std::future::pending::<()>()))?;
+    // Fails only if a runtime was installed already (then that one is used).
+    let _ = pyo3_async_runtimes::tokio::init_with_runtime(rt);
+    Ok(())
+}
+
+/// Enters the runtime of the bindings, so that work the core spawns from a synchronous
+/// call (cleanup loops, batch timers, aggregation loops) runs there too.
 pub(crate) fn enter_runtime() -> tokio::runtime::EnterGuard<'static> {
     pyo3_async_runtimes::tokio::get_runtime().enter()
 }
@@ -129,14 +154,11 @@ impl PyManualClock {
 
     /// A progress fingerprint: changes while SDK tasks or host callbacks make progress.
     fn _progress(&self) -> (u64, usize, u64, usize) {
-        let tasks = pyo3_async_runtimes::tokio::get_runtime()
-            .metrics()
-            .num_alive_tasks();
         (
             self.inner.sleeps_created(),
             self.inner.pending_sleeps(),
             activity(),
-            tasks,
+            pending_deliveries(),
         )
     }
 

@@ -52,6 +52,7 @@ fn _panic_for_tests<'py>(py: Python<'py>, kind: &str) -> PyResult<Bound<'py, PyA
 #[pyo3(name = "_native")]
 fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    clock::install_runtime()?;
     m.add_class::<health::PyHealthConfig>()?;
     m.add_class::<health::PyHealthChecker>()?;
     m.add_class::<clock::PyManualClock>()?;

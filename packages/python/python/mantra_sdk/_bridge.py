@@ -68,9 +68,11 @@ _MAX_ROUNDS = 2000
 
 
 async def _settle(clock: Any) -> None:
-    """Lets SDK tasks (tokio) and host callbacks (this event loop) run until neither makes
-    progress: repeats loop turns and runtime turns until the clock's progress fingerprint
-    (sleeps created / waiting, bridge activity) is unchanged for a few rounds."""
+    """Lets SDK tasks (the SDK's runtime thread) and host callbacks (this event loop) run
+    until neither makes progress: repeats loop turns and runtime turns until the clock's
+    progress fingerprint (sleeps created / waiting, host callbacks scheduled / completed,
+    SDK results not yet handed to the loop) is unchanged for a few rounds with no result
+    in transit."""
     last = None
     quiet = 0
     for _ in range(_MAX_ROUNDS):
@@ -78,7 +80,7 @@ async def _settle(clock: Any) -> None:
             await asyncio.sleep(0)
         await clock._settle_rust()
         progress = clock._progress()
-        if progress == last:
+        if progress == last and progress[3] == 0:
             quiet += 1
             if quiet >= _QUIET_ROUNDS:
                 return
