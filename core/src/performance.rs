@@ -360,13 +360,19 @@ mod tests {
         c.memory.warning_threshold = 2.0;
         assert!(matches!(
             PerformanceManager::try_new(c),
-            Err(Error::InvalidConfig { field: "warning_threshold", .. })
+            Err(Error::InvalidConfig {
+                field: "warning_threshold",
+                ..
+            })
         ));
         let mut c = PerformanceConfig::default();
         c.cache_ttls.insert(CacheType::Block, Duration::ZERO);
         assert!(matches!(
             PerformanceManager::try_new(c),
-            Err(Error::InvalidConfig { field: "cache_ttls", .. })
+            Err(Error::InvalidConfig {
+                field: "cache_ttls",
+                ..
+            })
         ));
     }
 
@@ -429,14 +435,23 @@ mod tests {
         let manager = PerformanceManager::with_clock(config, Arc::new(clock.clone())).unwrap();
         let cache = manager.cache_manager();
         cache
-            .put_with_ttl("k", &json!({"v": "x".repeat(100)}), CacheType::Generic, Duration::from_secs(1))
+            .put_with_ttl(
+                "k",
+                &json!({"v": "x".repeat(100)}),
+                CacheType::Generic,
+                Duration::from_secs(1),
+            )
             .unwrap();
         cache.put("keep", &json!(1), CacheType::Generic).await;
         let held = cache.memory_bytes();
         assert_eq!(cache.len(), 2);
         clock.advance(Duration::from_secs(2)).await;
         let freed = manager.memory_optimizer().garbage_collect().await;
-        assert_eq!(cache.len(), 1, "the expired entry is gone, the live one stays");
+        assert_eq!(
+            cache.len(),
+            1,
+            "the expired entry is gone, the live one stays"
+        );
         assert!(freed > 0 && freed < held, "freed {freed} of {held}");
         assert_eq!(freed, held - cache.memory_bytes());
         manager.close();

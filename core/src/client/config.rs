@@ -264,10 +264,7 @@ pub(crate) fn check_endpoint_url(url: &str) -> Result<()> {
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     let (host, port) = if host_port.starts_with('[') {
         match host_port.find(']') {
-            Some(end) => (
-                &host_port[..=end],
-                host_port[end + 1..].strip_prefix(':'),
-            ),
+            Some(end) => (&host_port[..=end], host_port[end + 1..].strip_prefix(':')),
             None => return bad("has an unterminated IPv6 host"),
         }
     } else {
@@ -384,7 +381,9 @@ mod tests {
         c.cache_policy.block_ttl = Duration::MAX;
         assert_eq!(field(&c), "cache_policy.block_ttl");
         let mut c = base();
-        c.cache_policy.method_ttls.insert(" ".into(), Duration::ZERO);
+        c.cache_policy
+            .method_ttls
+            .insert(" ".into(), Duration::ZERO);
         assert_eq!(field(&c), "cache_policy.method_ttls");
         // Zero TTLs are allowed: they switch caching off for that kind.
         let mut c = base();

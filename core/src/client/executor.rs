@@ -175,7 +175,9 @@ impl RpcBatchExecutor {
         let inner = &*self.inner;
         let requests: Vec<RpcRequest> = calls
             .iter()
-            .map(|(method, params)| RpcRequest::new(inner.ids.next_id(), *method, (*params).clone()))
+            .map(|(method, params)| {
+                RpcRequest::new(inner.ids.next_id(), *method, (*params).clone())
+            })
             .collect();
         let body = match requests.as_slice() {
             [one] => encode_request(one)?,

@@ -20,8 +20,8 @@ use crate::batch::{BatchManager, BatchOperation};
 use crate::cache::{CacheManager, CacheType, SingleFlight};
 use crate::exec::AsyncOptimizer;
 use crate::health::{
-    check_fn, endpoint_check, node_sync_check, threshold_check, ComponentHealth, HealthCheckOptions,
-    HealthChecker, HealthStatus, SystemHealth,
+    check_fn, endpoint_check, node_sync_check, threshold_check, ComponentHealth,
+    HealthCheckOptions, HealthChecker, HealthStatus, SystemHealth,
 };
 use crate::metrics::MetricsCollector;
 use crate::pool::{ConnectionPool, PoolStats};
@@ -31,8 +31,7 @@ use crate::rpc::cometbft::{
 use crate::rpc::cosmwasm::{decode_smart_query, encode_smart_query, Coin};
 use crate::rpc::{
     AbciInfo, AbciQueryResponse, BlockResponse, BroadcastTxCommitResponse, BroadcastTxResponse,
-    DexPoolsResponse, DexQueryMsg, DexSimulationResponse, NodeStatus, TxResponse,
-    SMART_QUERY_PATH,
+    DexPoolsResponse, DexQueryMsg, DexSimulationResponse, NodeStatus, TxResponse, SMART_QUERY_PATH,
 };
 use crate::runtime::{self, default_clock, spawn_background, BackgroundTask, SharedClock};
 use crate::transport::{default_transport, Transport};
@@ -249,7 +248,13 @@ impl MantraClient {
             let why: Vec<String> = pool_stats
                 .endpoints
                 .iter()
-                .map(|e| format!("{}: {}", e.url, e.last_error.as_deref().unwrap_or("no answer")))
+                .map(|e| {
+                    format!(
+                        "{}: {}",
+                        e.url,
+                        e.last_error.as_deref().unwrap_or("no answer")
+                    )
+                })
                 .collect();
             return Err(Error::transport(format!(
                 "no RPC endpoint answered the warm-up ({})",
@@ -257,7 +262,9 @@ impl MantraClient {
             )));
         }
 
-        register_checks(&config, &health, &pool, &cache, &batch, &transport, &clock, &endpoints)?;
+        register_checks(
+            &config, &health, &pool, &cache, &batch, &transport, &clock, &endpoints,
+        )?;
         {
             let pool = pool.clone();
             let metrics = metrics.clone();
@@ -315,15 +322,27 @@ impl MantraClient {
 
     /// The node's `health` method: `Ok(())` when it answers (never cached).
     pub async fn health_check(&self) -> Result<()> {
-        self.run(methods::HEALTH, methods::HEALTH, json!({}), None, &CallOptions::default(), |_| Ok(()))
-            .await
+        self.run(
+            methods::HEALTH,
+            methods::HEALTH,
+            json!({}),
+            None,
+            &CallOptions::default(),
+            |_| Ok(()),
+        )
+        .await
     }
 
     /// `abci_info` (cached as `NodeStatus`).
     pub async fn abci_info(&self) -> Result<AbciInfo> {
-        self.run(methods::ABCI_INFO, methods::ABCI_INFO, json!({}), None, &CallOptions::default(), |v| {
-            decode_ref::<ResponseWrapper<AbciInfo>>(&v).map(|w| w.response)
-        })
+        self.run(
+            methods::ABCI_INFO,
+            methods::ABCI_INFO,
+            json!({}),
+            None,
+            &CallOptions::default(),
+            |v| decode_ref::<ResponseWrapper<AbciInfo>>(&v).map(|w| w.response),
+        )
         .await
     }
 
@@ -337,9 +356,14 @@ impl MantraClient {
         height: Option<u64>,
     ) -> Result<AbciQueryResponse> {
         let params = abci_query_params(path, data, height, false);
-        self.run("abci_query", methods::ABCI_QUERY, params, None, &CallOptions::default(), |v| {
-            decode_ref::<ResponseWrapper<AbciQueryResponse>>(&v).map(|w| w.response)
-        })
+        self.run(
+            "abci_query",
+            methods::ABCI_QUERY,
+            params,
+            None,
+            &CallOptions::default(),
+            |v| decode_ref::<ResponseWrapper<AbciQueryResponse>>(&v).map(|w| w.response),
+        )
         .await
     }
 
@@ -361,7 +385,9 @@ impl MantraClient {
             .map_err(|e| Error::Encode(e.to_string()))?;
         let ttl = self.inner.config.cache_policy.pool_info_ttl;
         let policy = CallPolicy::cached(CacheType::PoolInfo, ttl);
-        let v = self.smart("dex_pools", pool_manager, &msg, Some(policy)).await?;
+        let v = self
+            .smart("dex_pools", pool_manager, &msg, Some(policy))
+            .await?;
         decode_ref(&v)
     }
 
@@ -382,7 +408,9 @@ impl MantraClient {
         .map_err(|e| Error::Encode(e.to_string()))?;
         let ttl = self.inner.config.cache_policy.simulation_ttl;
         let policy = CallPolicy::cached(CacheType::Simulation, ttl);
-        let v = self.smart("dex_simulation", pool_manager, &msg, Some(policy)).await?;
+        let v = self
+            .smart("dex_simulation", pool_manager, &msg, Some(policy))
+            .await?;
         decode_ref(&v)
     }
 
@@ -395,12 +423,19 @@ impl MantraClient {
     ) -> Result<Value> {
         let data = encode_smart_query(contract, msg)?;
         let params = abci_query_params(SMART_QUERY_PATH, &data, None, false);
-        self.run(op, methods::ABCI_QUERY, params, policy, &CallOptions::default(), |v| {
-            let response = decode_ref::<ResponseWrapper<AbciQueryResponse>>(&v)?
-                .response
-                .into_result()?;
-            decode_smart_query::<Value>(&response.value)
-        })
+        self.run(
+            op,
+            methods::ABCI_QUERY,
+            params,
+            policy,
+            &CallOptions::default(),
+            |v| {
+                let response = decode_ref::<ResponseWrapper<AbciQueryResponse>>(&v)?
+                    .response
+                    .into_result()?;
+                decode_smart_query::<Value>(&response.value)
+            },
+        )
         .await
     }
 
@@ -462,13 +497,17 @@ impl MantraClient {
         if method.trim().is_empty() {
             return Err(Error::InvalidArgument("method must not be empty".into()));
         }
-        self.run(method, method, params, None, options, |v| Ok(Value::clone(&v)))
-            .await
+        self.run(method, method, params, None, options, |v| {
+            Ok(Value::clone(&v))
+        })
+        .await
     }
 
     async fn typed<T: DeserializeOwned>(&self, method: &'static str, params: Value) -> Result<T> {
-        self.run(method, method, params, None, &CallOptions::default(), |v| decode_ref(&v))
-            .await
+        self.run(method, method, params, None, &CallOptions::default(), |v| {
+            decode_ref(&v)
+        })
+        .await
     }
 
     /// One call: `op` names it in metrics, `method`/`params` go to the node, `policy`
@@ -490,13 +529,16 @@ impl MantraClient {
             start: inner.clock.now(),
             done: false,
         };
-        let mut policy = policy.unwrap_or_else(|| classify(&inner.config.cache_policy, method, &params));
+        let mut policy =
+            policy.unwrap_or_else(|| classify(&inner.config.cache_policy, method, &params));
         if let Some(p) = options.priority {
             policy.priority = p;
         }
         let timeout = options.timeout.unwrap_or(inner.config.request_timeout);
         let result = if timeout.is_zero() {
-            Err(Error::InvalidArgument("call timeout must be greater than 0".into()))
+            Err(Error::InvalidArgument(
+                "call timeout must be greater than 0".into(),
+            ))
         } else {
             let notified = inner.close_notify.notified();
             let mut notified = std::pin::pin!(notified);
@@ -644,7 +686,9 @@ impl CallGuard<'_> {
             Err(e) => {
                 c.failed.fetch_add(1, Ordering::Relaxed);
                 *c.by_code.lock().entry(e.code()).or_insert(0) += 1;
-                self.inner.metrics.record_call(self.op, latency, Some(e.code()));
+                self.inner
+                    .metrics
+                    .record_call(self.op, latency, Some(e.code()));
             }
         }
     }
@@ -653,7 +697,10 @@ impl CallGuard<'_> {
 impl Drop for CallGuard<'_> {
     fn drop(&mut self) {
         if !self.done {
-            self.inner.counters.cancelled.fetch_add(1, Ordering::Relaxed);
+            self.inner
+                .counters
+                .cancelled
+                .fetch_add(1, Ordering::Relaxed);
             let latency = self.inner.clock.now().saturating_sub(self.start);
             self.inner
                 .metrics
@@ -856,7 +903,12 @@ fn register_checks(
         )?;
         health.register_check_with_options(
             e.sync_check.clone(),
-            node_sync_check(transport.clone(), e.url.clone(), clock.clone(), config.max_block_age),
+            node_sync_check(
+                transport.clone(),
+                e.url.clone(),
+                clock.clone(),
+                config.max_block_age,
+            ),
             optional("node_sync"),
         )?;
     }
@@ -887,7 +939,12 @@ fn register_checks(
         let (warn, fail) = config.cache_pressure_thresholds;
         health.register_check_with_options(
             "cache_pressure",
-            threshold_check("cache_pressure", move || c.memory_bytes() as f64 / max, warn, fail),
+            threshold_check(
+                "cache_pressure",
+                move || c.memory_bytes() as f64 / max,
+                warn,
+                fail,
+            ),
             optional("cache"),
         )?;
     }
@@ -896,7 +953,12 @@ fn register_checks(
         let (warn, fail) = config.batch_backlog_thresholds;
         health.register_check_with_options(
             "batch_backlog",
-            threshold_check("batch_backlog", move || b.stats().pending as f64, warn, fail),
+            threshold_check(
+                "batch_backlog",
+                move || b.stats().pending as f64,
+                warn,
+                fail,
+            ),
             optional("batch"),
         )?;
     }

@@ -15,8 +15,8 @@ use crate::Result;
 /// Buckets of the client call histogram, in seconds: fine enough that cache hits (tens of
 /// µs) and node round trips (ms) get their own buckets.
 pub const CLIENT_LATENCY_BUCKETS: [f64; 19] = [
-    0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.075,
-    0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 30.0,
+    0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.075, 0.1,
+    0.25, 0.5, 1.0, 2.5, 5.0, 30.0,
 ];
 
 const BATCH_SIZE_BUCKETS: [f64; 9] = [1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 50.0, 100.0, 1000.0];
@@ -126,9 +126,15 @@ impl ClientMetrics {
                 "batch_effective_max_size",
                 "Current batch size cap (lowered to the node's limit once learned).",
             )?,
-            exec_limit: gauge("executor_limit", "Adaptive concurrency limit of the executor.")?,
+            exec_limit: gauge(
+                "executor_limit",
+                "Adaptive concurrency limit of the executor.",
+            )?,
             exec_in_flight: gauge("executor_in_flight", "Requests holding an executor permit.")?,
-            exec_queued: gauge("executor_queued", "Requests waiting for an executor permit.")?,
+            exec_queued: gauge(
+                "executor_queued",
+                "Requests waiting for an executor permit.",
+            )?,
             health_status: reg.gauge(
                 &n("health_status"),
                 "Health of each component: 1 for its current status, 0 for the others.",
@@ -180,7 +186,13 @@ impl ClientMetrics {
         self.batch_size.observe(items as f64);
     }
 
-    pub(crate) fn set_endpoint(&self, endpoint: &str, score: f64, in_flight: usize, breaker: CircuitState) {
+    pub(crate) fn set_endpoint(
+        &self,
+        endpoint: &str,
+        score: f64,
+        in_flight: usize,
+        breaker: CircuitState,
+    ) {
         let _ = self.pool_score.set(&[endpoint], score);
         let _ = self.pool_in_flight.set(&[endpoint], in_flight as f64);
         let state = match breaker {
@@ -221,7 +233,10 @@ impl ClientMetrics {
 
     /// p50 and p99 of every call so far, in seconds (bucket-interpolated by the metrics
     /// snapshot, clamped to the observed min/max).
-    pub(crate) fn call_latency_quantiles(&self, snapshot: &MetricsSnapshot) -> (Option<f64>, Option<f64>) {
+    pub(crate) fn call_latency_quantiles(
+        &self,
+        snapshot: &MetricsSnapshot,
+    ) -> (Option<f64>, Option<f64>) {
         snapshot
             .family(&self.call_duration_name)
             .and_then(|f| f.series.first())

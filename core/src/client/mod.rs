@@ -89,7 +89,7 @@ mod stats;
 #[cfg(test)]
 mod tests;
 
-pub use config::{CallOptions, CachePolicy, ClientConfig};
+pub use config::{CachePolicy, CallOptions, ClientConfig};
 pub use executor::{RpcBatchExecutor, RpcExecutorStats};
 pub use mantra::MantraClient;
 pub use metrics::CLIENT_LATENCY_BUCKETS;

@@ -51,9 +51,7 @@ impl CallPolicy {
 
 /// Whether `method` changes state (or the node): sent alone, never cached or shared.
 pub(crate) fn is_write(method: &str) -> bool {
-    method.starts_with("broadcast_")
-        || method.starts_with("unsafe_")
-        || method.starts_with("dial_")
+    method.starts_with("broadcast_") || method.starts_with("unsafe_") || method.starts_with("dial_")
 }
 
 /// The `height` param as a number: `None` when absent, null, zero (latest) or unparsable.
@@ -84,7 +82,9 @@ pub(crate) fn classify(policy: &CachePolicy, method: &str, params: &Value) -> Ca
         "abci_query" => {
             let smart = params.get("path").and_then(Value::as_str) == Some(SMART_QUERY_PATH);
             match (smart, fixed_height(params)) {
-                (true, None) => CallPolicy::cached(CacheType::ContractQuery, policy.contract_query_ttl),
+                (true, None) => {
+                    CallPolicy::cached(CacheType::ContractQuery, policy.contract_query_ttl)
+                }
                 (true, Some(_)) => {
                     CallPolicy::cached(CacheType::ContractQuery, policy.query_at_height_ttl)
                 }
@@ -173,7 +173,11 @@ mod tests {
             "unsafe_flush_mempool",
             "dial_peers",
         ] {
-            assert_eq!(classify(&p, m, &json!({"tx": "AA=="})), CallPolicy::WRITE, "{m}");
+            assert_eq!(
+                classify(&p, m, &json!({"tx": "AA=="})),
+                CallPolicy::WRITE,
+                "{m}"
+            );
         }
     }
 
@@ -183,16 +187,40 @@ mod tests {
         let c = |m: &str, params: Value| classify(&p, m, &params).cache;
         let s = Duration::from_secs;
         assert_eq!(c("status", json!({})), Some((CacheType::NodeStatus, s(1))));
-        assert_eq!(c("abci_info", Value::Null), Some((CacheType::NodeStatus, s(1))));
+        assert_eq!(
+            c("abci_info", Value::Null),
+            Some((CacheType::NodeStatus, s(1)))
+        );
         assert_eq!(c("block", json!({})), Some((CacheType::NodeStatus, s(1))));
-        assert_eq!(c("block", json!({"height": "0"})), Some((CacheType::NodeStatus, s(1))));
-        assert_eq!(c("block", json!({"height": "12"})), Some((CacheType::Block, s(3600))));
-        assert_eq!(c("block", json!({"height": 12})), Some((CacheType::Block, s(3600))));
-        assert_eq!(c("validators", json!({"height": "3"})), Some((CacheType::Block, s(3600))));
-        assert_eq!(c("tx", json!({"hash": "AA=="})), Some((CacheType::Block, s(3600))));
+        assert_eq!(
+            c("block", json!({"height": "0"})),
+            Some((CacheType::NodeStatus, s(1)))
+        );
+        assert_eq!(
+            c("block", json!({"height": "12"})),
+            Some((CacheType::Block, s(3600)))
+        );
+        assert_eq!(
+            c("block", json!({"height": 12})),
+            Some((CacheType::Block, s(3600)))
+        );
+        assert_eq!(
+            c("validators", json!({"height": "3"})),
+            Some((CacheType::Block, s(3600)))
+        );
+        assert_eq!(
+            c("tx", json!({"hash": "AA=="})),
+            Some((CacheType::Block, s(3600)))
+        );
         let q = |path: &str, height: &str| json!({"path": path, "data": "00", "height": height});
-        assert_eq!(c("abci_query", q("", "0")), Some((CacheType::Generic, s(2))));
-        assert_eq!(c("abci_query", q("/store", "7")), Some((CacheType::Generic, s(3600))));
+        assert_eq!(
+            c("abci_query", q("", "0")),
+            Some((CacheType::Generic, s(2)))
+        );
+        assert_eq!(
+            c("abci_query", q("/store", "7")),
+            Some((CacheType::Generic, s(3600)))
+        );
         assert_eq!(
             c("abci_query", q(SMART_QUERY_PATH, "0")),
             Some((CacheType::ContractQuery, s(5)))
@@ -210,13 +238,18 @@ mod tests {
     #[test]
     fn method_ttls_and_zero_ttls() {
         let mut p = CachePolicy::default();
-        p.method_ttls.insert("genesis".into(), Duration::from_secs(60));
+        p.method_ttls
+            .insert("genesis".into(), Duration::from_secs(60));
         p.query_latest_ttl = Duration::ZERO;
         assert_eq!(
             classify(&p, "genesis", &json!({})).cache,
             Some((CacheType::Generic, Duration::from_secs(60)))
         );
-        let q = classify(&p, "abci_query", &json!({"path": "", "data": "", "height": "0"}));
+        let q = classify(
+            &p,
+            "abci_query",
+            &json!({"path": "", "data": "", "height": "0"}),
+        );
         assert_eq!(q.cache, None);
         assert!(q.dedup && q.batch);
     }
@@ -232,7 +265,10 @@ mod tests {
         );
         assert_eq!(cache_key("status", &Value::Null), "status {}");
         assert_eq!(cache_key("status", &json!({})), "status {}");
-        assert_ne!(cache_key("block", &json!({})), cache_key("status", &json!({})));
+        assert_ne!(
+            cache_key("block", &json!({})),
+            cache_key("status", &json!({}))
+        );
         assert_ne!(
             cache_key("block", &json!({"height": "1"})),
             cache_key("block", &json!({"height": 1}))
@@ -243,9 +279,18 @@ mod tests {
 
     #[test]
     fn abci_errors_are_not_cacheable() {
-        assert!(is_cacheable_result("abci_query", &json!({"response": {"code": 0}})));
+        assert!(is_cacheable_result(
+            "abci_query",
+            &json!({"response": {"code": 0}})
+        ));
         assert!(is_cacheable_result("abci_query", &json!({"response": {}})));
-        assert!(!is_cacheable_result("abci_query", &json!({"response": {"code": 5}})));
-        assert!(is_cacheable_result("status", &json!({"response": {"code": 5}})));
+        assert!(!is_cacheable_result(
+            "abci_query",
+            &json!({"response": {"code": 5}})
+        ));
+        assert!(is_cacheable_result(
+            "status",
+            &json!({"response": {"code": 5}})
+        ));
     }
 }
