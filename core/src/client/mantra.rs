@@ -1,6 +1,7 @@
 //! [`MantraClient`]: the composed request path.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -131,6 +132,12 @@ impl std::fmt::Debug for MantraClient {
             .field("closed", &self.is_closed())
             .finish()
     }
+}
+
+/// `abci_query` params of a CosmWasm smart query of `contract` with `msg`.
+fn smart_params(contract: &str, msg: &Value) -> Result<Value> {
+    let data = encode_smart_query(contract, msg)?;
+    Ok(abci_query_params(SMART_QUERY_PATH, &data, None, false))
 }
 
 /// Decodes a JSON-RPC result without taking it apart (it may be shared with the cache).
@@ -348,85 +355,82 @@ impl MantraClient {
 
     /// `abci_query` of `path` with `data` at `height` (`None` = latest). The app's own
     /// failure is in the response's `code` (see [`AbciQueryResponse::into_result`]);
-    /// such answers are not cached.
-    pub async fn abci_query(
+    /// such answers are not cached. The future borrows only the client.
+    pub fn abci_query(
         &self,
         path: &str,
         data: &[u8],
         height: Option<u64>,
-    ) -> Result<AbciQueryResponse> {
+    ) -> impl Future<Output = Result<AbciQueryResponse>> + '_ {
         let params = abci_query_params(path, data, height, false);
-        self.run(
-            "abci_query",
-            methods::ABCI_QUERY,
-            params,
-            None,
-            &CallOptions::default(),
-            |v| decode_ref::<ResponseWrapper<AbciQueryResponse>>(&v).map(|w| w.response),
-        )
-        .await
+        async move {
+            self.run(
+                "abci_query",
+                methods::ABCI_QUERY,
+                params,
+                None,
+                &CallOptions::default(),
+                |v| decode_ref::<ResponseWrapper<AbciQueryResponse>>(&v).map(|w| w.response),
+            )
+            .await
+        }
     }
 
     /// CosmWasm smart query of `contract` with `msg` at the latest height; returns the
     /// contract's JSON reply (cached as `ContractQuery`). A non-zero ABCI code is
     /// [`Error::Rpc`]; an empty reply is [`Error::Decode`].
-    pub async fn smart_query(&self, contract: &str, msg: &Value) -> Result<Value> {
-        self.smart("smart_query", contract, msg, None).await
+    pub fn smart_query(
+        &self,
+        contract: &str,
+        msg: &Value,
+    ) -> impl Future<Output = Result<Value>> + '_ {
+        let params = smart_params(contract, msg);
+        self.smart("smart_query", params, None)
     }
 
     /// MANTRA DEX: the pool `pool_identifier` of the pool manager contract
     /// `pool_manager` (cached as `PoolInfo`).
-    pub async fn dex_pools(
+    pub fn dex_pools(
         &self,
         pool_manager: &str,
         pool_identifier: &str,
-    ) -> Result<DexPoolsResponse> {
-        let msg = serde_json::to_value(DexQueryMsg::pool(pool_identifier))
-            .map_err(|e| Error::Encode(e.to_string()))?;
+    ) -> impl Future<Output = Result<DexPoolsResponse>> + '_ {
+        let params = serde_json::to_value(DexQueryMsg::pool(pool_identifier))
+            .map_err(|e| Error::Encode(e.to_string()))
+            .and_then(|msg| smart_params(pool_manager, &msg));
         let ttl = self.inner.config.cache_policy.pool_info_ttl;
         let policy = CallPolicy::cached(CacheType::PoolInfo, ttl);
-        let v = self
-            .smart("dex_pools", pool_manager, &msg, Some(policy))
-            .await?;
-        decode_ref(&v)
+        async move { decode_ref(&self.smart("dex_pools", params, Some(policy)).await?) }
     }
 
     /// MANTRA DEX: simulate swapping `offer_asset` for `ask_asset_denom` in
     /// `pool_identifier` (cached as `Simulation`).
-    pub async fn dex_simulation(
+    pub fn dex_simulation(
         &self,
         pool_manager: &str,
         offer_asset: Coin,
         ask_asset_denom: &str,
         pool_identifier: &str,
-    ) -> Result<DexSimulationResponse> {
-        let msg = serde_json::to_value(DexQueryMsg::simulation(
-            offer_asset,
-            ask_asset_denom,
-            pool_identifier,
-        ))
-        .map_err(|e| Error::Encode(e.to_string()))?;
+    ) -> impl Future<Output = Result<DexSimulationResponse>> + '_ {
+        let msg = DexQueryMsg::simulation(offer_asset, ask_asset_denom, pool_identifier);
+        let params = serde_json::to_value(msg)
+            .map_err(|e| Error::Encode(e.to_string()))
+            .and_then(|msg| smart_params(pool_manager, &msg));
         let ttl = self.inner.config.cache_policy.simulation_ttl;
         let policy = CallPolicy::cached(CacheType::Simulation, ttl);
-        let v = self
-            .smart("dex_simulation", pool_manager, &msg, Some(policy))
-            .await?;
-        decode_ref(&v)
+        async move { decode_ref(&self.smart("dex_simulation", params, Some(policy)).await?) }
     }
 
     async fn smart(
         &self,
-        op: &str,
-        contract: &str,
-        msg: &Value,
+        op: &'static str,
+        params: Result<Value>,
         policy: Option<CallPolicy>,
     ) -> Result<Value> {
-        let data = encode_smart_query(contract, msg)?;
-        let params = abci_query_params(SMART_QUERY_PATH, &data, None, false);
         self.run(
             op,
             methods::ABCI_QUERY,
-            params,
+            params?,
             policy,
             &CallOptions::default(),
             |v| {
@@ -447,35 +451,41 @@ impl MantraClient {
 
     /// `tx` by raw hash bytes (cached as `Block`: a committed tx never changes). See
     /// [`tx_hex`](Self::tx_hex) for the hex form CometBFT prints.
-    pub async fn tx(&self, hash: &[u8]) -> Result<TxResponse> {
-        self.typed(methods::TX, tx_params(hash, false)).await
+    pub fn tx(&self, hash: &[u8]) -> impl Future<Output = Result<TxResponse>> + '_ {
+        self.typed(methods::TX, tx_params(hash, false))
     }
 
     /// `tx` by hex hash (any case, optional `0x`), as in [`BroadcastTxResponse::hash`].
-    pub async fn tx_hex(&self, hash: &str) -> Result<TxResponse> {
-        let bytes = crate::rpc::cometbft::parse_tx_hash(hash)?;
-        self.tx(&bytes).await
+    pub fn tx_hex(&self, hash: &str) -> impl Future<Output = Result<TxResponse>> + '_ {
+        let params = crate::rpc::cometbft::parse_tx_hash(hash).map(|h| tx_params(&h, false));
+        async move { self.typed(methods::TX, params?).await }
     }
 
     /// `broadcast_tx_sync`: returns after CheckTx. Writes are never cached, shared or
     /// batched; a retryable failure is retried once on another endpoint by the pool (the
     /// mempool rejects a duplicate tx, so a retry never applies it twice).
-    pub async fn broadcast_tx_sync(&self, tx: &[u8]) -> Result<BroadcastTxResponse> {
+    pub fn broadcast_tx_sync(
+        &self,
+        tx: &[u8],
+    ) -> impl Future<Output = Result<BroadcastTxResponse>> + '_ {
         self.typed(methods::BROADCAST_TX_SYNC, broadcast_tx_params(tx))
-            .await
     }
 
     /// `broadcast_tx_async`: returns at once.
-    pub async fn broadcast_tx_async(&self, tx: &[u8]) -> Result<BroadcastTxResponse> {
+    pub fn broadcast_tx_async(
+        &self,
+        tx: &[u8],
+    ) -> impl Future<Output = Result<BroadcastTxResponse>> + '_ {
         self.typed(methods::BROADCAST_TX_ASYNC, broadcast_tx_params(tx))
-            .await
     }
 
     /// `broadcast_tx_commit`: returns once the tx is in a block. Sent alone (never in a
     /// batch, where it would hold the node's batch handler for a block).
-    pub async fn broadcast_tx_commit(&self, tx: &[u8]) -> Result<BroadcastTxCommitResponse> {
+    pub fn broadcast_tx_commit(
+        &self,
+        tx: &[u8],
+    ) -> impl Future<Output = Result<BroadcastTxCommitResponse>> + '_ {
         self.typed(methods::BROADCAST_TX_COMMIT, broadcast_tx_params(tx))
-            .await
     }
 
     /// Any JSON-RPC method with `params`, under the policy of the module docs' table
@@ -632,6 +642,29 @@ impl MantraClient {
     pub fn prometheus(&self) -> String {
         self.inner.refresh_metrics();
         self.inner.metrics.collector.prometheus()
+    }
+
+    /// A [`MonitoringManager`](crate::MonitoringManager) over this client's metrics
+    /// collector and health checker (its `metrics` / `health` configs are not used): its
+    /// collection loop also refreshes the client's gauges, and with
+    /// `serve_address` set, [`initialize`](crate::MonitoringManager::initialize) serves
+    /// `GET /metrics`, `/health` and `/status` (native). Closing the manager stops the
+    /// client's metrics and health loops too; closing the client does not close the
+    /// manager.
+    pub fn monitoring(&self, config: crate::MonitoringConfig) -> Result<crate::MonitoringManager> {
+        let manager = crate::MonitoringManager::from_parts(
+            config,
+            self.inner.metrics.collector.clone(),
+            self.inner.health.clone(),
+            self.inner.clock.clone(),
+        )?;
+        let weak = Arc::downgrade(&self.inner);
+        manager.register_gauge_provider("mantra_client", move |_| {
+            if let Some(inner) = weak.upgrade() {
+                inner.refresh_metrics();
+            }
+        })?;
+        Ok(manager)
     }
 
     /// Closes the client: pending and later calls end with [`Error::Closed`]; the batch

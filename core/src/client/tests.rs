@@ -623,3 +623,27 @@ fn client_futures_are_send_and_the_client_is_shareable() {
     send(&client.broadcast_tx_commit(b""));
     client.close();
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn monitoring_over_the_client_serves_its_metrics() {
+    let node = FakeNode::new();
+    let (client, clock) = client_with(config(&node)).await;
+    let (r, _) =
+        futures::future::join(client.status(), clock.advance(Duration::from_millis(10))).await;
+    r.unwrap();
+    let monitoring = client
+        .monitoring(crate::MonitoringConfig::default())
+        .unwrap();
+    monitoring.collect_now();
+    let text = monitoring.prometheus();
+    assert!(
+        text.contains(r#"mantra_protocol_operations_total{protocol="rpc",operation="status",status="success"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains("mantra_client_batch_effective_max_size 10"),
+        "{text}"
+    );
+    monitoring.close();
+    client.close();
+}
