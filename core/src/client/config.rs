@@ -123,7 +123,10 @@ pub struct ClientConfig {
     /// Priority executor with adaptive concurrency that every HTTP request (a batch or a
     /// single call) runs under. Default [`AsyncOptimizerConfig::default`].
     pub executor: AsyncOptimizerConfig,
-    /// Metrics collector (default [`MetricsConfig::default`], namespace `mantra`).
+    /// Metrics collector. Default: [`MetricsConfig::default`] (namespace `mantra`) with
+    /// [`CLIENT_LATENCY_BUCKETS`](super::CLIENT_LATENCY_BUCKETS) as histogram buckets: calls
+    /// answered from the cache take microseconds, and prom-client's default buckets (5 ms
+    /// and up) would report them as milliseconds.
     pub metrics: MetricsConfig,
     /// Health checker; with `enable_auto_checks` the client starts its loop.
     /// Default [`HealthConfig::default`] (manual checks).
@@ -163,7 +166,10 @@ impl Default for ClientConfig {
             cache_policy: CachePolicy::default(),
             batch: Some(BatchConfig::default()),
             executor: AsyncOptimizerConfig::default(),
-            metrics: MetricsConfig::default(),
+            metrics: MetricsConfig {
+                histogram_buckets: super::CLIENT_LATENCY_BUCKETS.to_vec(),
+                ..MetricsConfig::default()
+            },
             health: HealthConfig::default(),
             transport: None,
             request_timeout: Duration::from_secs(30),
