@@ -19,7 +19,7 @@
 //!
 //! | family | type | labels |
 //! |---|---|---|
-//! | `<ns>_protocol_operations_total`, `<ns>_protocol_operation_duration_seconds`, `<ns>_protocol_errors_total` | (collector) | `protocol="rpc"`, `operation=<method>` — every call, as its caller saw it |
+//! | `<ns>_protocol_operations_total`, `<ns>_protocol_operation_duration_seconds`, `<ns>_protocol_errors_total` | (collector) | `protocol="rpc"`, `operation` = the client method (`status`, `abci_query`, `smart_query`, `dex_pools`, …; for `call` the JSON-RPC method) — every call, as its caller saw it, cache hits included; a call dropped by its caller counts as error `cancelled` |
 //! | `<ns>_client_call_duration_seconds` | histogram (fine buckets, 50 µs … 30 s) | — every call |
 //! | `<ns>_client_cache_lookups_total` | counter | `cache_type`, `result` (`hit`/`miss`) |
 //! | `<ns>_client_shared_calls_total` | counter | — calls served by an identical in-flight call |
