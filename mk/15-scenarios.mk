@@ -3,5 +3,5 @@
 TEST_TARGETS += test-seed-tour
 
 .PHONY: test-seed-tour
-test-seed-tour:
+test-seed-tour: devnet-up
 	$(CARGO) run -q -p mantra-sdk --example seed_tour

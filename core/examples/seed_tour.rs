@@ -7,11 +7,10 @@
 //! takes only the config, as in the seed; the host's batch function attaches separately).
 //! The seed's free variables (`pool_info`, `swap_params`) are stand-in values of realistic
 //! MANTRA DEX types defined below. Lines marked `// tour:` are additions that show what a
-//! step did; they never change a snippet. No network is needed: the batch executor and the
-//! health check are local functions.
-//!
-//! The `ConnectionPool`, `MonitoringManager` and `PerformanceManager` snippets are
-//! placeholders (marked `PLACEHOLDER`) until those parts are wired in by the lead.
+//! step did; they never change a snippet. The batch executor and the health check are local
+//! functions. The `ConnectionPool` and `PerformanceManager` snippets talk to a real node:
+//! `RPC` if set, else node 1 of the local devnet (`scripts/devnet up`, started if needed) —
+//! the seed's `"http://rpc-endpoint:26657"` placeholder host is the one value replaced.
 
 use std::time::Duration;
 
@@ -83,6 +82,27 @@ fn stand_in_swap_params() -> SwapParams {
     }
 }
 
+/// The node the pool snippets talk to: `RPC`, or node 1 of the devnet (started if needed).
+fn endpoint() -> String {
+    if let Some(rpc) = std::env::var("RPC").ok().filter(|v| !v.trim().is_empty()) {
+        return rpc.split(',').next().unwrap_or_default().trim().to_string();
+    }
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/devnet");
+    let out = std::process::Command::new("bash")
+        .arg(script)
+        .arg("up")
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .expect("run scripts/devnet up");
+    assert!(out.status.success(), "scripts/devnet up failed");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("MANTRA_RPC_1="))
+        .expect("MANTRA_RPC_1 in the devnet env")
+        .trim()
+        .to_string()
+}
+
 fn step(title: &str) {
     println!("\n== {title}");
 }
@@ -104,28 +124,42 @@ async fn wait_until(limit: Duration, done: impl Fn() -> bool) -> bool {
 /// Seed: "Connection Pooling".
 async fn connection_pooling() -> mantra_sdk::Result<()> {
     step("Connection pooling");
-    // PLACEHOLDER (lead): the seed's ConnectionPool snippet goes here, as written:
-    //
-    //     use mantra_sdk::{ConnectionPool, ConnectionPoolConfig};
-    //
-    //     let config = ConnectionPoolConfig {
-    //         max_connections: 20,
-    //         min_connections: 5,
-    //         max_idle_time: Duration::from_secs(300),
-    //         connection_timeout: Duration::from_secs(30),
-    //         acquire_timeout: Duration::from_secs(10),
-    //         health_check_interval: Duration::from_secs(60),
-    //     };
-    //
-    //     let mut pool = ConnectionPool::new(config);
-    //     pool.initialize("http://rpc-endpoint:26657").await?;
-    //
-    //     // Acquire a connection from the pool
-    //     let connection = pool.acquire().await?;
-    //     let client = connection.client();
-    //
-    // (it needs a reachable endpoint or a host transport so the tour stays offline).
-    println!("placeholder: the ConnectionPool snippet is wired in by the lead");
+    use mantra_sdk::{ConnectionPool, ConnectionPoolConfig};
+    let rpc_endpoint = endpoint();
+
+    let config = ConnectionPoolConfig {
+        max_connections: 20,
+        min_connections: 5,
+        max_idle_time: Duration::from_secs(300),
+        connection_timeout: Duration::from_secs(30),
+        acquire_timeout: Duration::from_secs(10),
+        health_check_interval: Duration::from_secs(60),
+    };
+
+    let mut pool = ConnectionPool::new(config);
+    pool.initialize(&rpc_endpoint).await?;
+
+    // Acquire a connection from the pool
+    let connection = pool.acquire().await?;
+    let client = connection.client();
+
+    // tour:
+    let body = client
+        .post_json(r#"{"jsonrpc":"2.0","id":1,"method":"status","params":{}}"#)
+        .await?;
+    let status: serde_json::Value = serde_json::from_slice(&body)?;
+    println!(
+        "{} answered status at height {}",
+        connection.endpoint(),
+        status["result"]["sync_info"]["latest_block_height"]
+    );
+    drop(connection);
+    let stats = pool.stats();
+    println!(
+        "{} healthy endpoint(s), score {:.3}",
+        stats.healthy_endpoints, stats.endpoints[0].score
+    );
+    pool.close();
     Ok(())
 }
 
@@ -491,23 +525,67 @@ async fn comprehensive_monitoring() -> mantra_sdk::Result<()> {
 /// Seed: "Performance Manager".
 async fn performance_manager() -> mantra_sdk::Result<()> {
     step("Performance manager");
-    // PLACEHOLDER (lead): the seed's PerformanceManager snippet goes here, as written:
-    //
-    //     use mantra_sdk::{PerformanceManager, PerformanceConfig};
-    //
-    //     let config = PerformanceConfig::default();
-    //     let manager = PerformanceManager::new(config);
-    //
-    //     // Access individual components
-    //     let connection_pool = manager.connection_pool();
-    //     let cache_manager = manager.cache_manager();
-    //     let batch_manager = manager.batch_manager();
-    //     let async_optimizer = manager.async_optimizer();
-    //     let memory_optimizer = manager.memory_optimizer();
-    //
-    //     // Get comprehensive performance statistics
-    //     let stats = manager.get_stats().await;
-    println!("placeholder: the PerformanceManager snippet is wired in by the lead");
+    use mantra_sdk::{PerformanceConfig, PerformanceManager};
+
+    let config = PerformanceConfig::default();
+    let manager = PerformanceManager::new(config);
+
+    // Access individual components
+    let connection_pool = manager.connection_pool();
+    let cache_manager = manager.cache_manager();
+    let batch_manager = manager.batch_manager();
+    let async_optimizer = manager.async_optimizer();
+    let memory_optimizer = manager.memory_optimizer();
+
+    // Get comprehensive performance statistics
+    let stats = manager.get_stats().await;
+
+    // tour: the components are wired — batches go to the pool's endpoint as one JSON-RPC array.
+    println!(
+        "before any work: {} endpoint(s), {} cache entries, {} batches",
+        stats.pool.endpoints.len(),
+        stats.cache.entries,
+        stats.batch.batches
+    );
+    connection_pool.add_endpoint(&endpoint()).await?;
+    let mut tickets = Vec::new();
+    for method in ["status", "abci_info", "health"] {
+        let op = mantra_sdk::BatchOperation::from_value(
+            method,
+            serde_json::json!({}),
+            mantra_sdk::Priority::Normal,
+            Duration::from_secs(10),
+        )?;
+        tickets.push(batch_manager.add_operation(op).await?);
+    }
+    let results = futures::future::join_all(tickets).await;
+    let status = results[0].clone()?;
+    println!(
+        "3 calls in {} HTTP request(s), height {}",
+        manager.stats().rpc.http_requests,
+        status["sync_info"]["latest_block_height"]
+    );
+    cache_manager
+        .put(
+            "latest_status".to_string(),
+            &status,
+            mantra_sdk::CacheType::NodeStatus,
+        )
+        .await;
+    let hit = async_optimizer
+        .execute("cache_read", async {
+            Ok(cache_manager
+                .get_value("latest_status", mantra_sdk::CacheType::NodeStatus)
+                .is_some())
+        })
+        .await?;
+    println!("status cached: {hit}");
+    drop(memory_optimizer.allocate(4096)?);
+    println!(
+        "gc freed {} bytes",
+        memory_optimizer.garbage_collect().await
+    );
+    manager.close();
     Ok(())
 }
 
