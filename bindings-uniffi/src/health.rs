@@ -675,6 +675,8 @@ mod tests {
             "node".into(),
             Arc::new(RustCheck(Err(MantraException::Transport {
                 reason: "refused".into(),
+                status: None,
+                retry_after: None,
             }))),
             HealthCheckOptions::default(),
         )

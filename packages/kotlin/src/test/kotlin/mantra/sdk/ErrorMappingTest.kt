@@ -64,9 +64,9 @@ class ErrorMappingTest {
         val codes = listOf(
             MantraException.InvalidConfig("") to "invalid_config",
             MantraException.InvalidArgument("") to "invalid_argument",
-            MantraException.Transport("") to "transport",
-            MantraException.Rpc("") to "rpc",
-            MantraException.BatchLimit("") to "batch_limit",
+            MantraException.Transport("", null, null) to "transport",
+            MantraException.Rpc("", -32603L, null) to "rpc",
+            MantraException.BatchLimit("", 11uL, 10uL) to "batch_limit",
             MantraException.CircuitOpen("") to "circuit_open",
             MantraException.Decode("") to "decode",
             MantraException.Encode("") to "encode",
