@@ -232,6 +232,19 @@ pub fn check_duration(field: &'static str, value: Duration) -> Result<()> {
     }
 }
 
+/// Validates a config duration that may be zero (e.g. "no delay") but must be at most
+/// [`MAX_CONFIG_DURATION`].
+pub fn check_duration_allow_zero(field: &'static str, value: Duration) -> Result<()> {
+    if value > MAX_CONFIG_DURATION {
+        Err(Error::invalid_config(
+            field,
+            format!("must be at most {} s", MAX_CONFIG_DURATION.as_secs()),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod duration_tests {
     use super::*;
@@ -244,5 +257,9 @@ mod duration_tests {
         assert_eq!(zero.code(), "invalid_config");
         assert!(zero.to_string().contains("check_interval"));
         assert!(check_duration("x", Duration::MAX).is_err());
+        assert!(check_duration_allow_zero("x", Duration::ZERO).is_ok());
+        assert!(check_duration_allow_zero("x", MAX_CONFIG_DURATION).is_ok());
+        let max = check_duration_allow_zero("max_batch_delay", Duration::MAX).unwrap_err();
+        assert!(max.to_string().contains("max_batch_delay"), "{max}");
     }
 }
