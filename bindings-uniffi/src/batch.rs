@@ -4,11 +4,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::future::{BoxFuture, FutureExt, Shared};
 use mantra_sdk as sdk;
 use sdk::Priority;
+use tokio::sync::watch;
 
-use crate::clock::ManualClock;
+use crate::clock::{enter, host_call, tracked, HostCall, ManualClock, VirtualTime};
 use crate::error::{guard, guard_async, FfiResult, MantraException};
 use crate::util::{parse_json, to_usize};
 
@@ -153,17 +153,23 @@ pub trait BatchExecutor: Send + Sync {
     ) -> Result<Vec<BatchItemResult>, MantraException>;
 }
 
-struct ForeignExecutor(Arc<dyn BatchExecutor>);
+struct ForeignExecutor {
+    exec: Arc<dyn BatchExecutor>,
+    vt: Option<Arc<VirtualTime>>,
+}
 
 impl sdk::BatchExecutor for ForeignExecutor {
     fn execute(
         &self,
         ops: Vec<sdk::BatchOperation>,
     ) -> sdk::runtime::BoxFuture<'static, sdk::BatchOutcome> {
-        let exec = self.0.clone();
+        let exec = self.exec.clone();
         let records: Vec<BatchOperation> = ops.iter().map(Into::into).collect();
+        let (vt, call) = (self.vt.clone(), HostCall::start(self.vt.as_ref()));
         Box::pin(async move {
-            let results = exec.execute(records).await.map_err(sdk::Error::from)?;
+            let results = host_call(vt, call, exec.execute(records))
+                .await
+                .map_err(sdk::Error::from)?;
             Ok(results
                 .into_iter()
                 .map(|r| match r {
@@ -225,15 +231,27 @@ impl From<sdk::BatchStats> for BatchStats {
     }
 }
 
-type SharedResult = Shared<BoxFuture<'static, sdk::Result<serde_json::Value>>>;
-
-/// The pending result of one queued operation (`BatchManager.addOperation`). `await()`
-/// may be called any number of times, from any coroutine/task; dropping the ticket
-/// discards the result (the operation is still sent).
+/// The pending result of one queued operation (`BatchManager.addOperation`). The SDK
+/// watches the operation (its timeout runs even if nobody awaits the ticket); `result()`
+/// may be called any number of times, from any coroutine/task. Dropping the ticket discards
+/// the result; the operation is still sent.
 #[derive(uniffi::Object)]
 pub struct BatchTicket {
     id: String,
-    result: SharedResult,
+    result: watch::Receiver<Option<sdk::Result<serde_json::Value>>>,
+    vt: Option<Arc<VirtualTime>>,
+}
+
+impl BatchTicket {
+    fn watch(ticket: sdk::BatchTicket, vt: Option<Arc<VirtualTime>>) -> Arc<Self> {
+        let id = ticket.id().to_string();
+        let (tx, rx) = watch::channel(None);
+        sdk::runtime::spawn(async move {
+            let r = ticket.await;
+            tx.send_replace(Some(r));
+        });
+        Arc::new(Self { id, result: rx, vt })
+    }
 }
 
 #[uniffi::export(async_runtime = "tokio")]
@@ -245,14 +263,25 @@ impl BatchTicket {
 
     /// Whether the result (or error) is known; `result()` then returns at once.
     pub fn is_done(&self) -> bool {
-        self.result.peek().is_some()
+        self.result.borrow().is_some()
     }
 
     /// The operation's result as JSON text, or its error (`Timeout` when its timeout passed,
     /// `Closed` after `shutdown()`, the executor's error otherwise).
     pub async fn result(&self) -> FfiResult<String> {
-        let result = self.result.clone();
-        guard_async(async move { Ok(result.await?.to_string()) }).await
+        let mut rx = self.result.clone();
+        let fut = async move {
+            let r = rx
+                .wait_for(Option::is_some)
+                .await
+                .map_err(|_| MantraException::internal("batch ticket watcher ended"))?
+                .clone();
+            match r {
+                Some(r) => Ok(r?.to_string()),
+                None => Err(MantraException::internal("batch ticket without result")),
+            }
+        };
+        guard_async(tracked(self.vt.as_ref(), fut)).await
     }
 }
 
@@ -264,24 +293,31 @@ impl BatchTicket {
 pub struct BatchManager {
     inner: sdk::BatchManager,
     extras: BatchConfig,
+    vt: Option<Arc<VirtualTime>>,
 }
 
 impl BatchManager {
     fn build(
         config: BatchConfig,
         executor: Arc<dyn BatchExecutor>,
-        clock: Option<sdk::SharedClock>,
+        clock: Option<&ManualClock>,
     ) -> FfiResult<Arc<Self>> {
         let core = config.to_core();
+        let vt = clock.map(ManualClock::virtual_time);
+        let _rt = enter(vt.as_ref());
         let inner = match clock {
-            Some(clock) => sdk::BatchManager::with_clock(core, clock)?,
+            Some(clock) => sdk::BatchManager::with_clock(core, clock.shared())?,
             None => sdk::BatchManager::try_new(core)?,
         };
         config.apply_extras(&inner)?;
-        inner.set_executor(Arc::new(ForeignExecutor(executor)));
+        inner.set_executor(Arc::new(ForeignExecutor {
+            exec: executor,
+            vt: vt.clone(),
+        }));
         Ok(Arc::new(Self {
             inner,
             extras: config,
+            vt,
         }))
     }
 
@@ -300,6 +336,7 @@ impl Drop for BatchManager {
     /// Releasing the manager (`close()` in Kotlin, the last reference in Swift) fails its
     /// pending operations with `Closed` instead of leaving them waiting.
     fn drop(&mut self) {
+        let _rt = enter(self.vt.as_ref());
         self.inner.close();
     }
 }
@@ -320,7 +357,7 @@ impl BatchManager {
         executor: Arc<dyn BatchExecutor>,
         clock: Arc<ManualClock>,
     ) -> FfiResult<Arc<Self>> {
-        guard(|| Self::build(config, executor, Some(clock.shared())))
+        guard(|| Self::build(config, executor, Some(&clock)))
     }
 
     /// The effective configuration (the extra knobs as given at construction; the byte
@@ -355,13 +392,9 @@ impl BatchManager {
     ) -> FfiResult<Arc<BatchTicket>> {
         guard(|| {
             let op = Self::operation(id, &params_json, priority, timeout)?;
+            let _rt = enter(self.vt.as_ref());
             let ticket = self.inner.enqueue(op)?;
-            let id = ticket.id().to_string();
-            let fut: BoxFuture<'static, sdk::Result<serde_json::Value>> = ticket.boxed();
-            Ok(Arc::new(BatchTicket {
-                id,
-                result: fut.shared(),
-            }))
+            Ok(BatchTicket::watch(ticket, self.vt.clone()))
         })
     }
 
@@ -374,17 +407,18 @@ impl BatchManager {
         priority: Priority,
         timeout: Duration,
     ) -> FfiResult<String> {
-        guard_async(async {
+        let fut = async {
             let op = Self::operation(id, &params_json, priority, timeout)?;
             Ok(self.inner.submit(op).await?.to_string())
-        })
-        .await
+        };
+        guard_async(tracked(self.vt.as_ref(), fut)).await
     }
 
     /// Sends everything pending now (within `maxConcurrentBatches`); does not wait for the
     /// results.
     pub async fn flush(&self) {
-        self.inner.flush().await
+        let _rt = enter(self.vt.as_ref());
+        self.inner.flush_now()
     }
 
     /// Counters.
@@ -403,6 +437,7 @@ impl BatchManager {
     /// which releases the object — and, for a manager, closes it too.)
     #[uniffi::method(name = "shutdown")]
     pub fn close(&self) {
+        let _rt = enter(self.vt.as_ref());
         self.inner.close()
     }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use mantra_sdk as sdk;
 use sdk::CacheType;
 
-use crate::clock::ManualClock;
+use crate::clock::{enter, host_call, tracked, HostCall, ManualClock, VirtualTime};
 use crate::error::{guard, guard_async, FfiResult, MantraException};
 use crate::util::{parse_json, to_u64, to_usize};
 
@@ -133,20 +133,20 @@ pub trait CacheFetcher: Send + Sync {
 /// The SDK's cache: JSON values (as text) under `(type, key)`, LRU-evicted under
 /// `maxEntries` and `maxMemoryBytes`, expiring after the type's TTL. Every method except
 /// `getOrFetch` is synchronous (no I/O). An entry's weight is the core's estimate of the
-/// parsed JSON value plus the key and a fixed overhead (`entryWeight`).
+/// parsed JSON value plus the key and a fixed overhead (`cacheEntryWeight`).
 #[derive(uniffi::Object)]
 pub struct CacheManager {
     inner: sdk::CacheManager,
+    vt: Option<Arc<VirtualTime>>,
 }
 
 impl CacheManager {
-    pub(crate) fn build(
-        config: CacheConfig,
-        clock: Option<sdk::SharedClock>,
-    ) -> FfiResult<Arc<Self>> {
+    pub(crate) fn build(config: CacheConfig, clock: Option<&ManualClock>) -> FfiResult<Arc<Self>> {
         let core = config.to_core();
+        let vt = clock.map(ManualClock::virtual_time);
+        let _rt = enter(vt.as_ref());
         let inner = match clock {
-            Some(clock) => sdk::CacheManager::with_clock(core, clock)?,
+            Some(clock) => sdk::CacheManager::with_clock(core, clock.shared())?,
             None => sdk::CacheManager::try_new(core)?,
         };
         for (ty, ttl) in &config.ttl_by_type {
@@ -155,13 +155,13 @@ impl CacheManager {
                 return Err(e.into());
             }
         }
-        Ok(Arc::new(Self { inner }))
+        Ok(Arc::new(Self { inner, vt }))
     }
 
     /// Wraps an existing core cache (e.g. a client's).
     #[allow(dead_code)]
     pub(crate) fn wrap(inner: sdk::CacheManager) -> Arc<Self> {
-        Arc::new(Self { inner })
+        Arc::new(Self { inner, vt: None })
     }
 }
 
@@ -177,7 +177,7 @@ impl CacheManager {
     /// A cache whose TTLs and cleanup loop run on `clock` (virtual time, for tests).
     #[uniffi::constructor]
     pub fn with_clock(config: CacheConfig, clock: Arc<ManualClock>) -> FfiResult<Arc<Self>> {
-        guard(|| Self::build(config, Some(clock.shared())))
+        guard(|| Self::build(config, Some(&clock)))
     }
 
     /// The effective configuration, with the TTL of every cache type in `ttlByType`.
@@ -288,18 +288,6 @@ impl CacheManager {
         self.inner.type_ttl(cache_type)
     }
 
-    /// Bytes an entry `(key, value_json)` is charged against `maxMemoryBytes`.
-    /// Throws `Decode` if the value is not JSON.
-    pub fn entry_weight(&self, key: String, value_json: String) -> FfiResult<u64> {
-        guard(|| {
-            let value = parse_json(&value_json, "cache value")?;
-            let w = sdk::estimate_json_weight(&value);
-            Ok(to_u64(sdk::TtlCache::<Arc<serde_json::Value>>::charge(
-                &key, w,
-            )))
-        })
-    }
-
     /// Keys being loaded by `getOrFetch` right now.
     pub fn in_flight(&self) -> u64 {
         to_u64(self.inner.in_flight())
@@ -327,22 +315,42 @@ impl CacheManager {
         cache_type: CacheType,
         fetcher: Arc<dyn CacheFetcher>,
     ) -> FfiResult<String> {
-        guard_async(async {
+        let vt = self.vt.clone();
+        let fut = async {
             let v = self
                 .inner
-                .get_or_fetch_value(&key, cache_type, || async move {
-                    let text = fetcher.fetch().await.map_err(sdk::Error::from)?;
-                    parse_json(&text, "fetched cache value")
+                .get_or_fetch_value(&key, cache_type, move || {
+                    let call = HostCall::start(vt.as_ref());
+                    async move {
+                        let text = host_call(vt, call, fetcher.fetch())
+                            .await
+                            .map_err(sdk::Error::from)?;
+                        parse_json(&text, "fetched cache value")
+                    }
                 })
                 .await?;
             Ok(v.to_string())
-        })
-        .await
+        };
+        guard_async(tracked(self.vt.as_ref(), fut)).await
     }
 }
 
+/// Bytes a cache entry `(key, value_json)` is charged against `maxMemoryBytes`: the core's
+/// estimate of the parsed value plus the key and a fixed per-entry overhead (what `put`
+/// charges). Throws `Decode` if the value is not JSON.
+#[uniffi::export]
+pub fn cache_entry_weight(key: String, value_json: String) -> FfiResult<u64> {
+    guard(|| {
+        let value = parse_json(&value_json, "cache value")?;
+        let w = sdk::estimate_json_weight(&value);
+        Ok(to_u64(sdk::TtlCache::<Arc<serde_json::Value>>::charge(
+            &key, w,
+        )))
+    })
+}
+
 /// The core's weight estimate of a JSON value, in bytes (without key and entry overhead;
-/// see `CacheManager.entryWeight`). Throws `Decode` if `json` is not JSON.
+/// see `cacheEntryWeight`). Throws `Decode` if `json` is not JSON.
 #[uniffi::export]
 pub fn estimate_json_weight(json: String) -> FfiResult<u64> {
     guard(|| {
@@ -450,9 +458,7 @@ mod tests {
         assert_eq!((s.hits, s.misses, s.entries), (1, 1, 1));
         assert_eq!(s.memory_bytes, cache.memory_bytes());
         assert_eq!(
-            cache
-                .entry_weight("a".into(), r#"{"x":[1,2.5,"s"]}"#.into())
-                .unwrap(),
+            cache_entry_weight("a".into(), r#"{"x":[1,2.5,"s"]}"#.into()).unwrap(),
             cache.memory_bytes()
         );
         assert!(cache.remove("a".into(), CacheType::Generic));

@@ -21,11 +21,14 @@ use crate::util::to_usize;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 #[uniffi::export(Display)]
 pub enum MantraException {
-    /// A configuration value is out of range; the reason names the field.
+    /// A configuration value is out of range; `field` names it (snake_case, as in the
+    /// core: `max_entries`, `check_timeout`, ...), and so does the message.
     #[error("{reason}")]
     InvalidConfig {
         /// The message.
         reason: String,
+        /// The offending configuration field.
+        field: String,
     },
     /// An argument is not acceptable (empty name, unknown check, malformed JSON, ...).
     #[error("{reason}")]
@@ -174,7 +177,7 @@ impl MantraException {
     fn reason_str(&self) -> &str {
         use MantraException::*;
         match self {
-            InvalidConfig { reason }
+            InvalidConfig { reason, .. }
             | InvalidArgument { reason }
             | Timeout { reason }
             | Transport { reason, .. }
@@ -212,7 +215,10 @@ impl From<Error> for MantraException {
     fn from(e: Error) -> Self {
         let reason = e.to_string();
         match &e {
-            Error::InvalidConfig { .. } => Self::InvalidConfig { reason },
+            Error::InvalidConfig { field, .. } => Self::InvalidConfig {
+                reason,
+                field: field.to_string(),
+            },
             Error::InvalidArgument(_) => Self::InvalidArgument { reason },
             Error::Timeout { .. } => Self::Timeout { reason },
             Error::Transport {
@@ -402,7 +408,9 @@ mod tests {
             "failure_threshold",
             "must be at least 1",
         ));
-        assert!(matches!(m, MantraException::InvalidConfig { .. }));
+        assert!(
+            matches!(&m, MantraException::InvalidConfig { field, .. } if field == "failure_threshold")
+        );
         assert!(m.reason().contains("failure_threshold"));
     }
 

@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 use mantra_sdk as sdk;
 use sdk::MetricType;
 
-use crate::clock::ManualClock;
+use crate::clock::{enter, ManualClock, VirtualTime};
 use crate::error::{guard, FfiResult};
 use crate::util::{to_u64, to_usize, wall};
 
@@ -374,13 +374,14 @@ impl From<sdk::MetricsSnapshot> for MetricsSnapshot {
 #[derive(uniffi::Object)]
 pub struct MetricsCollector {
     inner: sdk::MetricsCollector,
+    vt: Option<Arc<VirtualTime>>,
 }
 
 impl MetricsCollector {
     /// Wraps an existing core collector (e.g. a client's).
     #[allow(dead_code)]
     pub(crate) fn wrap(inner: sdk::MetricsCollector) -> Arc<Self> {
-        Arc::new(Self { inner })
+        Arc::new(Self { inner, vt: None })
     }
 }
 
@@ -393,6 +394,7 @@ impl MetricsCollector {
         guard(|| {
             Ok(Arc::new(Self {
                 inner: sdk::MetricsCollector::try_new(config.to_core())?,
+                vt: None,
             }))
         })
     }
@@ -401,8 +403,11 @@ impl MetricsCollector {
     #[uniffi::constructor]
     pub fn with_clock(config: MetricsConfig, clock: Arc<ManualClock>) -> FfiResult<Arc<Self>> {
         guard(|| {
+            let vt = Some(clock.virtual_time());
+            let _rt = enter(vt.as_ref());
             Ok(Arc::new(Self {
                 inner: sdk::MetricsCollector::with_clock(config.to_core(), clock.shared())?,
+                vt,
             }))
         })
     }
@@ -415,7 +420,10 @@ impl MetricsCollector {
     /// Starts the aggregation loop (one window every `aggregationInterval`). Idempotent;
     /// throws `Closed` after `shutdown()`.
     pub fn initialize(&self) -> FfiResult<()> {
-        guard(|| Ok(self.inner.initialize_sync()?))
+        guard(|| {
+            let _rt = enter(self.vt.as_ref());
+            Ok(self.inner.initialize_sync()?)
+        })
     }
 
     /// Whether the aggregation loop is running.

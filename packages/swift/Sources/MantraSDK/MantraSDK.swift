@@ -1253,9 +1253,10 @@ public func FfiConverterTypeBatchManager_lower(_ value: BatchManager) -> UInt64 
 
 
 /**
- * The pending result of one queued operation (`BatchManager.addOperation`). `await()`
- * may be called any number of times, from any coroutine/task; dropping the ticket
- * discards the result (the operation is still sent).
+ * The pending result of one queued operation (`BatchManager.addOperation`). The SDK
+ * watches the operation (its timeout runs even if nobody awaits the ticket); `result()`
+ * may be called any number of times, from any coroutine/task. Dropping the ticket discards
+ * the result; the operation is still sent.
  */
 public protocol BatchTicketProtocol: AnyObject, Sendable {
     
@@ -1277,9 +1278,10 @@ public protocol BatchTicketProtocol: AnyObject, Sendable {
     
 }
 /**
- * The pending result of one queued operation (`BatchManager.addOperation`). `await()`
- * may be called any number of times, from any coroutine/task; dropping the ticket
- * discards the result (the operation is still sent).
+ * The pending result of one queued operation (`BatchManager.addOperation`). The SDK
+ * watches the operation (its timeout runs even if nobody awaits the ticket); `result()`
+ * may be called any number of times, from any coroutine/task. Dropping the ticket discards
+ * the result; the operation is still sent.
  */
 open class BatchTicket: BatchTicketProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -1672,7 +1674,7 @@ public func FfiConverterTypeCacheFetcher_lower(_ value: CacheFetcher) -> UInt64 
  * The SDK's cache: JSON values (as text) under `(type, key)`, LRU-evicted under
  * `maxEntries` and `maxMemoryBytes`, expiring after the type's TTL. Every method except
  * `getOrFetch` is synchronous (no I/O). An entry's weight is the core's estimate of the
- * parsed JSON value plus the key and a fixed overhead (`entryWeight`).
+ * parsed JSON value plus the key and a fixed overhead (`cacheEntryWeight`).
  */
 public protocol CacheManagerProtocol: AnyObject, Sendable {
     
@@ -1700,12 +1702,6 @@ public protocol CacheManagerProtocol: AnyObject, Sendable {
      * Whether a live entry exists (recency and counters unchanged).
      */
     func contains(key: String, cacheType: CacheType)  -> Bool
-    
-    /**
-     * Bytes an entry `(key, value_json)` is charged against `maxMemoryBytes`.
-     * Throws `Decode` if the value is not JSON.
-     */
-    func entryWeight(key: String, valueJson: String) throws  -> UInt64
     
     /**
      * The live value as JSON text, or null/nil when absent or expired. A hit refreshes
@@ -1794,7 +1790,7 @@ public protocol CacheManagerProtocol: AnyObject, Sendable {
  * The SDK's cache: JSON values (as text) under `(type, key)`, LRU-evicted under
  * `maxEntries` and `maxMemoryBytes`, expiring after the type's TTL. Every method except
  * `getOrFetch` is synchronous (no I/O). An entry's weight is the core's estimate of the
- * parsed JSON value plus the key and a fixed overhead (`entryWeight`).
+ * parsed JSON value plus the key and a fixed overhead (`cacheEntryWeight`).
  */
 open class CacheManager: CacheManagerProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -1933,21 +1929,6 @@ open func contains(key: String, cacheType: CacheType) -> Bool  {
             self.uniffiCloneHandle(),
         FfiConverterString.lower(key),
         FfiConverterTypeCacheType_lower(cacheType),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Bytes an entry `(key, value_json)` is charged against `maxMemoryBytes`.
-     * Throws `Decode` if the value is not JSON.
-     */
-open func entryWeight(key: String, valueJson: String)throws  -> UInt64  {
-    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeMantraException_lift) {
-        uniffiCallStatus in
-    uniffi_mantra_sdk_ffi_fn_method_cachemanager_entry_weight(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(key),
-        FfiConverterString.lower(valueJson),uniffiCallStatus
     )
 })
 }
@@ -2617,6 +2598,20 @@ public convenience init(config: HealthConfig = HealthConfig())throws  {
         try! rustCall { uniffi_mantra_sdk_ffi_fn_free_healthchecker(handle, $0) }
     }
 
+    
+    /**
+     * A checker whose timeouts and check interval run on `clock` (virtual time, for
+     * tests). Host checks that must take time wait with `clock.sleep`.
+     */
+public static func withClock(config: HealthConfig, clock: ManualClock)throws  -> HealthChecker  {
+    return try  FfiConverterTypeHealthChecker_lift(try rustCallWithError(FfiConverterTypeMantraException_lift) {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_constructor_healthchecker_with_clock(
+        FfiConverterTypeHealthConfig_lower(config),
+        FfiConverterTypeManualClock_lower(clock),uniffiCallStatus
+    )
+})
+}
     
 
     
@@ -3382,16 +3377,19 @@ public func FfiConverterTypeHealthRecoveryAction_lower(_ value: HealthRecoveryAc
 
 /**
  * A clock that moves only when told to (the core's `ManualClock`). Starts at zero; its
- * wall time starts at 2023-11-14T22:13:20Z.
+ * wall time starts at 2023-11-14T22:13:20Z. Build components on it with their
+ * `withClock` constructors.
  *
- * `advance` fires due timers in deadline order and lets the SDK's tasks run in between.
- * Host callbacks (a Kotlin executor, a Swift fetcher) run on the host's own threads: wait
- * for their effects (e.g. poll a counter) before advancing again.
+ * `advance` fires due timers in deadline order and, between timers, waits until the
+ * effects have settled: SDK tasks ran, host callbacks returned (or wait on `sleep`), and
+ * SDK calls the host awaits were polled. Host callbacks that must wait on virtual time use
+ * `sleep`.
  */
 public protocol ManualClockProtocol: AnyObject, Sendable {
     
     /**
-     * Moves time forward by `by`, firing every timer that falls due on the way.
+     * Moves time forward by `by`, firing every timer that falls due on the way, in order,
+     * and letting the effects of each settle before the next.
      */
     func advance(by: TimeInterval) async 
     
@@ -3406,9 +3404,16 @@ public protocol ManualClockProtocol: AnyObject, Sendable {
     func pendingSleeps()  -> UInt64
     
     /**
-     * Lets the SDK's ready tasks run without moving time.
+     * Waits (in real time, at most 10 s) until the SDK and host callbacks are quiet,
+     * without moving virtual time.
      */
     func settle() async 
+    
+    /**
+     * Suspends the calling host code until `duration` of virtual time has passed: how a
+     * host callback (an executor, a check) waits on this clock.
+     */
+    func sleep(duration: TimeInterval) async 
     
     /**
      * The wall time this clock reports (its origin plus `now()`).
@@ -3418,11 +3423,13 @@ public protocol ManualClockProtocol: AnyObject, Sendable {
 }
 /**
  * A clock that moves only when told to (the core's `ManualClock`). Starts at zero; its
- * wall time starts at 2023-11-14T22:13:20Z.
+ * wall time starts at 2023-11-14T22:13:20Z. Build components on it with their
+ * `withClock` constructors.
  *
- * `advance` fires due timers in deadline order and lets the SDK's tasks run in between.
- * Host callbacks (a Kotlin executor, a Swift fetcher) run on the host's own threads: wait
- * for their effects (e.g. poll a counter) before advancing again.
+ * `advance` fires due timers in deadline order and, between timers, waits until the
+ * effects have settled: SDK tasks ran, host callbacks returned (or wait on `sleep`), and
+ * SDK calls the host awaits were polled. Host callbacks that must wait on virtual time use
+ * `sleep`.
  */
 open class ManualClock: ManualClockProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -3489,7 +3496,8 @@ public convenience init() {
 
     
     /**
-     * Moves time forward by `by`, firing every timer that falls due on the way.
+     * Moves time forward by `by`, firing every timer that falls due on the way, in order,
+     * and letting the effects of each settle before the next.
      */
 open func advance(by: TimeInterval)async   {
     return
@@ -3533,7 +3541,8 @@ open func pendingSleeps() -> UInt64  {
 }
     
     /**
-     * Lets the SDK's ready tasks run without moving time.
+     * Waits (in real time, at most 10 s) until the SDK and host callbacks are quiet,
+     * without moving virtual time.
      */
 open func settle()async   {
     return
@@ -3541,6 +3550,27 @@ open func settle()async   {
             rustFutureFunc: {
                 uniffi_mantra_sdk_ffi_fn_method_manualclock_settle(
                         self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_mantra_sdk_ffi_rust_future_poll_void,
+            completeFunc: ffi_mantra_sdk_ffi_rust_future_complete_void,
+            freeFunc: ffi_mantra_sdk_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: nil
+            
+        )
+}
+    
+    /**
+     * Suspends the calling host code until `duration` of virtual time has passed: how a
+     * host callback (an executor, a check) waits on this clock.
+     */
+open func sleep(duration: TimeInterval)async   {
+    return
+        try!  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mantra_sdk_ffi_fn_method_manualclock_sleep(
+                        self.uniffiCloneHandle(),FfiConverterDuration.lower(duration)
                 )
             },
             pollFunc: ffi_mantra_sdk_ffi_rust_future_poll_void,
@@ -7173,12 +7203,16 @@ enum MantraException: Swift.Error, Equatable, Hashable, Foundation.LocalizedErro
     
     
     /**
-     * A configuration value is out of range; the reason names the field.
+     * A configuration value is out of range; `field` names it (snake_case, as in the
+     * core: `max_entries`, `check_timeout`, ...), and so does the message.
      */
     case InvalidConfig(
         /**
          * The message.
-         */reason: String
+         */reason: String, 
+        /**
+         * The offending configuration field.
+         */field: String
     )
     /**
      * An argument is not acceptable (empty name, unknown check, malformed JSON, ...).
@@ -7386,7 +7420,8 @@ public struct FfiConverterTypeMantraException: FfiConverterRustBuffer {
 
         
         case 1: return .InvalidConfig(
-            reason: try FfiConverterString.read(from: &buf)
+            reason: try FfiConverterString.read(from: &buf), 
+            field: try FfiConverterString.read(from: &buf)
             )
         case 2: return .InvalidArgument(
             reason: try FfiConverterString.read(from: &buf)
@@ -7451,9 +7486,10 @@ public struct FfiConverterTypeMantraException: FfiConverterRustBuffer {
 
         
         
-        case let .InvalidConfig(reason):
+        case let .InvalidConfig(reason,field):
             writeInt(&buf, Int32(1))
             FfiConverterString.write(reason, into: &buf)
+            FfiConverterString.write(field, into: &buf)
             
         
         case let .InvalidArgument(reason):
@@ -8531,8 +8567,22 @@ public func uniffiForeignFutureHandleCountMantraSdk() -> Int {
     UNIFFI_FOREIGN_FUTURE_HANDLE_MAP.count
 }
 /**
+ * Bytes a cache entry `(key, value_json)` is charged against `maxMemoryBytes`: the core's
+ * estimate of the parsed value plus the key and a fixed per-entry overhead (what `put`
+ * charges). Throws `Decode` if the value is not JSON.
+ */
+public func cacheEntryWeight(key: String, valueJson: String)throws  -> UInt64  {
+    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeMantraException_lift) {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_func_cache_entry_weight(
+        FfiConverterString.lower(key),
+        FfiConverterString.lower(valueJson),uniffiCallStatus
+    )
+})
+}
+/**
  * The core's weight estimate of a JSON value, in bytes (without key and entry overhead;
- * see `CacheManager.entryWeight`). Throws `Decode` if `json` is not JSON.
+ * see `cacheEntryWeight`). Throws `Decode` if `json` is not JSON.
  */
 public func estimateJsonWeight(json: String)throws  -> UInt64  {
     return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeMantraException_lift) {
@@ -8568,7 +8618,10 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
-    if (uniffi_mantra_sdk_ffi_checksum_func_estimate_json_weight() != 45877) {
+    if (uniffi_mantra_sdk_ffi_checksum_func_cache_entry_weight() != 20475) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_func_estimate_json_weight() != 34859) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mantra_sdk_ffi_checksum_func_prometheus_content_type() != 16561) {
@@ -8628,9 +8681,6 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_contains() != 24242) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_entry_weight() != 296) {
-        return InitializationResult.apiChecksumMismatch
-    }
     if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_get() != 56937) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -8676,7 +8726,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_type_ttl() != 49103) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mantra_sdk_ffi_checksum_method_manualclock_advance() != 17982) {
+    if (uniffi_mantra_sdk_ffi_checksum_method_manualclock_advance() != 29306) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mantra_sdk_ffi_checksum_method_manualclock_now() != 48834) {
@@ -8685,7 +8735,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mantra_sdk_ffi_checksum_method_manualclock_pending_sleeps() != 6717) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mantra_sdk_ffi_checksum_method_manualclock_settle() != 57885) {
+    if (uniffi_mantra_sdk_ffi_checksum_method_manualclock_settle() != 54813) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_manualclock_sleep() != 42929) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mantra_sdk_ffi_checksum_method_manualclock_wall_time() != 63809) {
@@ -8818,6 +8871,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mantra_sdk_ffi_checksum_constructor_healthchecker_new() != 38099) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_constructor_healthchecker_with_clock() != 10450) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mantra_sdk_ffi_checksum_constructor_metricscollector_new() != 8225) {

@@ -489,11 +489,6 @@ RustBuffer uniffi_mantra_sdk_ffi_fn_method_cachemanager_config(uint64_t ptr, Rus
 int8_t uniffi_mantra_sdk_ffi_fn_method_cachemanager_contains(uint64_t ptr, RustBuffer key, RustBuffer cache_type, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_FN_METHOD_CACHEMANAGER_ENTRY_WEIGHT
-#define UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_FN_METHOD_CACHEMANAGER_ENTRY_WEIGHT
-uint64_t uniffi_mantra_sdk_ffi_fn_method_cachemanager_entry_weight(uint64_t ptr, RustBuffer key, RustBuffer value_json, RustCallStatus *_Nonnull out_status
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_FN_METHOD_CACHEMANAGER_GET
 #define UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_FN_METHOD_CACHEMANAGER_GET
 RustBuffer uniffi_mantra_sdk_ffi_fn_method_cachemanager_get(uint64_t ptr, RustBuffer key, RustBuffer cache_type, RustCallStatus *_Nonnull out_status
@@ -605,6 +600,11 @@ uint64_t uniffi_mantra_sdk_ffi_fn_method_manualclock_pending_sleeps(uint64_t ptr
 uint64_t uniffi_mantra_sdk_ffi_fn_method_manualclock_settle(uint64_t ptr
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_FN_METHOD_MANUALCLOCK_SLEEP
+#define UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_FN_METHOD_MANUALCLOCK_SLEEP
+uint64_t uniffi_mantra_sdk_ffi_fn_method_manualclock_sleep(uint64_t ptr, RustBuffer duration
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_FN_METHOD_MANUALCLOCK_WALL_TIME
 #define UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_FN_METHOD_MANUALCLOCK_WALL_TIME
 RustBuffer uniffi_mantra_sdk_ffi_fn_method_manualclock_wall_time(uint64_t ptr, RustCallStatus *_Nonnull out_status
@@ -643,6 +643,11 @@ void uniffi_mantra_sdk_ffi_fn_free_healthchecker(uint64_t handle, RustCallStatus
 #ifndef UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_FN_CONSTRUCTOR_HEALTHCHECKER_NEW
 #define UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_FN_CONSTRUCTOR_HEALTHCHECKER_NEW
 uint64_t uniffi_mantra_sdk_ffi_fn_constructor_healthchecker_new(RustBuffer config, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_FN_CONSTRUCTOR_HEALTHCHECKER_WITH_CLOCK
+#define UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_FN_CONSTRUCTOR_HEALTHCHECKER_WITH_CLOCK
+uint64_t uniffi_mantra_sdk_ffi_fn_constructor_healthchecker_with_clock(RustBuffer config, uint64_t clock, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_FN_METHOD_HEALTHCHECKER_CHECK_NAMES
@@ -888,6 +893,11 @@ RustBuffer uniffi_mantra_sdk_ffi_fn_method_mantraexception_reason(RustBuffer ptr
 #ifndef UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_FN_METHOD_MANTRAEXCEPTION_UNIFFI_TRAIT_DISPLAY
 #define UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_FN_METHOD_MANTRAEXCEPTION_UNIFFI_TRAIT_DISPLAY
 RustBuffer uniffi_mantra_sdk_ffi_fn_method_mantraexception_uniffi_trait_display(RustBuffer ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_FN_FUNC_CACHE_ENTRY_WEIGHT
+#define UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_FN_FUNC_CACHE_ENTRY_WEIGHT
+uint64_t uniffi_mantra_sdk_ffi_fn_func_cache_entry_weight(RustBuffer key, RustBuffer value_json, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_FN_FUNC_ESTIMATE_JSON_WEIGHT
@@ -1161,6 +1171,12 @@ void ffi_mantra_sdk_ffi_rust_future_free_void(uint64_t handle
 void ffi_mantra_sdk_ffi_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_CHECKSUM_FUNC_CACHE_ENTRY_WEIGHT
+#define UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_CHECKSUM_FUNC_CACHE_ENTRY_WEIGHT
+uint16_t uniffi_mantra_sdk_ffi_checksum_func_cache_entry_weight(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_CHECKSUM_FUNC_ESTIMATE_JSON_WEIGHT
 #define UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_CHECKSUM_FUNC_ESTIMATE_JSON_WEIGHT
 uint16_t uniffi_mantra_sdk_ffi_checksum_func_estimate_json_weight(void
@@ -1281,12 +1297,6 @@ uint16_t uniffi_mantra_sdk_ffi_checksum_method_cachemanager_contains(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_CHECKSUM_METHOD_CACHEMANAGER_ENTRY_WEIGHT
-#define UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_CHECKSUM_METHOD_CACHEMANAGER_ENTRY_WEIGHT
-uint16_t uniffi_mantra_sdk_ffi_checksum_method_cachemanager_entry_weight(void
-    
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_CHECKSUM_METHOD_CACHEMANAGER_GET
 #define UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_CHECKSUM_METHOD_CACHEMANAGER_GET
 uint16_t uniffi_mantra_sdk_ffi_checksum_method_cachemanager_get(void
@@ -1398,6 +1408,12 @@ uint16_t uniffi_mantra_sdk_ffi_checksum_method_manualclock_pending_sleeps(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_CHECKSUM_METHOD_MANUALCLOCK_SETTLE
 #define UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_CHECKSUM_METHOD_MANUALCLOCK_SETTLE
 uint16_t uniffi_mantra_sdk_ffi_checksum_method_manualclock_settle(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_CHECKSUM_METHOD_MANUALCLOCK_SLEEP
+#define UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_CHECKSUM_METHOD_MANUALCLOCK_SLEEP
+uint16_t uniffi_mantra_sdk_ffi_checksum_method_manualclock_sleep(void
     
 );
 #endif
@@ -1662,6 +1678,12 @@ uint16_t uniffi_mantra_sdk_ffi_checksum_constructor_manualclock_new(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_CHECKSUM_CONSTRUCTOR_HEALTHCHECKER_NEW
 #define UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_CHECKSUM_CONSTRUCTOR_HEALTHCHECKER_NEW
 uint16_t uniffi_mantra_sdk_ffi_checksum_constructor_healthchecker_new(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_CHECKSUM_CONSTRUCTOR_HEALTHCHECKER_WITH_CLOCK
+#define UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_CHECKSUM_CONSTRUCTOR_HEALTHCHECKER_WITH_CLOCK
+uint16_t uniffi_mantra_sdk_ffi_checksum_constructor_healthchecker_with_clock(void
     
 );
 #endif

@@ -56,8 +56,8 @@ class CacheManagerTest {
         assertEquals(0.8, s.hitRate)
         assertEquals(cache.memoryBytes(), s.memoryBytes)
         assertEquals(
-            cache.entryWeight("n", "42") + cache.entryWeight("s", "\"text\"") + cache.entryWeight("null", "null") +
-                cache.entryWeight("pool", """{"fee":0.003,"id":"o.uom.uusdc","reserves":["1","2"]}"""),
+            cacheEntryWeight("n", "42") + cacheEntryWeight("s", "\"text\"") + cacheEntryWeight("null", "null") +
+                cacheEntryWeight("pool", """{"fee":0.003,"id":"o.uom.uusdc","reserves":["1","2"]}"""),
             cache.memoryBytes(),
         )
         assertTrue(estimateJsonWeight("[1,2,3]") > estimateJsonWeight("1"))
@@ -67,6 +67,7 @@ class CacheManagerTest {
     fun `bad input is a MantraException with a clear message`() {
         val zero = assertFailsWith<MantraException.InvalidConfig> { CacheManager(CacheConfig(maxEntries = 0uL)) }
         assertContains(zero.reason, "max_entries")
+        assertEquals("max_entries", zero.field)
         val ttl = assertFailsWith<MantraException.InvalidConfig> { CacheManager(CacheConfig(defaultTtl = Duration.ZERO)) }
         assertContains(ttl.reason, "default_ttl")
         val typeTtl = assertFailsWith<MantraException.InvalidArgument> {
@@ -125,11 +126,12 @@ class CacheManagerTest {
             clock,
         )
         repeat(3) { cache.put("k$it", "$it", CacheType.GENERIC) }
-        assertTrue(eventually { clock.pendingSleeps() >= 1uL }, "cleanup loop never slept")
         clock.advance(Duration.ofSeconds(5))
         assertEquals(3uL, cache.len(), "expired entries stay until a lookup or cleanup")
-        clock.advance(Duration.ofSeconds(5))
-        assertTrue(eventually { cache.len() == 0uL }, "cleanup did not run at the interval")
+        clock.advance(Duration.ofMillis(4999))
+        assertEquals(3uL, cache.len(), "cleanup ran before its interval")
+        clock.advance(Duration.ofMillis(1))
+        assertEquals(0uL, cache.len(), "cleanup did not run at the interval")
         assertEquals(3uL, cache.stats().expirations)
         cache.shutdown()
         assertTrue(cache.isClosed())
@@ -147,7 +149,7 @@ class CacheManagerTest {
         assertTrue(cache.contains("a", CacheType.GENERIC))
         assertEquals(1uL, cache.stats().evictionsCapacity)
 
-        val w = CacheManager().entryWeight("k0", "\"" + "x".repeat(100) + "\"")
+        val w = cacheEntryWeight("k0", "\"" + "x".repeat(100) + "\"")
         val bytes = CacheManager(CacheConfig(maxMemoryBytes = w * 2uL + w / 2uL))
         for (i in 0 until 3) bytes.put("k$i", "\"" + "x".repeat(100) + "\"", CacheType.GENERIC)
         assertEquals(2uL, bytes.len())
