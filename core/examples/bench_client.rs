@@ -61,7 +61,14 @@ fn mean_ms(lat: &[Duration]) -> f64 {
 }
 
 /// Prints one result line for the report script.
-fn emit(bench: &str, variant: &str, run: &str, wall: Duration, mut lat: Vec<Duration>, errors: usize) {
+fn emit(
+    bench: &str,
+    variant: &str,
+    run: &str,
+    wall: Duration,
+    mut lat: Vec<Duration>,
+    errors: usize,
+) {
     lat.sort();
     let calls = lat.len();
     let line = json!({
@@ -143,7 +150,8 @@ async fn sequential_status(client: &RpcClient, n: usize) -> (Duration, Vec<Durat
 
 async fn connection(url: &str) -> mantra_sdk::Result<()> {
     let n = env_usize("N", 500);
-    let reuse: Arc<dyn Transport> = Arc::new(HttpTransport::try_new(HttpTransportConfig::default())?);
+    let reuse: Arc<dyn Transport> =
+        Arc::new(HttpTransport::try_new(HttpTransportConfig::default())?);
     let fresh: Arc<dyn Transport> = Arc::new(HttpTransport::try_new(HttpTransportConfig {
         pool_max_idle_per_host: 0,
         ..HttpTransportConfig::default()
@@ -209,14 +217,18 @@ async fn main() {
         "concurrent" => concurrent(&url, &run).await,
         "connection" => connection(&url).await,
         "cache" => cache(&url).await,
-        "all" => async {
-            concurrent(&url, &run).await?;
-            connection(&url).await?;
-            cache(&url).await
+        "all" => {
+            async {
+                concurrent(&url, &run).await?;
+                connection(&url).await?;
+                cache(&url).await
+            }
+            .await
         }
-        .await,
         other => {
-            eprintln!("usage: bench_client [concurrent RUN_ID|connection|cache|all]; got `{other}`");
+            eprintln!(
+                "usage: bench_client [concurrent RUN_ID|connection|cache|all]; got `{other}`"
+            );
             std::process::exit(2);
         }
     };
