@@ -4,8 +4,10 @@
 //! lock, so the other tests of this binary never see it down) and leaves both running.
 #![cfg(not(all(target_family = "wasm", target_os = "unknown")))]
 
+mod common;
+use common::devnet;
+
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::process::Command;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -17,42 +19,6 @@ use mantra_sdk::{ClientConfig, Error, HealthStatus, MantraClient, Result};
 use parking_lot::Mutex;
 use serde_json::{json, Value};
 use tokio::sync::RwLock;
-
-struct Devnet {
-    script: PathBuf,
-    rpc1: String,
-    rpc2: String,
-}
-
-/// Starts the devnet once per test binary (`scripts/devnet up` is idempotent and locked).
-fn devnet() -> &'static Devnet {
-    static DEVNET: OnceLock<Devnet> = OnceLock::new();
-    DEVNET.get_or_init(|| {
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/devnet");
-        let out = Command::new("bash")
-            .arg(&script)
-            .arg("up")
-            .output()
-            .expect("run scripts/devnet up");
-        assert!(
-            out.status.success(),
-            "scripts/devnet up failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let env = String::from_utf8_lossy(&out.stdout);
-        let get = |k: &str| {
-            env.lines()
-                .find_map(|l| l.strip_prefix(&format!("{k}=")))
-                .unwrap_or_else(|| panic!("{k} missing from devnet env: {env}"))
-                .to_string()
-        };
-        Devnet {
-            rpc1: get("MANTRA_RPC_1"),
-            rpc2: get("MANTRA_RPC_2"),
-            script,
-        }
-    })
-}
 
 fn devnet_cmd(args: &[&str]) {
     let out = Command::new("bash")

@@ -1,60 +1,9 @@
-//! The seed's metrics snippet, as written, on the real clock; and concurrent recording.
+//! Concurrent metrics recording stays exact and bounded (the seed snippet runs in monitoring_test.rs).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use mantra_sdk::{MetricType, MetricsCollector, MetricsConfig, MetricsRegistry};
-
-#[tokio::test]
-async fn seed_snippet_compiles_and_runs() -> mantra_sdk::Result<()> {
-    let config = MetricsConfig {
-        enable_protocol_metrics: true,
-        enable_mcp_metrics: true,
-        enable_resource_metrics: true,
-        enable_custom_metrics: true,
-        retention_period: Duration::from_secs(24 * 3600),
-        aggregation_interval: Duration::from_secs(60),
-        ..Default::default()
-    };
-
-    let mut collector = MetricsCollector::new(config);
-    collector.initialize().await?;
-
-    // Record protocol operation
-    collector
-        .record_protocol_operation("dex", "swap", Duration::from_millis(50), true, None)
-        .await;
-
-    // Record MCP request
-    collector
-        .record_mcp_request(Duration::from_millis(25), true, "http")
-        .await;
-
-    // Record custom metrics
-    collector
-        .record_custom_metric(
-            "business_logic",
-            "user_transactions",
-            42.0,
-            MetricType::Counter,
-        )
-        .await;
-
-    // Get all metrics
-    let all_metrics = collector.get_all_metrics().await;
-
-    assert!(all_metrics.timestamp_unix_ms > 1_600_000_000_000);
-    assert!(all_metrics
-        .family("mantra_custom_business_logic_user_transactions_total")
-        .is_some());
-    let text = collector.prometheus();
-    assert!(text.contains(
-        "mantra_protocol_operations_total{protocol=\"dex\",operation=\"swap\",status=\"success\"} 1"
-    ));
-    assert!(collector.otlp_json().contains("\"resourceMetrics\""));
-    collector.close();
-    Ok(())
-}
+use mantra_sdk::{MetricsCollector, MetricsConfig, MetricsRegistry};
 
 #[test]
 fn concurrent_recording_is_exact_and_bounded() {
