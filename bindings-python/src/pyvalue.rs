@@ -20,7 +20,7 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
-use crate::convert::{type_name, utf8_len, MAX_DEPTH};
+use crate::convert::{type_name, with_str, MAX_DEPTH};
 use crate::errors::{type_error, OrPyErr};
 
 static GRAVEYARD: Mutex<Vec<Py<PyAny>>> = Mutex::new(Vec::new());
@@ -129,14 +129,17 @@ pub(crate) fn weigh(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
 fn weigh_into(obj: &Bound<'_, PyAny>, w: &mut JsonWeigher, depth: usize) -> PyResult<()> {
     // Exact types first (the common case, cheapest checks); subclasses below.
     if let Ok(s) = obj.cast_exact::<PyString>() {
-        w.string(utf8_len(s)?);
-        return Ok(());
+        return with_str(s, |s| w.string(s));
     }
     if obj.is_exact_instance_of::<PyInt>() {
-        return int_in_range(obj).map(|()| w.scalar());
+        return weigh_int(obj, w);
     }
-    if obj.is_none() || obj.is_exact_instance_of::<PyBool>() {
-        w.scalar();
+    if obj.is_none() {
+        w.null();
+        return Ok(());
+    }
+    if let Ok(b) = obj.cast::<PyBool>() {
+        w.bool(b.is_true());
         return Ok(());
     }
     if let Ok(f) = obj.cast::<PyFloat>() {
@@ -144,7 +147,7 @@ fn weigh_into(obj: &Bound<'_, PyAny>, w: &mut JsonWeigher, depth: usize) -> PyRe
         if !x.is_finite() {
             return Err(Error::InvalidArgument(format!("{x} is not a JSON number"))).or_py();
         }
-        w.scalar();
+        w.f64(x);
         return Ok(());
     }
     if depth >= MAX_DEPTH {
@@ -159,7 +162,7 @@ fn weigh_into(obj: &Bound<'_, PyAny>, w: &mut JsonWeigher, depth: usize) -> PyRe
             let key = k
                 .cast::<PyString>()
                 .map_err(|_| type_error(format!("dict keys must be str, not {}", type_name(&k))))?;
-            w.member(utf8_len(key)?);
+            with_str(key, |k| w.key(k))?;
             weigh_into(&v, w, depth + 1)?;
         }
         return Ok(());
@@ -179,15 +182,10 @@ fn weigh_into(obj: &Bound<'_, PyAny>, w: &mut JsonWeigher, depth: usize) -> PyRe
         return Ok(());
     }
     if let Ok(s) = obj.cast::<PyString>() {
-        w.string(utf8_len(s)?);
-        return Ok(());
-    }
-    if obj.is_instance_of::<PyBool>() {
-        w.scalar();
-        return Ok(());
+        return with_str(s, |s| w.string(s));
     }
     if obj.is_instance_of::<PyInt>() {
-        return int_in_range(obj).map(|()| w.scalar());
+        return weigh_int(obj, w);
     }
     Err(type_error(format!(
         "expected a JSON-compatible value (dict, list, tuple, str, int, float, bool or None), not {}",
@@ -195,8 +193,12 @@ fn weigh_into(obj: &Bound<'_, PyAny>, w: &mut JsonWeigher, depth: usize) -> PyRe
     )))
 }
 
-fn int_in_range(obj: &Bound<'_, PyAny>) -> PyResult<()> {
-    if obj.extract::<i64>().is_ok() || obj.extract::<u64>().is_ok() {
+fn weigh_int(obj: &Bound<'_, PyAny>, w: &mut JsonWeigher) -> PyResult<()> {
+    if let Ok(i) = obj.extract::<i64>() {
+        w.i64(i);
+        Ok(())
+    } else if let Ok(u) = obj.extract::<u64>() {
+        w.u64(u);
         Ok(())
     } else {
         Err(Error::InvalidArgument(
