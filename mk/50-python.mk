@@ -55,15 +55,16 @@ build-python: setup-python
 	@ls $(PY_DIST)/*.whl
 
 # Fresh venv each run; install the built wheel + test deps; run from a directory where the
-# source tree is not importable, so the tests exercise the installed wheel.
-test-python: build-python
+# source tree is not importable, so the tests exercise the installed wheel. The client tests
+# run against the devnet (started if needed; its URLs come from .devnet/env).
+test-python: build-python devnet-up
 	$(PYTHON) -m venv --clear $(PY_TEST_VENV)
 	$(PY_TEST_VENV)/bin/python -m pip install -q --no-index --find-links $(PY_WHEELHOUSE) \
 	  -r $(PY_DIR)/requirements-dev.txt
 	$(PY_TEST_VENV)/bin/python -m pip install -q --no-index --no-deps --find-links $(PY_DIST) mantra-sdk
 	@$(PY_TEST_VENV)/bin/python -c 'import mantra_sdk._native as n, sys; print("testing", n.__file__, "on", sys.version.split()[0])'
 	rm -rf $(PY_RUN_DIR) && mkdir -p $(PY_RUN_DIR)
-	cd $(PY_RUN_DIR) && $(PY_TEST_VENV)/bin/python -m pytest -p no:cacheprovider \
+	cd $(PY_RUN_DIR) && MANTRA_REQUIRE_DEVNET=1 $(PY_TEST_VENV)/bin/python -m pytest -p no:cacheprovider \
 	  --import-mode=importlib --rootdir=$(PY_DIR)/tests -c /dev/null $(PY_DIR)/tests -q
 	cd $(PY_RUN_DIR) && $(PY_TEST_VENV)/bin/python -m mypy --strict --no-incremental \
 	  $(PY_DIR)/examples/typed_consumer.py
@@ -85,10 +86,10 @@ test-python: build-python
 # `str` arguments). Results: BENCHMARKS.md ("## Python").
 PY_BENCH_ROOT := $(PY_VENV_ROOT)/bench
 PY_BENCH_BUILDS := py39 py311
-PY_BENCH_SCRIPTS ?= bench_cache bench_metrics
+PY_BENCH_SCRIPTS ?= bench_cache bench_metrics bench_client
 
 .PHONY: bench-python
-bench-python: setup-python
+bench-python: setup-python devnet-up
 	@set -e; for b in $(PY_BENCH_BUILDS); do \
 	  rm -rf $(PY_BENCH_ROOT)/dist-$$b; \
 	  echo "==> building the abi3-$$b wheel"; \

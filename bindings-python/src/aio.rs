@@ -255,6 +255,9 @@ where
     F: Future<Output = mantra_sdk::Result<T>> + Send + 'static,
     C: for<'a> FnOnce(Python<'a>, T) -> PyResult<Bound<'a, PyAny>> + Send + 'static,
 {
+    // Boxed first: core futures can be large (a client call is ~20 KB), and this way it is
+    // copied once, into the heap, not again inside the wrapper below.
+    let fut = Box::pin(fut);
     let fut = async move {
         let finish: Finish = match AssertUnwindSafe(fut).catch_unwind().await {
             Ok(Ok(value)) => Box::new(move |py| convert(py, value)),
