@@ -22,6 +22,8 @@ use mantra_sdk::runtime::BoxFuture;
 use mantra_sdk::Error;
 use parking_lot::Mutex;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyModule;
 use pyo3_async_runtimes::TaskLocals;
 
 use crate::bridge::bridge_module;
@@ -30,24 +32,137 @@ use crate::gil;
 
 static DELIVERIES: AtomicUsize = AtomicUsize::new(0);
 
-/// Results of SDK coroutines that are computed but not yet handed to their event loop
+/// Results of SDK coroutines that are computed but not yet handed to their asyncio future
 /// (`ManualClock.settle()` waits for none to be left).
 pub(crate) fn pending_deliveries() -> usize {
     DELIVERIES.load(Ordering::SeqCst)
 }
 
-/// Counts one delivery in progress until dropped (after `call_soon_threadsafe`).
-struct Delivery;
+/// A finished Rust future waiting to be converted and handed to its asyncio future.
+struct Ready {
+    finish: Finish,
+    fut: Py<PyAny>,
+}
 
-impl Delivery {
-    fn start() -> Self {
-        DELIVERIES.fetch_add(1, Ordering::SeqCst);
-        Delivery
+/// The finished results waiting for one event loop, and whether a drain is scheduled there.
+struct LoopQueue {
+    key: usize,
+    event_loop: Py<PyAny>,
+    items: Vec<Ready>,
+}
+
+/// Per event loop, the finished results not yet delivered. An entry exists exactly while a
+/// drain (`_drain_ready`) is scheduled on (or being scheduled to) that loop.
+static READY: Mutex<Vec<LoopQueue>> = Mutex::new(Vec::new());
+
+/// Hands a finished result to its event loop. Results are delivered in batches: the first
+/// result for a loop schedules one `_drain_ready` there (taking the GIL once, on a blocking
+/// thread); results finishing before that drain runs just join the queue, without touching
+/// Python. The drain converts and resolves all of them on the loop thread. This keeps a
+/// burst of completions (1000 concurrent calls) from fighting the event loop for the GIL
+/// once per result.
+fn deliver(event_loop: Py<PyAny>, fut: Py<PyAny>, finish: Finish) {
+    DELIVERIES.fetch_add(1, Ordering::SeqCst);
+    let key = event_loop.as_ptr() as usize;
+    let schedule = {
+        let mut q = READY.lock();
+        match q.iter_mut().find(|e| e.key == key) {
+            Some(e) => {
+                e.items.push(Ready { finish, fut });
+                false
+            }
+            None => {
+                q.push(LoopQueue {
+                    key,
+                    event_loop,
+                    items: vec![Ready { finish, fut }],
+                });
+                true
+            }
+        }
+    };
+    if schedule {
+        pyo3_async_runtimes::tokio::get_runtime().spawn_blocking(move || schedule_drain(key));
     }
 }
 
-impl Drop for Delivery {
-    fn drop(&mut self) {
+fn take_queue(key: usize) -> Option<LoopQueue> {
+    let mut q = READY.lock();
+    let i = q.iter().position(|e| e.key == key)?;
+    Some(q.swap_remove(i))
+}
+
+/// Schedules `_drain_ready(key)` on the loop (from a blocking thread, through the gate).
+fn schedule_drain(key: usize) {
+    let done = gil::attach(|py| {
+        let event_loop = {
+            let q = READY.lock();
+            q.iter()
+                .find(|e| e.key == key)
+                .map(|e| e.event_loop.bind(py).clone())
+        };
+        let Some(event_loop) = event_loop else {
+            return true;
+        };
+        let scheduled = DRAIN
+            .get(py)
+            .ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("not initialised"))
+            .and_then(|drain| {
+                event_loop.call_method1("call_soon_threadsafe", (drain.bind(py), key))
+            });
+        if scheduled.is_err() {
+            // The loop is closed: nobody can await these results any more.
+            discard(take_queue(key));
+        }
+        true
+    });
+    if done.is_none() {
+        // The interpreter is shutting down: drop the results without Python.
+        discard(take_queue(key));
+    }
+}
+
+fn discard(q: Option<LoopQueue>) {
+    if let Some(q) = q {
+        DELIVERIES.fetch_sub(q.items.len(), Ordering::SeqCst);
+        drop(q); // Python references are released by pyo3 (deferred without the GIL)
+    }
+}
+
+static DRAIN: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// Registers [`_drain_ready`] (called once, at module import).
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let f = wrap_pyfunction!(_drain_ready, m)?;
+    let _ = DRAIN.set(m.py(), f.into_any().unbind());
+    Ok(())
+}
+
+/// Converts and resolves every result queued for the loop `key` (scheduled on that loop
+/// by [`deliver`]).
+#[pyfunction]
+pub(crate) fn _drain_ready(py: Python<'_>, key: usize) {
+    let Some(q) = take_queue(key) else {
+        return;
+    };
+    for Ready { finish, fut } in q.items {
+        let fut = fut.bind(py);
+        let (ok, value) = match guard(|| finish(py)) {
+            Ok(v) => (true, v),
+            Err(e) => (false, e.into_value(py).into_bound(py).into_any()),
+        };
+        let done = fut
+            .call_method0("done")
+            .and_then(|d| d.extract::<bool>())
+            .unwrap_or(true);
+        if !done {
+            // Never raise here: the loop would only log it.
+            let _ = if ok {
+                fut.call_method1("set_result", (value,))
+            } else {
+                fut.call_method1("set_exception", (value,))
+            };
+        }
         DELIVERIES.fetch_sub(1, Ordering::SeqCst);
     }
 }
@@ -108,7 +223,6 @@ impl PendingCall {
                     tx: Some(cancel_tx),
                 },),
             )?;
-            let resolve = bridge_module(py)?.getattr("_resolve")?.unbind();
             let locals = TaskLocals::new(event_loop.clone());
             let loop_ref = event_loop.unbind();
             let fut_ref = py_fut.clone().unbind();
@@ -121,22 +235,7 @@ impl PendingCall {
                     Either::Left((finish, _)) => finish,
                     Either::Right(_) => return,
                 };
-                // Converting needs the GIL: do not block a runtime worker waiting for it.
-                let delivery = Delivery::start();
-                runtime.spawn_blocking(move || {
-                    let _delivery = delivery;
-                    gil::attach(|py| {
-                        let (ok, value) = match guard(|| finish(py)) {
-                            Ok(v) => (true, v),
-                            Err(e) => (false, e.into_value(py).into_bound(py).into_any()),
-                        };
-                        // Fails only if the loop is closed: nobody can await the result then.
-                        let _ = loop_ref.bind(py).call_method1(
-                            "call_soon_threadsafe",
-                            (resolve.bind(py), fut_ref.bind(py), ok, value),
-                        );
-                    });
-                });
+                deliver(loop_ref, fut_ref, finish);
             });
             Ok(py_fut)
         })
@@ -156,6 +255,9 @@ where
     F: Future<Output = mantra_sdk::Result<T>> + Send + 'static,
     C: for<'a> FnOnce(Python<'a>, T) -> PyResult<Bound<'a, PyAny>> + Send + 'static,
 {
+    // Boxed first: core futures can be large (a client call is ~20 KB), and this way it is
+    // copied once, into the heap, not again inside the wrapper below.
+    let fut = Box::pin(fut);
     let fut = async move {
         let finish: Finish = match AssertUnwindSafe(fut).catch_unwind().await {
             Ok(Ok(value)) => Box::new(move |py| convert(py, value)),

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use mantra_sdk::error::check_duration;
 use mantra_sdk::runtime::{fast_clock, BackgroundTask};
-use mantra_sdk::{CacheConfig, CacheLoader, CacheType, Error, TtlCache};
+use mantra_sdk::{CacheConfig, CacheLoader, CacheManager, CacheStats, CacheType, Error, TtlCache};
 use parking_lot::Mutex;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -24,7 +24,9 @@ use pyo3::types::{PyDict, PyString, PyTuple};
 use crate::aio::coroutine;
 use crate::bridge::{bridge_module, with_gil, LoopSlot, PyCallback};
 use crate::clock::{clock_or, enter_runtime, PyManualClock};
-use crate::convert::{arg_seconds, as_str, count, seconds, to_py, type_name, with_str};
+use crate::convert::{
+    arg_seconds, as_str, count, json_to_py, py_to_json, seconds, to_py, type_name, with_str,
+};
 use crate::errors::{guard, type_error, OrPyErr};
 use crate::pyvalue::{drain, weigh, GilScope, PyValue};
 
@@ -186,28 +188,101 @@ impl PyCacheConfig {
     }
 }
 
+/// The operations both cache engines share (`TtlCache<PyValue>` of a `CacheManager` made
+/// in Python, `TtlCache<Arc<Value>>` of a client's cache).
+trait EngineOps: Send + Sync {
+    fn clear(&self);
+    fn clear_type(&self, ty: CacheType) -> usize;
+    fn cleanup(&self) -> usize;
+    fn len(&self) -> usize;
+    fn memory_bytes(&self) -> usize;
+    fn stats(&self) -> CacheStats;
+    fn reset_stats(&self);
+    fn type_ttl(&self, ty: CacheType) -> Duration;
+    fn contains(&self, ty: CacheType, key: &str) -> bool;
+    fn remove(&self, ty: CacheType, key: &str) -> bool;
+}
+
+impl<V: Send> EngineOps for TtlCache<V> {
+    fn clear(&self) {
+        TtlCache::clear(self)
+    }
+    fn clear_type(&self, ty: CacheType) -> usize {
+        TtlCache::clear_type(self, ty)
+    }
+    fn cleanup(&self) -> usize {
+        TtlCache::cleanup(self)
+    }
+    fn len(&self) -> usize {
+        TtlCache::len(self)
+    }
+    fn memory_bytes(&self) -> usize {
+        TtlCache::memory_bytes(self)
+    }
+    fn stats(&self) -> CacheStats {
+        TtlCache::stats(self)
+    }
+    fn reset_stats(&self) {
+        TtlCache::reset_stats(self)
+    }
+    fn type_ttl(&self, ty: CacheType) -> Duration {
+        TtlCache::type_ttl(self, ty)
+    }
+    fn contains(&self, ty: CacheType, key: &str) -> bool {
+        TtlCache::contains(self, ty, key)
+    }
+    fn remove(&self, ty: CacheType, key: &str) -> bool {
+        TtlCache::remove(self, ty, key).is_some()
+    }
+}
+
+enum Backend {
+    /// A cache made in Python: Python objects by reference.
+    Objects {
+        loader: CacheLoader<PyValue>,
+        cleanup: Mutex<Option<BackgroundTask>>,
+    },
+    /// The cache of a `MantraClient`: JSON values, converted on the way in and out.
+    Json(CacheManager),
+}
+
 /// An LRU + TTL cache of Python values (JSON-compatible), bounded by entry count and bytes.
 #[pyclass(name = "CacheManager", module = "mantra_sdk._native", frozen)]
 pub(crate) struct PyCacheManager {
-    loader: CacheLoader<PyValue>,
-    config: PyCacheConfig,
-    cleanup: Mutex<Option<BackgroundTask>>,
+    backend: Backend,
     slot: LoopSlot,
 }
 
 impl PyCacheManager {
+    /// A view of a client's cache (its JSON values are converted on each access).
+    pub(crate) fn of_client(cache: CacheManager) -> Self {
+        Self {
+            backend: Backend::Json(cache),
+            slot: LoopSlot::default(),
+        }
+    }
+
     #[inline]
-    fn cache(&self) -> &Arc<TtlCache<PyValue>> {
-        self.loader.cache()
+    fn engine(&self) -> &dyn EngineOps {
+        match &self.backend {
+            Backend::Objects { loader, .. } => &**loader.cache(),
+            Backend::Json(m) => m.engine(),
+        }
     }
 }
 
 impl Drop for PyCacheManager {
     fn drop(&mut self) {
-        if let Some(t) = self.cleanup.get_mut().take() {
-            t.stop();
+        if let Backend::Objects { cleanup, .. } = &mut self.backend {
+            if let Some(t) = cleanup.get_mut().take() {
+                t.stop();
+            }
         }
     }
+}
+
+fn json_arg(obj: &Bound<'_, PyAny>) -> PyResult<serde_json::Value> {
+    py_to_json(obj)
 }
 
 #[pymethods]
@@ -230,9 +305,10 @@ impl PyCacheManager {
                 cache.spawn_cleanup()
             };
             Ok(Self {
-                loader: CacheLoader::new(cache),
-                config,
-                cleanup: Mutex::new(Some(task)),
+                backend: Backend::Objects {
+                    loader: CacheLoader::new(cache),
+                    cleanup: Mutex::new(Some(task)),
+                },
                 slot: LoopSlot::default(),
             })
         })
@@ -241,7 +317,17 @@ impl PyCacheManager {
     /// The configuration in effect.
     #[getter]
     fn config(&self) -> PyCacheConfig {
-        self.config.clone()
+        let e = self.engine();
+        let inner = match &self.backend {
+            Backend::Objects { loader, .. } => loader.cache().config().clone(),
+            Backend::Json(m) => m.config().clone(),
+        };
+        let ttl_by_type = CacheType::ALL
+            .iter()
+            .map(|t| (*t, e.type_ttl(*t)))
+            .filter(|(_, d)| *d != inner.default_ttl)
+            .collect();
+        PyCacheConfig { inner, ttl_by_type }
     }
 
     /// Stores `value` under `(type, key)` with the type's TTL (or `ttl` seconds).
@@ -260,16 +346,30 @@ impl PyCacheManager {
         guard(|| {
             let ty = cache_type(py, r#type)?;
             let key = key_str(key)?;
-            let weight = weigh(value)?;
-            let v = PyValue::new(value.clone());
-            // Never across a GIL release: see `GilScope`.
-            let _gil = GilScope::enter(py);
-            let res = with_str(key, |k| match ttl {
-                None => self.cache().insert(ty, k, v, weight),
-                Some(s) => arg_seconds("ttl", s)
-                    .and_then(|d| self.cache().insert_with_ttl(ty, k, v, weight, d)),
-            })?;
-            drain(py);
+            let ttl = ttl.map(|s| arg_seconds("ttl", s)).transpose().or_py()?;
+            let res = match &self.backend {
+                Backend::Objects { loader, .. } => {
+                    let cache = loader.cache();
+                    let weight = weigh(value)?;
+                    let v = PyValue::new(value.clone());
+                    // Never across a GIL release: see `GilScope`.
+                    let _gil = GilScope::enter(py);
+                    let res = with_str(key, |k| match ttl {
+                        None => cache.insert(ty, k, v, weight),
+                        Some(d) => cache.insert_with_ttl(ty, k, v, weight, d),
+                    })?;
+                    drop(_gil);
+                    drain(py);
+                    res
+                }
+                Backend::Json(m) => {
+                    let v = json_arg(value)?;
+                    with_str(key, |k| match ttl {
+                        None => m.put_value(k, v, ty),
+                        Some(d) => m.put_value_with_ttl(k, v, ty, d),
+                    })?
+                }
+            };
             res.or_py()
         })
     }
@@ -287,14 +387,23 @@ impl PyCacheManager {
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(|| {
             let ty = cache_type(py, r#type)?;
-            let _gil = GilScope::enter(py);
-            let hit = with_str(key_str(key)?, |k| self.cache().get(ty, k))?;
-            let out = match hit {
-                Some(v) => v.to_object(py),
-                None => py.None().into_bound(py),
-            };
-            drain(py);
-            Ok(out)
+            match &self.backend {
+                Backend::Objects { loader, .. } => {
+                    let gil = GilScope::enter(py);
+                    let hit = with_str(key_str(key)?, |k| loader.cache().get(ty, k))?;
+                    let out = match hit {
+                        Some(v) => v.to_object(py),
+                        None => py.None().into_bound(py),
+                    };
+                    drop(gil);
+                    drain(py);
+                    Ok(out)
+                }
+                Backend::Json(m) => match with_str(key_str(key)?, |k| m.get_value(k, ty))? {
+                    Some(v) => json_to_py(py, &v),
+                    None => Ok(py.None().into_bound(py)),
+                },
+            }
         })
     }
 
@@ -311,7 +420,7 @@ impl PyCacheManager {
     ) -> PyResult<bool> {
         guard(|| {
             let ty = cache_type(py, r#type)?;
-            with_str(key_str(key)?, |k| self.cache().contains(ty, k))
+            with_str(key_str(key)?, |k| self.engine().contains(ty, k))
         })
     }
 
@@ -328,10 +437,9 @@ impl PyCacheManager {
     ) -> PyResult<bool> {
         guard(|| {
             let ty = cache_type(py, r#type)?;
-            let _gil = GilScope::enter(py);
-            let removed = with_str(key_str(key)?, |k| self.cache().remove(ty, k))?;
-            let found = removed.is_some();
-            drop(removed);
+            let gil = GilScope::enter(py);
+            let found = with_str(key_str(key)?, |k| self.engine().remove(ty, k))?;
+            drop(gil);
             drain(py);
             Ok(found)
         })
@@ -340,7 +448,7 @@ impl PyCacheManager {
     /// Removes every entry.
     fn clear(&self, py: Python<'_>) -> PyResult<()> {
         guard(|| {
-            py.detach(|| self.cache().clear());
+            py.detach(|| self.engine().clear());
             drain(py);
             Ok(())
         })
@@ -350,7 +458,7 @@ impl PyCacheManager {
     fn clear_type(&self, py: Python<'_>, r#type: &Bound<'_, PyAny>) -> PyResult<usize> {
         guard(|| {
             let ty = cache_type(py, Some(r#type))?;
-            let n = py.detach(|| self.cache().clear_type(ty));
+            let n = py.detach(|| self.engine().clear_type(ty));
             drain(py);
             Ok(n)
         })
@@ -359,7 +467,7 @@ impl PyCacheManager {
     /// Drops expired entries now; returns how many.
     fn cleanup(&self, py: Python<'_>) -> PyResult<usize> {
         guard(|| {
-            let n = py.detach(|| self.cache().cleanup());
+            let n = py.detach(|| self.engine().cleanup());
             drain(py);
             Ok(n)
         })
@@ -367,13 +475,13 @@ impl PyCacheManager {
 
     fn __len__(&self, py: Python<'_>) -> usize {
         drain(py);
-        self.cache().len()
+        self.engine().len()
     }
 
     /// Sum of the entries' weights, in bytes.
     #[getter]
     fn memory_bytes(&self) -> usize {
-        self.cache().memory_bytes()
+        self.engine().memory_bytes()
     }
 
     /// `{hits, misses, insertions, evictions, evictions_capacity, evictions_size,
@@ -381,19 +489,24 @@ impl PyCacheManager {
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         guard(|| {
             drain(py);
-            to_py(py, &self.cache().stats())
+            to_py(py, &self.engine().stats())
         })
     }
 
     /// Zeroes the counters (sizes are unaffected).
     fn reset_stats(&self) {
-        self.cache().reset_stats()
+        self.engine().reset_stats()
     }
 
     /// The TTL (seconds) that puts of `type` get.
     #[pyo3(signature = (r#type = None), text_signature = "($self, type='generic')")]
     fn type_ttl(&self, py: Python<'_>, r#type: Option<&Bound<'_, PyAny>>) -> PyResult<f64> {
-        guard(|| Ok(self.cache().type_ttl(cache_type(py, r#type)?).as_secs_f64()))
+        guard(|| {
+            Ok(self
+                .engine()
+                .type_ttl(cache_type(py, r#type)?)
+                .as_secs_f64())
+        })
     }
 
     /// Bytes an entry `(key, value)` is charged: the core's weight of `value` (the same in
@@ -424,15 +537,45 @@ impl PyCacheManager {
                     type_name(&fetcher)
                 )));
             }
-            let (hit, key) = with_str(key, |k| (self.cache().get(ty, k), k.to_owned()))?;
+            let callback = PyCallback::new(fetcher, self.slot.clone(), "cache fetcher");
+            let loader = match &self.backend {
+                Backend::Objects { loader, .. } => loader.clone(),
+                Backend::Json(m) => {
+                    let (hit, key) = with_str(key, |k| (m.get_value(k, ty), k.to_owned()))?;
+                    if let Some(v) = hit {
+                        let obj = json_to_py(py, &v)?;
+                        return bridge_module(py)?.getattr("_ready")?.call1((obj,));
+                    }
+                    let m = m.clone();
+                    return coroutine(
+                        py,
+                        async move {
+                            m.get_or_fetch_value(&key, ty, || async move {
+                                let obj = callback.call(|py| Ok(PyTuple::empty(py))).await?;
+                                with_gil(|py| {
+                                    py_to_json(obj.bind(py)).map_err(|e| {
+                                        Error::InvalidArgument(format!(
+                                            "the fetcher's value cannot be cached: {}",
+                                            crate::bridge::describe(py, e.value(py).as_any())
+                                        ))
+                                    })
+                                })
+                            })
+                            .await
+                        },
+                        |py, v| json_to_py(py, &v),
+                    );
+                }
+            };
+            let gil = GilScope::enter(py);
+            let (hit, key) = with_str(key, |k| (loader.cache().get(ty, k), k.to_owned()))?;
+            drop(gil);
             drain(py);
             if let Some(v) = hit {
                 return bridge_module(py)?
                     .getattr("_ready")?
                     .call1((v.to_object(py),));
             }
-            let callback = PyCallback::new(fetcher, self.slot.clone(), "cache fetcher");
-            let loader = self.loader.clone();
             coroutine(
                 py,
                 async move {
@@ -465,27 +608,38 @@ impl PyCacheManager {
     /// Keys being fetched right now.
     #[getter]
     fn in_flight(&self) -> usize {
-        self.loader.in_flight()
+        match &self.backend {
+            Backend::Objects { loader, .. } => loader.in_flight(),
+            Backend::Json(m) => m.in_flight(),
+        }
     }
 
     /// Stops the periodic cleanup (idempotent); the cache stays usable.
     fn close(&self) {
-        if let Some(t) = self.cleanup.lock().take() {
-            t.stop();
+        match &self.backend {
+            Backend::Objects { cleanup, .. } => {
+                if let Some(t) = cleanup.lock().take() {
+                    t.stop();
+                }
+            }
+            Backend::Json(m) => m.close(),
         }
     }
 
     /// Whether `close()` was called.
     #[getter]
     fn is_closed(&self) -> bool {
-        self.cleanup.lock().is_none()
+        match &self.backend {
+            Backend::Objects { cleanup, .. } => cleanup.lock().is_none(),
+            Backend::Json(m) => m.is_closed(),
+        }
     }
 
     fn __repr__(&self) -> String {
         format!(
             "CacheManager(entries={}, memory_bytes={})",
-            self.cache().len(),
-            self.cache().memory_bytes()
+            self.engine().len(),
+            self.engine().memory_bytes()
         )
     }
 }

@@ -33,12 +33,6 @@ pub(crate) fn with_str<R>(s: &Bound<'_, PyString>, f: impl FnOnce(&str) -> R) ->
     }
 }
 
-/// The UTF-8 length of `s` in bytes (what the core weighs).
-#[inline]
-pub(crate) fn utf8_len(s: &Bound<'_, PyString>) -> PyResult<usize> {
-    with_str(s, str::len)
-}
-
 /// A `str` argument: `MantraTypeError` naming `what` for anything else.
 #[inline]
 pub(crate) fn as_str<'a, 'py>(

@@ -256,6 +256,16 @@ fn opt_seconds(field: &'static str, secs: Option<f64>) -> PyResult<Option<Durati
     secs.map(|s| seconds(field, s)).transpose().or_py()
 }
 
+impl PyHealthChecker {
+    /// A handle on a checker owned elsewhere (a client's).
+    pub(crate) fn of(inner: HealthChecker) -> Self {
+        Self {
+            inner,
+            slot: LoopSlot::default(),
+        }
+    }
+}
+
 #[pymethods]
 impl PyHealthChecker {
     #[new]

@@ -17,6 +17,7 @@ mod aio;
 mod batch;
 mod bridge;
 mod cache;
+mod client;
 mod clock;
 mod convert;
 mod errors;
@@ -53,6 +54,7 @@ fn _panic_for_tests<'py>(py: Python<'py>, kind: &str) -> PyResult<Bound<'py, PyA
 fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     clock::install_runtime()?;
+    aio::register(m)?;
     m.add_class::<health::PyHealthConfig>()?;
     m.add_class::<health::PyHealthChecker>()?;
     m.add_class::<clock::PyManualClock>()?;
@@ -63,6 +65,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<batch::PyBatchManager>()?;
     m.add_class::<metrics::PyMetricsConfig>()?;
     m.add_class::<metrics::PyMetricsCollector>()?;
+    m.add_class::<client::PyMantraClient>()?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     gil::register_exit_hook(m)?;
     Ok(())

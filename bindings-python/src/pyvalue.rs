@@ -20,7 +20,7 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
-use crate::convert::{type_name, utf8_len, MAX_DEPTH};
+use crate::convert::{type_name, with_str, MAX_DEPTH};
 use crate::errors::{type_error, OrPyErr};
 
 static GRAVEYARD: Mutex<Vec<Py<PyAny>>> = Mutex::new(Vec::new());
@@ -122,21 +122,129 @@ fn drain_slow() {
 /// `InvalidArgumentError`.
 pub(crate) fn weigh(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
     let mut w = JsonWeigher::new();
-    weigh_into(obj, &mut w, 0)?;
+    // SAFETY: `obj` is a live object and this thread holds the GIL (we have a `Bound`).
+    unsafe { weigh_fast(obj.py(), obj.as_ptr(), &mut w, 0)? };
     Ok(w.weight())
+}
+
+/// The UTF-8 text of an exact `str` without copying (CPython >= 3.10 builds), or `None`
+/// (older stable ABI, or a string that cannot be encoded: the caller takes the general path).
+///
+/// # Safety
+/// `ptr` is a live `str` and the GIL is held; the text lives as long as the string.
+#[inline]
+unsafe fn exact_str<'a>(ptr: *mut ffi::PyObject) -> Option<&'a str> {
+    #[cfg(any(Py_3_10, not(Py_LIMITED_API)))]
+    {
+        let mut len: ffi::Py_ssize_t = 0;
+        let data = unsafe { ffi::PyUnicode_AsUTF8AndSize(ptr, &mut len) };
+        if data.is_null() {
+            unsafe { ffi::PyErr_Clear() }; // a lone surrogate: reported by the general path
+            return None;
+        }
+        // SAFETY: CPython returns the string's cached UTF-8, valid and `len` bytes long.
+        Some(unsafe {
+            std::str::from_utf8_unchecked(std::slice::from_raw_parts(
+                data.cast::<u8>(),
+                len as usize,
+            ))
+        })
+    }
+    #[cfg(not(any(Py_3_10, not(Py_LIMITED_API))))]
+    {
+        let _ = ptr;
+        None
+    }
+}
+
+/// The hot path of [`weigh`]: exact JSON types through borrowed references and the C API
+/// (no reference counting per item, no per-item size checks); any other object (a
+/// subclass, or an error to report) goes through [`weigh_into`].
+///
+/// # Safety
+/// `ptr` is a live object and the GIL is held. No Python code runs during the walk (no
+/// `__eq__`, `__hash__`, no allocation of GC-tracked objects), so the borrowed items stay
+/// alive and the containers cannot change.
+unsafe fn weigh_fast(
+    py: Python<'_>,
+    ptr: *mut ffi::PyObject,
+    w: &mut JsonWeigher,
+    depth: usize,
+) -> PyResult<()> {
+    let ty = unsafe { ffi::Py_TYPE(ptr) };
+    if ty == &raw mut ffi::PyUnicode_Type {
+        if let Some(text) = unsafe { exact_str(ptr) } {
+            w.string(text);
+            return Ok(());
+        }
+    } else if ty == &raw mut ffi::PyDict_Type && depth < MAX_DEPTH {
+        let mut pos: ffi::Py_ssize_t = 0;
+        let mut key: *mut ffi::PyObject = std::ptr::null_mut();
+        let mut value: *mut ffi::PyObject = std::ptr::null_mut();
+        w.object(unsafe { ffi::PyDict_Size(ptr) } as usize);
+        while unsafe { ffi::PyDict_Next(ptr, &mut pos, &mut key, &mut value) } != 0 {
+            let fast_key = if unsafe { ffi::Py_TYPE(key) } == &raw mut ffi::PyUnicode_Type {
+                unsafe { exact_str(key) }
+            } else {
+                None
+            };
+            if let Some(k) = fast_key {
+                w.key(k);
+            } else {
+                let k = unsafe { Bound::from_borrowed_ptr(py, key) };
+                let k = k.cast::<PyString>().map_err(|_| {
+                    type_error(format!("dict keys must be str, not {}", type_name(&k)))
+                })?;
+                with_str(k, |k| w.key(k))?;
+            }
+            unsafe { weigh_fast(py, value, w, depth + 1)? };
+        }
+        return Ok(());
+    } else if ty == &raw mut ffi::PyList_Type && depth < MAX_DEPTH {
+        let n = unsafe { ffi::PyList_Size(ptr) };
+        w.array(n as usize);
+        for i in 0..n {
+            let item = unsafe { ffi::PyList_GetItem(ptr, i) };
+            unsafe { weigh_fast(py, item, w, depth + 1)? };
+        }
+        return Ok(());
+    } else if ty == &raw mut ffi::PyTuple_Type && depth < MAX_DEPTH {
+        let n = unsafe { ffi::PyTuple_Size(ptr) };
+        w.array(n as usize);
+        for i in 0..n {
+            let item = unsafe { ffi::PyTuple_GetItem(ptr, i) };
+            unsafe { weigh_fast(py, item, w, depth + 1)? };
+        }
+        return Ok(());
+    } else if ptr == unsafe { ffi::Py_None() } {
+        w.null();
+        return Ok(());
+    } else if ty == &raw mut ffi::PyFloat_Type {
+        let x = unsafe { ffi::PyFloat_AsDouble(ptr) };
+        if x.is_finite() {
+            w.f64(x);
+            return Ok(());
+        }
+    }
+    // Everything else (ints, bools, subclasses, errors): the general path.
+    let obj = unsafe { Bound::from_borrowed_ptr(py, ptr) };
+    weigh_into(&obj, w, depth)
 }
 
 fn weigh_into(obj: &Bound<'_, PyAny>, w: &mut JsonWeigher, depth: usize) -> PyResult<()> {
     // Exact types first (the common case, cheapest checks); subclasses below.
     if let Ok(s) = obj.cast_exact::<PyString>() {
-        w.string(utf8_len(s)?);
-        return Ok(());
+        return with_str(s, |s| w.string(s));
     }
     if obj.is_exact_instance_of::<PyInt>() {
-        return int_in_range(obj).map(|()| w.scalar());
+        return weigh_int(obj, w);
     }
-    if obj.is_none() || obj.is_exact_instance_of::<PyBool>() {
-        w.scalar();
+    if obj.is_none() {
+        w.null();
+        return Ok(());
+    }
+    if let Ok(b) = obj.cast::<PyBool>() {
+        w.bool(b.is_true());
         return Ok(());
     }
     if let Ok(f) = obj.cast::<PyFloat>() {
@@ -144,7 +252,7 @@ fn weigh_into(obj: &Bound<'_, PyAny>, w: &mut JsonWeigher, depth: usize) -> PyRe
         if !x.is_finite() {
             return Err(Error::InvalidArgument(format!("{x} is not a JSON number"))).or_py();
         }
-        w.scalar();
+        w.f64(x);
         return Ok(());
     }
     if depth >= MAX_DEPTH {
@@ -159,35 +267,33 @@ fn weigh_into(obj: &Bound<'_, PyAny>, w: &mut JsonWeigher, depth: usize) -> PyRe
             let key = k
                 .cast::<PyString>()
                 .map_err(|_| type_error(format!("dict keys must be str, not {}", type_name(&k))))?;
-            w.member(utf8_len(key)?);
-            weigh_into(&v, w, depth + 1)?;
+            with_str(key, |k| w.key(k))?;
+            // SAFETY: `v` is live and the GIL is held.
+            unsafe { weigh_fast(v.py(), v.as_ptr(), w, depth + 1)? };
         }
         return Ok(());
     }
     if let Ok(l) = obj.cast::<PyList>() {
         w.array(l.len());
         for item in l.iter() {
-            weigh_into(&item, w, depth + 1)?;
+            // SAFETY: `item` is live and the GIL is held.
+            unsafe { weigh_fast(item.py(), item.as_ptr(), w, depth + 1)? };
         }
         return Ok(());
     }
     if let Ok(t) = obj.cast::<PyTuple>() {
         w.array(t.len());
         for item in t.iter() {
-            weigh_into(&item, w, depth + 1)?;
+            // SAFETY: `item` is live and the GIL is held.
+            unsafe { weigh_fast(item.py(), item.as_ptr(), w, depth + 1)? };
         }
         return Ok(());
     }
     if let Ok(s) = obj.cast::<PyString>() {
-        w.string(utf8_len(s)?);
-        return Ok(());
-    }
-    if obj.is_instance_of::<PyBool>() {
-        w.scalar();
-        return Ok(());
+        return with_str(s, |s| w.string(s));
     }
     if obj.is_instance_of::<PyInt>() {
-        return int_in_range(obj).map(|()| w.scalar());
+        return weigh_int(obj, w);
     }
     Err(type_error(format!(
         "expected a JSON-compatible value (dict, list, tuple, str, int, float, bool or None), not {}",
@@ -195,8 +301,12 @@ fn weigh_into(obj: &Bound<'_, PyAny>, w: &mut JsonWeigher, depth: usize) -> PyRe
     )))
 }
 
-fn int_in_range(obj: &Bound<'_, PyAny>) -> PyResult<()> {
-    if obj.extract::<i64>().is_ok() || obj.extract::<u64>().is_ok() {
+fn weigh_int(obj: &Bound<'_, PyAny>, w: &mut JsonWeigher) -> PyResult<()> {
+    if let Ok(i) = obj.extract::<i64>() {
+        w.i64(i);
+        Ok(())
+    } else if let Ok(u) = obj.extract::<u64>() {
+        w.u64(u);
         Ok(())
     } else {
         Err(Error::InvalidArgument(

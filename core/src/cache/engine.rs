@@ -58,11 +58,11 @@ impl<V> std::fmt::Debug for TtlCache<V> {
 }
 
 impl<V> TtlCache<V> {
-    /// Bytes charged per entry on top of its key and value weight: the key header, the
-    /// entry record and the LRU node's links and hash-table slot, as laid out on a 64-bit
-    /// target with a pointer-sized value. A fixed number, so that an entry weighs the same
-    /// on every platform (wasm32 included) and in every binding.
-    pub const ENTRY_OVERHEAD: usize = 104;
+    /// Bytes charged per entry on top of its key and value weight: an estimate of the key
+    /// header, the entry record, the LRU node's links and its hash-table slot. A constant,
+    /// the same on every target and for every value type, so that every binding (wasm32
+    /// included) charges exactly what the Rust core charges.
+    pub const ENTRY_OVERHEAD: usize = 64;
 
     /// A cache with `config`'s limits, reading time from `clock`.
     pub fn new(config: CacheConfig, clock: SharedClock) -> Result<Self> {

@@ -24,4 +24,4 @@ pub use loader::CacheLoader;
 pub use manager::CacheManager;
 pub use single_flight::SingleFlight;
 pub use stats::CacheStats;
-pub use weight::{estimate_json_weight, JsonWeigher, JSON_MEMBER_WEIGHT, JSON_NODE_WEIGHT};
+pub use weight::{estimate_json_weight, JsonWeigher};

@@ -160,6 +160,26 @@ pub(crate) fn status_error(
     }
 }
 
+/// Maps the failure of a host-provided transport (a JS function, a Python callable, a
+/// Kotlin/Swift object) to a core error. A host error without an SDK code means the exchange
+/// produced no response, so — as for every [`Transport`] — it becomes [`Error::Transport`]
+/// without status (retryable: the pool retries and fails over). Errors with a code of their
+/// own (an SDK error the host raised, see [`Error::from_host`], or the binding's `closed` /
+/// `cancelled`) are kept.
+///
+/// [`Error::Transport`]: crate::Error::Transport
+/// [`Error::from_host`]: crate::Error::from_host
+pub fn host_transport_error(e: crate::Error) -> crate::Error {
+    match e {
+        crate::Error::Host(message) => crate::Error::Transport {
+            message,
+            status: None,
+            retry_after: None,
+        },
+        other => other,
+    }
+}
+
 /// Default deadline of one HTTP exchange when neither the request nor the transport's
 /// config sets one.
 pub const DEFAULT_HTTP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -186,6 +206,18 @@ pub fn parse_retry_after(value: &str, now_wall: Duration) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failing_host_transport_is_a_retryable_transport_error() {
+        let e = host_transport_error(crate::Error::Host("transport: OSError: refused".into()));
+        assert_eq!(e.code(), "transport");
+        assert!(e.is_retryable());
+        assert!(e.to_string().contains("OSError: refused"));
+        let t = crate::Error::timeout("transport", Duration::from_secs(1));
+        assert_eq!(host_transport_error(t.clone()), t);
+        let c = crate::Error::Closed("interpreter exit".into());
+        assert_eq!(host_transport_error(c.clone()), c);
+    }
 
     #[test]
     fn retry_after_seconds_and_dates() {

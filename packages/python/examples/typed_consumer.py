@@ -23,6 +23,7 @@ from mantra_sdk import (
     HealthStatus,
     InvalidConfigError,
     JsonValue,
+    MantraClient,
     ManualClock,
     MantraError,
     MetricsCollector,
@@ -117,6 +118,24 @@ async def components() -> bool:
         and len(snapshot["families"]) > 0
         and "demo_protocol_operations_total" in text
     )
+
+
+async def latest_height(urls: List[str]) -> int:
+    """Type-checked use of the client (run by the devnet tests, not here)."""
+
+    async def via_urllib(request: Dict[str, object]) -> Dict[str, object]:
+        return {"status": 503, "body": b"", "retry_after": 1.0}
+
+    async with MantraClient.connect(urls, cache=False, batch=BatchConfig(max_batch_delay=0.005)) as client:
+        status = await client.status()
+        found = await client.abci_query("", b"key", height=None)
+        value: bytes = found["value"]
+        reply: JsonValue = await client.call("abci_info", priority="high", timeout=2.0)
+        metrics: str = client.metrics.prometheus()
+        print(len(value), reply is not None, len(metrics), client.pool_stats()["healthy_endpoints"])
+    other = await MantraClient.connect(urls, transport=via_urllib, request_timeout=5.0)
+    other.close()
+    return int(status["sync_info"]["latest_block_height"])
 
 
 async def main() -> int:

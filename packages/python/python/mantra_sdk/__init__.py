@@ -36,6 +36,7 @@ from ._native import (
     CacheManager,
     HealthChecker,
     HealthConfig,
+    MantraClient,
     ManualClock,
     MetricsCollector,
     MetricsConfig,
@@ -66,6 +67,7 @@ from ._types import (
     RecoveryDiagnostics,
     RecoveryFn,
     SystemHealth,
+    TransportFn,
 )
 
 __all__ = [
@@ -93,6 +95,9 @@ __all__ = [
     "MetricsBucket",
     "MetricsWindow",
     "MetricType",
+    # client
+    "MantraClient",
+    "TransportFn",
     # virtual time (tests)
     "ManualClock",
     # health

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from typing import Any, Callable, Tuple
+from typing import Any, Callable, Coroutine, Generator, Generic, Optional, Tuple, TypeVar
 
 
 async def _invoke(func: Callable[..., Any], args: Tuple[Any, ...]) -> Tuple[bool, Any]:
@@ -98,3 +98,27 @@ async def _advance(clock: Any, target_ns: int) -> None:
             break
     clock._jump_to(target_ns)
     await _settle(clock)
+
+
+T = TypeVar("T")
+
+
+class _Connecting(Generic[T]):
+    """What ``MantraClient.connect(...)`` returns: await it for the client, or enter it with
+    ``async with`` (the client is closed on exit)."""
+
+    def __init__(self, coro: Coroutine[Any, Any, T]) -> None:
+        self._coro = coro
+        self._client: Optional[T] = None
+
+    def __await__(self) -> Generator[Any, None, T]:
+        return self._coro.__await__()
+
+    async def __aenter__(self) -> T:
+        self._client = await self._coro
+        return self._client
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        client = self._client
+        if client is not None:
+            client.close()  # type: ignore[attr-defined]

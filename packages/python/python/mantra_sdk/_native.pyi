@@ -1,6 +1,8 @@
 """Type stubs of the native module ``mantra_sdk._native`` (Rust, pyo3)."""
 
-from typing import Any, Awaitable, Dict, List, Mapping, Optional, Sequence, final
+from typing import Any, Awaitable, Dict, List, Literal, Mapping, Optional, Sequence, Union, final
+
+from ._bridge import _Connecting
 
 from ._types import (
     BatchExecutorFn,
@@ -19,6 +21,7 @@ from ._types import (
     Priority,
     RecoveryFn,
     SystemHealth,
+    TransportFn,
 )
 
 __all__ = [
@@ -33,6 +36,7 @@ __all__ = [
     "BatchManager",
     "MetricsConfig",
     "MetricsCollector",
+    "MantraClient",
     "_panic_for_tests",
 ]
 
@@ -481,6 +485,92 @@ class MetricsCollector:
         """Starts the periodic aggregation loop. Idempotent."""
     def close(self) -> None:
         """Stops the aggregation loop; recording and exporting keep working."""
+
+@final
+class MantraClient:
+    """The MANTRA (CometBFT) RPC client: every call goes cache → single-flight → batcher →
+    priority executor → connection pool (health-ranked, circuit breaker, failover) →
+    transport. Build it with ``await MantraClient.connect([...])`` (or ``async with``).
+
+    Every call ends with one result or one typed ``MantraError``: ``RpcError`` (the node's
+    error), ``TransportError``, ``MantraTimeoutError``, ``CircuitOpenError``,
+    ``DecodeError``, ``ClosedError`` once closed, ...
+    """
+
+    @staticmethod
+    def connect(
+        endpoints: Sequence[str],
+        *,
+        cache: Union[CacheConfig, None, Literal[False]] = None,
+        batch: Union[BatchConfig, None, Literal[False]] = None,
+        metrics: Optional[MetricsConfig] = None,
+        health: Optional[HealthConfig] = None,
+        transport: Optional[TransportFn] = None,
+        request_timeout: Optional[float] = None,
+        method_ttls: Optional[Mapping[str, float]] = None,
+        clock: Optional[ManualClock] = None,
+    ) -> _Connecting[MantraClient]:
+        """Builds the client and warms up its pool; await the result (or ``async with`` it).
+
+        ``cache`` / ``batch``: ``None`` = the core's defaults, ``False`` = off.
+        ``transport``: an async ``(request) -> response`` replacing the native HTTP client
+        (request ``{"method", "url", "headers", "body", "timeout"}``, response
+        ``{"status", "body", "retry_after"?}``); an exception it raises is a transport
+        failure (retried, failed over). ``request_timeout`` bounds each call (seconds,
+        default 30); ``method_ttls`` caches further read methods of ``call`` (seconds).
+        """
+    @property
+    def cache(self) -> Optional[CacheManager]:
+        """The response cache (JSON values), or ``None`` when caching is off."""
+    @property
+    def metrics(self) -> MetricsCollector:
+        """The client's metrics collector."""
+    @property
+    def health(self) -> HealthChecker:
+        """The client's health checker (endpoint, node sync, cache pressure, batch backlog)."""
+    @property
+    def is_closed(self) -> bool:
+        """Whether ``close()`` was called."""
+    async def status(self) -> Dict[str, Any]:
+        """``status``: node info, sync info (``latest_block_height`` ...), validator."""
+    async def health_check(self) -> None:
+        """The node's ``health`` method (raises when it does not answer)."""
+    async def abci_info(self) -> Dict[str, Any]:
+        """``abci_info``."""
+    async def abci_query(self, path: str, data: bytes, height: Optional[int] = None) -> Dict[str, Any]:
+        """``abci_query``; ``key`` and ``value`` of the response are ``bytes``."""
+    async def smart_query(self, contract: str, msg: JsonValue) -> JsonValue:
+        """A CosmWasm smart query; returns the contract's JSON reply."""
+    async def block(self, height: Optional[int] = None) -> Dict[str, Any]:
+        """``block`` at ``height`` (``None`` = latest)."""
+    async def tx(self, hash: Union[str, bytes]) -> Dict[str, Any]:
+        """``tx`` by hash (hex string or raw bytes)."""
+    async def broadcast_tx_sync(self, tx: bytes) -> Dict[str, Any]:
+        """``broadcast_tx_sync`` (returns after CheckTx; never cached or batched)."""
+    async def broadcast_tx_async(self, tx: bytes) -> Dict[str, Any]:
+        """``broadcast_tx_async`` (returns at once)."""
+    async def call(
+        self,
+        method: str,
+        params: JsonValue = None,
+        *,
+        priority: Optional[Priority] = None,
+        timeout: Optional[float] = None,
+        bypass_cache: bool = False,
+    ) -> JsonValue:
+        """Any JSON-RPC method (``params`` default ``{}``) under the core's policy."""
+    async def run_health_checks(self) -> SystemHealth:
+        """Runs the client's health checks now."""
+    def pool_stats(self) -> Dict[str, Any]:
+        """Connection pool statistics."""
+    def stats(self) -> Dict[str, Any]:
+        """Calls by outcome, cache, batching, HTTP, executor and pool statistics."""
+    def prometheus(self) -> str:
+        """The client's metrics, Prometheus text format 0.0.4."""
+    def close(self) -> None:
+        """Fails pending calls with ``ClosedError`` and stops background loops."""
+    async def __aenter__(self) -> MantraClient: ...
+    async def __aexit__(self, exc_type: object, exc: object, tb: object, /) -> None: ...
 
 def _panic_for_tests(kind: str) -> Any:
     """Test hook: panics in Rust (``"sync"``, or ``"async"`` inside a coroutine)."""

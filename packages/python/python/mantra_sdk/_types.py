@@ -263,3 +263,12 @@ class MetricsSnapshot(TypedDict):
     windows: List[MetricsWindow]
     window_interval_seconds: Optional[float]
     retention_seconds: Optional[float]
+
+
+# ---- client ----
+
+TransportFn = Callable[[Dict[str, Any]], Awaitable[Mapping[str, Any]]]
+"""A custom transport for ``MantraClient``: ``async def transport(request) -> response`` with
+``request = {"method": "POST" | "GET", "url": str, "headers": dict, "body": bytes,
+"timeout": float | None}`` and ``response = {"status": int, "body": bytes | str,
+"retry_after": float | None}``."""
