@@ -30,8 +30,10 @@ build-uniffi:
 	$(UNIFFI_GENERATE) $(UNIFFI_BINDGEN) $(UNIFFI_LIB) $(KOTLIN_DIR)/src/main/kotlin $(SWIFT_DIR)
 
 # Maven resolves its dependencies from Maven Central on the first run and works offline
-# after that (~/.m2).
-test-kotlin: build-uniffi
+# after that (~/.m2). The JUnit suite includes the shared scenarios (tests/scenarios) and the
+# MantraClient tests against the devnet (its URLs from .devnet/env).
+test-kotlin: build-uniffi devnet-up
+	set -a; . $(ROOT)/.devnet/env; set +a; \
 	cd $(KOTLIN_DIR) && $(MVN) $(MVN_FLAGS) test -Dmantra.lib.dir=$(UNIFFI_LIB_DIR)
 
 # The Swift sources are committed (no Swift compiler here): regenerating must change nothing.

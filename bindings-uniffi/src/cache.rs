@@ -58,8 +58,12 @@ pub struct CacheConfig {
 }
 
 impl CacheConfig {
-    fn to_core(&self) -> sdk::CacheConfig {
-        let d = sdk::CacheConfig::default();
+    pub(crate) fn to_core(&self) -> sdk::CacheConfig {
+        self.apply(sdk::CacheConfig::default())
+    }
+
+    /// `base` with the fields set here overridden.
+    pub(crate) fn apply(&self, d: sdk::CacheConfig) -> sdk::CacheConfig {
         sdk::CacheConfig {
             max_entries: self.max_entries.map(to_usize).unwrap_or(d.max_entries),
             default_ttl: self.default_ttl.unwrap_or(d.default_ttl),
@@ -159,7 +163,6 @@ impl CacheManager {
     }
 
     /// Wraps an existing core cache (e.g. a client's).
-    #[allow(dead_code)]
     pub(crate) fn wrap(inner: sdk::CacheManager) -> Arc<Self> {
         Arc::new(Self { inner, vt: None })
     }
@@ -324,7 +327,7 @@ impl CacheManager {
                     async move {
                         let text = host_call(vt, call, fetcher.fetch())
                             .await
-                            .map_err(sdk::Error::from)?;
+                            .map_err(|e| e.into_core("cache fetcher"))?;
                         parse_json(&text, "fetched cache value")
                     }
                 })

@@ -88,7 +88,11 @@ pub struct MetricsConfig {
 
 impl MetricsConfig {
     fn to_core(&self) -> sdk::MetricsConfig {
-        let d = sdk::MetricsConfig::default();
+        self.apply(sdk::MetricsConfig::default())
+    }
+
+    /// `base` with the fields set here overridden.
+    pub(crate) fn apply(&self, d: sdk::MetricsConfig) -> sdk::MetricsConfig {
         sdk::MetricsConfig {
             enable_protocol_metrics: self
                 .enable_protocol_metrics
@@ -379,7 +383,6 @@ pub struct MetricsCollector {
 
 impl MetricsCollector {
     /// Wraps an existing core collector (e.g. a client's).
-    #[allow(dead_code)]
     pub(crate) fn wrap(inner: sdk::MetricsCollector) -> Arc<Self> {
         Arc::new(Self { inner, vt: None })
     }

@@ -148,7 +148,7 @@ class BatchManagerTest {
             ScriptedExecutor { _, _ -> throw MantraException.InvalidArgument("bad params") },
         )
         val e = assertFailsWith<MantraException.InvalidArgument> { typed.submit("x", "1", Priority.NORMAL, long) }
-        assertEquals("invalid argument: bad params", e.reason)
+        assertEquals("invalid argument: batch executor: bad params", e.reason)
     }
 
     @Test
