@@ -231,6 +231,14 @@ impl CacheManager {
             .map(|v| v.to_string())
     }
 
+    /// `get` for many keys of one type in one call (one FFI crossing instead of one per
+    /// key): the values in key order, null/nil for misses.
+    pub fn get_many(&self, keys: Vec<String>, cache_type: CacheType) -> Vec<Option<String>> {
+        keys.iter()
+            .map(|k| self.inner.get_value(k, cache_type).map(|v| v.to_string()))
+            .collect()
+    }
+
     /// Whether a live entry exists (recency and counters unchanged).
     pub fn contains(&self, key: String, cache_type: CacheType) -> bool {
         self.inner.contains(&key, cache_type)
@@ -463,6 +471,10 @@ mod tests {
         assert_eq!(
             cache_entry_weight("a".into(), r#"{"x":[1,2.5,"s"]}"#.into()).unwrap(),
             cache.memory_bytes()
+        );
+        assert_eq!(
+            cache.get_many(vec!["a".into(), "zz".into()], CacheType::Generic),
+            vec![Some(r#"{"x":[1,2.5,"s"]}"#.to_string()), None]
         );
         assert!(cache.remove("a".into(), CacheType::Generic));
         assert!(cache.is_empty());

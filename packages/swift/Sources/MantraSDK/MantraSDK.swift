@@ -1730,6 +1730,12 @@ public protocol CacheManagerProtocol: AnyObject, Sendable {
     func get(key: String, cacheType: CacheType)  -> String?
     
     /**
+     * `get` for many keys of one type in one call (one FFI crossing instead of one per
+     * key): the values in key order, null/nil for misses.
+     */
+    func getMany(keys: [String], cacheType: CacheType)  -> [String?]
+    
+    /**
      * The cached value, or `fetcher`'s result (cached with the type's TTL and returned).
      * Concurrent callers for the same key share one fetch; a fetch error (thrown by the
      * fetcher, or `Decode` when it returned no JSON) reaches every waiting caller and is
@@ -1963,6 +1969,21 @@ open func get(key: String, cacheType: CacheType) -> String?  {
     uniffi_mantra_sdk_ffi_fn_method_cachemanager_get(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(key),
+        FfiConverterTypeCacheType_lower(cacheType),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `get` for many keys of one type in one call (one FFI crossing instead of one per
+     * key): the values in key order, null/nil for misses.
+     */
+open func getMany(keys: [String], cacheType: CacheType) -> [String?]  {
+    return try!  FfiConverterSequenceOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_cachemanager_get_many(
+            self.uniffiCloneHandle(),
+        FfiConverterSequenceString.lower(keys),
         FfiConverterTypeCacheType_lower(cacheType),uniffiCallStatus
     )
 })
@@ -4493,6 +4514,12 @@ public protocol MetricsCollectorProtocol: AnyObject, Sendable {
     func recordProtocolOperation(`protocol`: String, operation: String, latency: TimeInterval, success: Bool, error: String?) 
     
     /**
+     * `recordProtocolOperation` for many operations in one call (one FFI crossing instead
+     * of one per operation), in order.
+     */
+    func recordProtocolOperations(operations: [ProtocolOperation]) 
+    
+    /**
      * Sets the resource gauges given in `usage`.
      */
     func recordResourceUsage(usage: MetricsResourceUsage) 
@@ -4744,6 +4771,19 @@ open func recordProtocolOperation(`protocol`: String, operation: String, latency
         FfiConverterDuration.lower(latency),
         FfiConverterBool.lower(success),
         FfiConverterOptionString.lower(error),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * `recordProtocolOperation` for many operations in one call (one FFI crossing instead
+     * of one per operation), in order.
+     */
+open func recordProtocolOperations(operations: [ProtocolOperation])  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_metricscollector_record_protocol_operations(
+            self.uniffiCloneHandle(),
+        FfiConverterSequenceTypeProtocolOperation.lower(operations),uniffiCallStatus
     )
 }
 }
@@ -8812,6 +8852,105 @@ public func FfiConverterTypePoolStats_lower(_ value: PoolStats) -> RustBuffer {
 
 
 /**
+ * One protocol operation, for `recordProtocolOperations`.
+ */
+public struct ProtocolOperation: Equatable, Hashable {
+    /**
+     * Protocol label (e.g. `rpc`).
+     */
+    public let `protocol`: String
+    /**
+     * Operation label (e.g. `status`).
+     */
+    public let operation: String
+    /**
+     * How long it took.
+     */
+    public let latency: TimeInterval
+    /**
+     * Whether it succeeded.
+     */
+    public let success: Bool
+    /**
+     * Error label when it failed (`unknown` if absent).
+     */
+    public let error: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Protocol label (e.g. `rpc`).
+         */`protocol`: String, 
+        /**
+         * Operation label (e.g. `status`).
+         */operation: String, 
+        /**
+         * How long it took.
+         */latency: TimeInterval, 
+        /**
+         * Whether it succeeded.
+         */success: Bool, 
+        /**
+         * Error label when it failed (`unknown` if absent).
+         */error: String? = nil) {
+        self.`protocol` = `protocol`
+        self.operation = operation
+        self.latency = latency
+        self.success = success
+        self.error = error
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ProtocolOperation: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeProtocolOperation: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ProtocolOperation {
+        return
+            try ProtocolOperation(
+                protocol: FfiConverterString.read(from: &buf), 
+                operation: FfiConverterString.read(from: &buf), 
+                latency: FfiConverterDuration.read(from: &buf), 
+                success: FfiConverterBool.read(from: &buf), 
+                error: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ProtocolOperation, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.`protocol`, into: &buf)
+        FfiConverterString.write(value.operation, into: &buf)
+        FfiConverterDuration.write(value.latency, into: &buf)
+        FfiConverterBool.write(value.success, into: &buf)
+        FfiConverterOptionString.write(value.error, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProtocolOperation_lift(_ buf: RustBuffer) throws -> ProtocolOperation {
+    return try FfiConverterTypeProtocolOperation.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProtocolOperation_lower(_ value: ProtocolOperation) -> RustBuffer {
+    return FfiConverterTypeProtocolOperation.lower(value)
+}
+
+
+/**
  * Recovery activity of one component.
  */
 public struct RecoveryDiagnostics: Equatable, Hashable {
@@ -10941,6 +11080,31 @@ fileprivate struct FfiConverterSequenceTypePoolEndpointStats: FfiConverterRustBu
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeProtocolOperation: FfiConverterRustBuffer {
+    typealias SwiftType = [ProtocolOperation]
+
+    public static func write(_ value: [ProtocolOperation], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeProtocolOperation.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ProtocolOperation] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ProtocolOperation]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeProtocolOperation.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeBatchItemResult: FfiConverterRustBuffer {
     typealias SwiftType = [BatchItemResult]
 
@@ -10958,6 +11122,31 @@ fileprivate struct FfiConverterSequenceTypeBatchItemResult: FfiConverterRustBuff
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeBatchItemResult.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceOptionString: FfiConverterRustBuffer {
+    typealias SwiftType = [String?]
+
+    public static func write(_ value: [String?], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterOptionString.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [String?] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [String?]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterOptionString.read(from: &buf))
         }
         return seq
     }
@@ -11400,6 +11589,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_get() != 56937) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_get_many() != 21325) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_get_or_fetch() != 52766) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -11611,6 +11803,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mantra_sdk_ffi_checksum_method_metricscollector_record_protocol_operation() != 23465) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_metricscollector_record_protocol_operations() != 11048) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mantra_sdk_ffi_checksum_method_metricscollector_record_resource_usage() != 4779) {
