@@ -247,17 +247,26 @@ pub struct BatchTicket {
     id: String,
     result: watch::Receiver<Option<sdk::Result<serde_json::Value>>>,
     vt: Option<Arc<VirtualTime>>,
+    /// A ticket keeps its manager alive: releasing the manager's handle while operations
+    /// are pending does not close it (`shutdown()` does).
+    _manager: Arc<BatchManager>,
 }
 
 impl BatchTicket {
-    fn watch(ticket: sdk::BatchTicket, vt: Option<Arc<VirtualTime>>) -> Arc<Self> {
+    fn watch(ticket: sdk::BatchTicket, manager: Arc<BatchManager>) -> Arc<Self> {
+        let vt = manager.vt.clone();
         let id = ticket.id().to_string();
         let (tx, rx) = watch::channel(None);
         sdk::runtime::spawn(async move {
             let r = ticket.await;
             tx.send_replace(Some(r));
         });
-        Arc::new(Self { id, result: rx, vt })
+        Arc::new(Self {
+            id,
+            result: rx,
+            vt,
+            _manager: manager,
+        })
     }
 }
 
@@ -345,8 +354,8 @@ impl BatchManager {
 }
 
 impl Drop for BatchManager {
-    /// Releasing the manager (`close()` in Kotlin, the last reference in Swift) fails its
-    /// pending operations with `Closed` instead of leaving them waiting.
+    /// Once nothing references the manager (its handle released — Kotlin `close()`, the
+    /// last Swift reference — and no ticket left), it is closed: its loops stop.
     fn drop(&mut self) {
         let _rt = enter(self.vt.as_ref());
         self.inner.close();
@@ -398,7 +407,7 @@ impl BatchManager {
     /// `CapacityExceeded` (larger than `maxBatchBytes`), `Closed`.
     #[uniffi::method(default(priority = None, timeout = None))]
     pub fn add_operation(
-        &self,
+        self: Arc<Self>,
         id: String,
         params_json: String,
         priority: Option<Priority>,
@@ -408,7 +417,7 @@ impl BatchManager {
             let op = Self::operation(id, &params_json, priority, timeout)?;
             let _rt = enter(self.vt.as_ref());
             let ticket = self.inner.enqueue(op)?;
-            Ok(BatchTicket::watch(ticket, self.vt.clone()))
+            Ok(BatchTicket::watch(ticket, self.clone()))
         })
     }
 
@@ -449,7 +458,7 @@ impl BatchManager {
     /// Fails every pending operation with `Closed` and refuses new ones; batches in
     /// flight still deliver. Idempotent.
     /// (The core's `close`; named `shutdown` because Kotlin's `close()` is `AutoCloseable`'s,
-    /// which releases the object — and, for a manager, closes it too.)
+    /// which releases the handle; a manager is closed once no handle or ticket is left.)
     #[uniffi::method(name = "shutdown")]
     pub fn close(&self) {
         let _rt = enter(self.vt.as_ref());
@@ -558,17 +567,20 @@ mod tests {
         let m = BatchManager::new(BatchConfig::default(), Arc::new(Echo::default())).unwrap();
         let sec = Duration::from_secs(1);
         let e = m
+            .clone()
             .add_operation("m".into(), "{".into(), Some(Priority::Normal), Some(sec))
             .err()
             .unwrap();
         assert_eq!(e.code(), "decode");
         assert!(e.reason().contains("batch params must be JSON text"));
         let e = m
+            .clone()
             .add_operation("".into(), "1".into(), Some(Priority::Normal), Some(sec))
             .err()
             .unwrap();
         assert_eq!(e.code(), "invalid_argument");
         let e = m
+            .clone()
             .add_operation(
                 "m".into(),
                 "1".into(),
@@ -595,6 +607,7 @@ mod tests {
         .unwrap();
         let t = Duration::from_secs(5);
         let a = m
+            .clone()
             .add_operation(
                 "a".into(),
                 r#"{"x":1}"#.into(),
@@ -603,9 +616,11 @@ mod tests {
             )
             .unwrap();
         let f = m
+            .clone()
             .add_operation("fail1".into(), "[]".into(), Some(Priority::Normal), Some(t))
             .unwrap();
         let n = m
+            .clone()
             .add_operation(
                 "notjson".into(),
                 "[]".into(),
@@ -632,6 +647,7 @@ mod tests {
         assert_eq!(echo.calls.lock().len(), 1, "one full batch");
 
         let b = m
+            .clone()
             .add_operation("boom".into(), "1".into(), Some(Priority::High), Some(t))
             .unwrap();
         clock.advance(Duration::from_millis(10)).await;
@@ -643,6 +659,7 @@ mod tests {
         );
 
         let late = m
+            .clone()
             .add_operation("late".into(), "1".into(), Some(Priority::Low), Some(t))
             .unwrap();
         m.close();
