@@ -996,7 +996,7 @@ public protocol BatchManagerProtocol: AnyObject, Sendable {
      * Fails every pending operation with `Closed` and refuses new ones; batches in
      * flight still deliver. Idempotent.
      * (The core's `close`; named `shutdown` because Kotlin's `close()` is `AutoCloseable`'s,
-     * which releases the object — and, for a manager, closes it too.)
+     * which releases the handle; a manager is closed once no handle or ticket is left.)
      */
     func shutdown() 
     
@@ -1180,7 +1180,7 @@ open func isClosed() -> Bool  {
      * Fails every pending operation with `Closed` and refuses new ones; batches in
      * flight still deliver. Idempotent.
      * (The core's `close`; named `shutdown` because Kotlin's `close()` is `AutoCloseable`'s,
-     * which releases the object — and, for a manager, closes it too.)
+     * which releases the handle; a manager is closed once no handle or ticket is left.)
      */
 open func shutdown()  {try! rustCall() {
         uniffiCallStatus in
@@ -11550,7 +11550,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mantra_sdk_ffi_checksum_method_batchmanager_is_closed() != 47765) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mantra_sdk_ffi_checksum_method_batchmanager_shutdown() != 59436) {
+    if (uniffi_mantra_sdk_ffi_checksum_method_batchmanager_shutdown() != 61613) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mantra_sdk_ffi_checksum_method_batchmanager_stats() != 23750) {
