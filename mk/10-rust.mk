@@ -19,5 +19,8 @@ test-rust:
 test-wasm-check:
 	$(CARGO) check -p mantra-sdk --target wasm32-unknown-unknown
 
+# One short criterion run of every Rust bench, then the tables with their ratios (the
+# numbers recorded in BENCHMARKS.md come from the same report script).
 bench-rust:
-	$(CARGO) bench -p mantra-sdk
+	$(CARGO) bench -p mantra-sdk --benches -- --warm-up-time 1 --measurement-time 2
+	python3 $(ROOT)/scripts/bench_report.py all $${CARGO_TARGET_DIR:-$(ROOT)/target}/criterion
