@@ -209,9 +209,15 @@ pub(crate) fn enter(vt: Option<&Arc<VirtualTime>>) -> Option<tokio::runtime::Ent
     vt.map(|_| vt_runtime().enter())
 }
 
+/// Longest a host callback holds the start gate (real time): a callback that waits on
+/// something other than the clock (e.g. another host callback it triggered) lets the next
+/// one start after this, instead of deadlocking.
+const GATE_HOLD_LIMIT: Duration = Duration::from_secs(1);
+
 /// Runs one host callback. With virtual time, host callbacks start one at a time in the
 /// order the SDK makes them (host coroutines would otherwise start in any order on the
-/// host's thread pool): the next may start once this one returned or waits on the clock.
+/// host's thread pool): the next may start once this one returned, waits on the clock, or
+/// after [`GATE_HOLD_LIMIT`].
 pub(crate) async fn host_call<F: Future>(
     vt: Option<Arc<VirtualTime>>,
     call: HostCall,
@@ -228,7 +234,9 @@ pub(crate) async fn host_call<F: Future>(
     let base = *starts.borrow_and_update();
     let first = {
         let sleeping = std::pin::pin!(starts.wait_for(|n| *n > base));
-        match futures::future::select(fut.as_mut(), sleeping).await {
+        let limit = std::pin::pin!(pause(GATE_HOLD_LIMIT));
+        let released = futures::future::select(sleeping, limit);
+        match futures::future::select(fut.as_mut(), released).await {
             futures::future::Either::Left((out, _)) => Some(out),
             futures::future::Either::Right(_) => None,
         }
