@@ -2,6 +2,7 @@
 # Kotlin (packages/kotlin, gitignored) and Swift (packages/swift, committed), JVM tests.
 SETUP_TARGETS += setup-uniffi
 TEST_TARGETS += test-kotlin check-swift-drift
+BENCH_TARGETS += bench-kotlin
 
 # Where cargo puts artifacts: $CARGO_TARGET_DIR when set (dev machines), else ./target (CI).
 UNIFFI_TARGET_DIR := $(abspath $(or $(CARGO_TARGET_DIR),$(ROOT)/target))
@@ -17,7 +18,7 @@ SWIFT_DIR := $(ROOT)/packages/swift
 MVN ?= mvn
 MVN_FLAGS ?= -B -ntp
 
-.PHONY: setup-uniffi build-uniffi test-kotlin check-swift-drift
+.PHONY: setup-uniffi build-uniffi test-kotlin check-swift-drift bench-kotlin
 setup-uniffi:
 	@command -v java >/dev/null && command -v $(MVN) >/dev/null || { \
 	  echo "installing a JDK and Maven (apt)"; \
@@ -30,9 +31,19 @@ build-uniffi:
 	$(UNIFFI_GENERATE) $(UNIFFI_BINDGEN) $(UNIFFI_LIB) $(KOTLIN_DIR)/src/main/kotlin $(SWIFT_DIR)
 
 # Maven resolves its dependencies from Maven Central on the first run and works offline
-# after that (~/.m2).
-test-kotlin: build-uniffi
+# after that (~/.m2). The JUnit suite includes the shared scenarios (tests/scenarios) and the
+# MantraClient tests against the devnet (its URLs from .devnet/env).
+test-kotlin: build-uniffi devnet-up
+	set -a; . $(ROOT)/.devnet/env; set +a; \
 	cd $(KOTLIN_DIR) && $(MVN) $(MVN_FLAGS) test -Dmantra.lib.dir=$(UNIFFI_LIB_DIR)
+
+# SDK cache/metrics calls from Kotlin vs Caffeine and Micrometer in one JVM (manual harness,
+# packages/kotlin/src/test/kotlin/mantra/sdk/bench/Bench.kt); results in BENCHMARKS.md.
+bench-kotlin: build-uniffi
+	cd $(KOTLIN_DIR) && $(MVN) $(MVN_FLAGS) -q test-compile dependency:build-classpath \
+	  -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test
+	cd $(KOTLIN_DIR) && java -Djna.library.path=$(UNIFFI_LIB_DIR) \
+	  -cp target/classes:target/test-classes:$$(cat target/bench.classpath) mantra.sdk.bench.BenchKt
 
 # The Swift sources are committed (no Swift compiler here): regenerating must change nothing.
 check-swift-drift:

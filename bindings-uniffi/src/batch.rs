@@ -63,7 +63,11 @@ pub struct BatchConfig {
 
 impl BatchConfig {
     fn to_core(&self) -> sdk::BatchConfig {
-        let d = sdk::BatchConfig::default();
+        self.apply(sdk::BatchConfig::default())
+    }
+
+    /// `base` with the fields set here overridden.
+    pub(crate) fn apply(&self, d: sdk::BatchConfig) -> sdk::BatchConfig {
         sdk::BatchConfig {
             max_batch_size: self
                 .max_batch_size
@@ -81,7 +85,7 @@ impl BatchConfig {
     }
 
     /// Applies the knobs that the core sets through setters.
-    fn apply_extras(&self, m: &sdk::BatchManager) -> sdk::Result<()> {
+    pub(crate) fn apply_extras(&self, m: &sdk::BatchManager) -> sdk::Result<()> {
         if let Some(max) = self.max_batch_bytes {
             m.set_max_batch_bytes(Some(to_usize(max)))?;
         }
@@ -153,6 +157,9 @@ pub trait BatchExecutor: Send + Sync {
     ) -> Result<Vec<BatchItemResult>, MantraException>;
 }
 
+/// Names the batch executor in host errors.
+const WHAT: &str = "batch executor";
+
 struct ForeignExecutor {
     exec: Arc<dyn BatchExecutor>,
     vt: Option<Arc<VirtualTime>>,
@@ -169,14 +176,14 @@ impl sdk::BatchExecutor for ForeignExecutor {
         Box::pin(async move {
             let results = host_call(vt, call, exec.execute(records))
                 .await
-                .map_err(sdk::Error::from)?;
+                .map_err(|e| e.into_core(WHAT))?;
             Ok(results
                 .into_iter()
                 .map(|r| match r {
                     BatchItemResult::Ok { value_json } => {
                         parse_json(&value_json, "batch result value")
                     }
-                    BatchItemResult::Err { error } => Err(error.into()),
+                    BatchItemResult::Err { error } => Err(error.into_core(WHAT)),
                 })
                 .collect())
         })
@@ -240,17 +247,26 @@ pub struct BatchTicket {
     id: String,
     result: watch::Receiver<Option<sdk::Result<serde_json::Value>>>,
     vt: Option<Arc<VirtualTime>>,
+    /// A ticket keeps its manager alive: releasing the manager's handle while operations
+    /// are pending does not close it (`shutdown()` does).
+    _manager: Arc<BatchManager>,
 }
 
 impl BatchTicket {
-    fn watch(ticket: sdk::BatchTicket, vt: Option<Arc<VirtualTime>>) -> Arc<Self> {
+    fn watch(ticket: sdk::BatchTicket, manager: Arc<BatchManager>) -> Arc<Self> {
+        let vt = manager.vt.clone();
         let id = ticket.id().to_string();
         let (tx, rx) = watch::channel(None);
         sdk::runtime::spawn(async move {
             let r = ticket.await;
             tx.send_replace(Some(r));
         });
-        Arc::new(Self { id, result: rx, vt })
+        Arc::new(Self {
+            id,
+            result: rx,
+            vt,
+            _manager: manager,
+        })
     }
 }
 
@@ -324,17 +340,22 @@ impl BatchManager {
     fn operation(
         id: String,
         params_json: &str,
-        priority: Priority,
-        timeout: Duration,
+        priority: Option<Priority>,
+        timeout: Option<Duration>,
     ) -> sdk::Result<sdk::BatchOperation> {
         let params = parse_json(params_json, "batch params")?;
-        sdk::BatchOperation::from_value(id, params, priority, timeout)
+        sdk::BatchOperation::from_value(
+            id,
+            params,
+            priority.unwrap_or_default(),
+            timeout.unwrap_or(sdk::BatchOperation::DEFAULT_TIMEOUT),
+        )
     }
 }
 
 impl Drop for BatchManager {
-    /// Releasing the manager (`close()` in Kotlin, the last reference in Swift) fails its
-    /// pending operations with `Closed` instead of leaving them waiting.
+    /// Once nothing references the manager (its handle released — Kotlin `close()`, the
+    /// last Swift reference — and no ticket left), it is closed: its loops stop.
     fn drop(&mut self) {
         let _rt = enter(self.vt.as_ref());
         self.inner.close();
@@ -381,31 +402,34 @@ impl BatchManager {
     }
 
     /// Queues an operation without waiting (the seed's `add_operation`) and returns its
-    /// ticket. Throws at once: `Decode` (params not JSON), `InvalidArgument` (empty id,
-    /// zero timeout), `CapacityExceeded` (larger than `maxBatchBytes`), `Closed`.
+    /// ticket. `priority` defaults to normal, `timeout` (from now) to 30 s. Throws at once:
+    /// `Decode` (params not JSON), `InvalidArgument` (empty id, zero timeout),
+    /// `CapacityExceeded` (larger than `maxBatchBytes`), `Closed`.
+    #[uniffi::method(default(priority = None, timeout = None))]
     pub fn add_operation(
-        &self,
+        self: Arc<Self>,
         id: String,
         params_json: String,
-        priority: Priority,
-        timeout: Duration,
+        priority: Option<Priority>,
+        timeout: Option<Duration>,
     ) -> FfiResult<Arc<BatchTicket>> {
         guard(|| {
             let op = Self::operation(id, &params_json, priority, timeout)?;
             let _rt = enter(self.vt.as_ref());
             let ticket = self.inner.enqueue(op)?;
-            Ok(BatchTicket::watch(ticket, self.vt.clone()))
+            Ok(BatchTicket::watch(ticket, self.clone()))
         })
     }
 
     /// Queues an operation and waits for its result (JSON text). Errors as `addOperation`,
     /// then the operation's own: `Timeout`, `Closed`, or the executor's error.
+    #[uniffi::method(default(priority = None, timeout = None))]
     pub async fn submit(
         &self,
         id: String,
         params_json: String,
-        priority: Priority,
-        timeout: Duration,
+        priority: Option<Priority>,
+        timeout: Option<Duration>,
     ) -> FfiResult<String> {
         let fut = async {
             let op = Self::operation(id, &params_json, priority, timeout)?;
@@ -434,7 +458,7 @@ impl BatchManager {
     /// Fails every pending operation with `Closed` and refuses new ones; batches in
     /// flight still deliver. Idempotent.
     /// (The core's `close`; named `shutdown` because Kotlin's `close()` is `AutoCloseable`'s,
-    /// which releases the object — and, for a manager, closes it too.)
+    /// which releases the handle; a manager is closed once no handle or ticket is left.)
     #[uniffi::method(name = "shutdown")]
     pub fn close(&self) {
         let _rt = enter(self.vt.as_ref());
@@ -543,18 +567,26 @@ mod tests {
         let m = BatchManager::new(BatchConfig::default(), Arc::new(Echo::default())).unwrap();
         let sec = Duration::from_secs(1);
         let e = m
-            .add_operation("m".into(), "{".into(), Priority::Normal, sec)
+            .clone()
+            .add_operation("m".into(), "{".into(), Some(Priority::Normal), Some(sec))
             .err()
             .unwrap();
         assert_eq!(e.code(), "decode");
         assert!(e.reason().contains("batch params must be JSON text"));
         let e = m
-            .add_operation("".into(), "1".into(), Priority::Normal, sec)
+            .clone()
+            .add_operation("".into(), "1".into(), Some(Priority::Normal), Some(sec))
             .err()
             .unwrap();
         assert_eq!(e.code(), "invalid_argument");
         let e = m
-            .add_operation("m".into(), "1".into(), Priority::Normal, Duration::ZERO)
+            .clone()
+            .add_operation(
+                "m".into(),
+                "1".into(),
+                Some(Priority::Normal),
+                Some(Duration::ZERO),
+            )
             .err()
             .unwrap();
         assert_eq!(e.code(), "invalid_argument");
@@ -575,13 +607,26 @@ mod tests {
         .unwrap();
         let t = Duration::from_secs(5);
         let a = m
-            .add_operation("a".into(), r#"{"x":1}"#.into(), Priority::Normal, t)
+            .clone()
+            .add_operation(
+                "a".into(),
+                r#"{"x":1}"#.into(),
+                Some(Priority::Normal),
+                Some(t),
+            )
             .unwrap();
         let f = m
-            .add_operation("fail1".into(), "[]".into(), Priority::Normal, t)
+            .clone()
+            .add_operation("fail1".into(), "[]".into(), Some(Priority::Normal), Some(t))
             .unwrap();
         let n = m
-            .add_operation("notjson".into(), "[]".into(), Priority::Normal, t)
+            .clone()
+            .add_operation(
+                "notjson".into(),
+                "[]".into(),
+                Some(Priority::Normal),
+                Some(t),
+            )
             .unwrap();
         clock.settle().await;
         assert_eq!(a.result().await.unwrap(), r#"{"x":1}"#);
@@ -602,7 +647,8 @@ mod tests {
         assert_eq!(echo.calls.lock().len(), 1, "one full batch");
 
         let b = m
-            .add_operation("boom".into(), "1".into(), Priority::High, t)
+            .clone()
+            .add_operation("boom".into(), "1".into(), Some(Priority::High), Some(t))
             .unwrap();
         clock.advance(Duration::from_millis(10)).await;
         let e = b.result().await.unwrap_err();
@@ -613,7 +659,8 @@ mod tests {
         );
 
         let late = m
-            .add_operation("late".into(), "1".into(), Priority::Low, t)
+            .clone()
+            .add_operation("late".into(), "1".into(), Some(Priority::Low), Some(t))
             .unwrap();
         m.close();
         assert_eq!(late.result().await.unwrap_err().code(), "closed");

@@ -58,8 +58,12 @@ pub struct CacheConfig {
 }
 
 impl CacheConfig {
-    fn to_core(&self) -> sdk::CacheConfig {
-        let d = sdk::CacheConfig::default();
+    pub(crate) fn to_core(&self) -> sdk::CacheConfig {
+        self.apply(sdk::CacheConfig::default())
+    }
+
+    /// `base` with the fields set here overridden.
+    pub(crate) fn apply(&self, d: sdk::CacheConfig) -> sdk::CacheConfig {
         sdk::CacheConfig {
             max_entries: self.max_entries.map(to_usize).unwrap_or(d.max_entries),
             default_ttl: self.default_ttl.unwrap_or(d.default_ttl),
@@ -159,7 +163,6 @@ impl CacheManager {
     }
 
     /// Wraps an existing core cache (e.g. a client's).
-    #[allow(dead_code)]
     pub(crate) fn wrap(inner: sdk::CacheManager) -> Arc<Self> {
         Arc::new(Self { inner, vt: None })
     }
@@ -226,6 +229,14 @@ impl CacheManager {
         self.inner
             .get_value(&key, cache_type)
             .map(|v| v.to_string())
+    }
+
+    /// `get` for many keys of one type in one call (one FFI crossing instead of one per
+    /// key): the values in key order, null/nil for misses.
+    pub fn get_many(&self, keys: Vec<String>, cache_type: CacheType) -> Vec<Option<String>> {
+        keys.iter()
+            .map(|k| self.inner.get_value(k, cache_type).map(|v| v.to_string()))
+            .collect()
     }
 
     /// Whether a live entry exists (recency and counters unchanged).
@@ -324,7 +335,7 @@ impl CacheManager {
                     async move {
                         let text = host_call(vt, call, fetcher.fetch())
                             .await
-                            .map_err(sdk::Error::from)?;
+                            .map_err(|e| e.into_core("cache fetcher"))?;
                         parse_json(&text, "fetched cache value")
                     }
                 })
@@ -460,6 +471,10 @@ mod tests {
         assert_eq!(
             cache_entry_weight("a".into(), r#"{"x":[1,2.5,"s"]}"#.into()).unwrap(),
             cache.memory_bytes()
+        );
+        assert_eq!(
+            cache.get_many(vec!["a".into(), "zz".into()], CacheType::Generic),
+            vec![Some(r#"{"x":[1,2.5,"s"]}"#.to_string()), None]
         );
         assert!(cache.remove("a".into(), CacheType::Generic));
         assert!(cache.is_empty());

@@ -7,7 +7,6 @@
 //! over threads: the SDK's tasks run on its runtimes, host callbacks (a Kotlin executor, a
 //! Swift check) on the host's threads, and SDK futures are polled by host coroutines. So
 //! this clock keeps the books the single-threaded executor would give for free:
-//! - the deadline of every timer components set on it (so `advance` can step timer by timer);
 //! - host callbacks in flight, and how many of them wait on this clock (`sleep`);
 //! - SDK futures (of components built on it) that were woken but not polled again.
 //!
@@ -15,7 +14,6 @@
 //! tasks), so each step of a virtual-time test sees the full effect of the previous one,
 //! as in Rust. It never hangs: after 10 s of real time it gives up.
 
-use std::collections::BTreeSet;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::SeqCst};
@@ -35,9 +33,6 @@ const SETTLE_LIMIT: Duration = Duration::from_secs(10);
 /// The bookkeeping shared by a [`ManualClock`] and every component built on it.
 pub(crate) struct VirtualTime {
     clock: sdk::ManualClock,
-    /// `(deadline, id)` of every live timer created on this clock.
-    timers: Mutex<BTreeSet<(Duration, u64)>>,
-    next_id: AtomicU64,
     /// Host callbacks (executor, check, fetcher, recovery) in flight.
     host_calls: AtomicUsize,
     /// Host calls of `ManualClock.sleep` in flight (host code waiting on virtual time).
@@ -56,7 +51,7 @@ impl std::fmt::Debug for VirtualTime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("VirtualTime")
             .field("now", &self.clock.now())
-            .field("timers", &self.timers.lock().len())
+            .field("pending_sleeps", &self.clock.pending_sleeps())
             .field("host_calls", &self.host_calls.load(SeqCst))
             .field("host_sleeps", &self.host_sleeps.load(SeqCst))
             .field("woken", &self.woken.load(SeqCst))
@@ -68,8 +63,6 @@ impl VirtualTime {
     fn new() -> Arc<Self> {
         Arc::new(Self {
             clock: sdk::ManualClock::new(),
-            timers: Mutex::new(BTreeSet::new()),
-            next_id: AtomicU64::new(0),
             host_calls: AtomicUsize::new(0),
             host_sleeps: AtomicUsize::new(0),
             woken: AtomicUsize::new(0),
@@ -84,19 +77,17 @@ impl VirtualTime {
     }
 
     /// The clock handle components are built with.
-    pub(crate) fn shared_clock(self: &Arc<Self>) -> sdk::SharedClock {
-        Arc::new(TrackedClock(self.clone()))
+    pub(crate) fn shared_clock(&self) -> sdk::SharedClock {
+        Arc::new(self.clock.clone())
     }
 
-    /// The earliest live timer strictly after now (timers already due complete when
-    /// polled and need no advance).
-    fn next_deadline(&self) -> Option<Duration> {
-        let now = self.clock.now();
-        self.timers
-            .lock()
-            .iter()
-            .map(|(d, _)| *d)
-            .find(|d| *d > now)
+    /// Everything whose change means "something happened".
+    fn fingerprint(&self) -> (u64, u64, usize) {
+        (
+            self.generation.load(SeqCst),
+            self.clock.sleeps_created(),
+            self.clock.pending_sleeps(),
+        )
     }
 
     fn busy(&self) -> bool {
@@ -108,13 +99,13 @@ impl VirtualTime {
     /// nothing changing over two rounds.
     pub(crate) async fn settle(&self) {
         let started = std::time::Instant::now();
-        let mut last = u64::MAX;
+        let mut last = (u64::MAX, 0, 0);
         let mut quiet_rounds = 0;
         loop {
             sdk::ManualClock::settle().await;
             runtime_barrier().await;
             let busy = self.busy();
-            let generation = self.generation.load(SeqCst);
+            let generation = self.fingerprint();
             if !busy && generation == last {
                 quiet_rounds += 1;
                 if quiet_rounds >= 2 {
@@ -141,18 +132,11 @@ impl VirtualTime {
         let target = self.clock.now().saturating_add(by);
         loop {
             self.settle().await;
-            match self.next_deadline() {
-                Some(d) if d <= target => {
-                    let now = self.clock.now();
-                    self.clock.advance(d.saturating_sub(now)).await;
-                }
-                _ => break,
+            if !self.clock.fire_next(target) {
+                break;
             }
         }
-        let now = self.clock.now();
-        if target > now {
-            self.clock.advance(target - now).await;
-        }
+        self.clock.jump_to(target);
         self.settle().await;
     }
 }
@@ -177,7 +161,7 @@ async fn runtime_barrier() {
 }
 
 /// The core's background runtime, reached by spawning from a thread outside any runtime.
-fn background_handle() -> Option<tokio::runtime::Handle> {
+pub(crate) fn background_handle() -> Option<tokio::runtime::Handle> {
     static HANDLE: OnceLock<Option<tokio::runtime::Handle>> = OnceLock::new();
     HANDLE
         .get_or_init(|| {
@@ -225,9 +209,15 @@ pub(crate) fn enter(vt: Option<&Arc<VirtualTime>>) -> Option<tokio::runtime::Ent
     vt.map(|_| vt_runtime().enter())
 }
 
+/// Longest a host callback holds the start gate (real time): a callback that waits on
+/// something other than the clock (e.g. another host callback it triggered) lets the next
+/// one start after this, instead of deadlocking.
+const GATE_HOLD_LIMIT: Duration = Duration::from_secs(1);
+
 /// Runs one host callback. With virtual time, host callbacks start one at a time in the
 /// order the SDK makes them (host coroutines would otherwise start in any order on the
-/// host's thread pool): the next may start once this one returned or waits on the clock.
+/// host's thread pool): the next may start once this one returned, waits on the clock, or
+/// after [`GATE_HOLD_LIMIT`].
 pub(crate) async fn host_call<F: Future>(
     vt: Option<Arc<VirtualTime>>,
     call: HostCall,
@@ -244,7 +234,9 @@ pub(crate) async fn host_call<F: Future>(
     let base = *starts.borrow_and_update();
     let first = {
         let sleeping = std::pin::pin!(starts.wait_for(|n| *n > base));
-        match futures::future::select(fut.as_mut(), sleeping).await {
+        let limit = std::pin::pin!(pause(GATE_HOLD_LIMIT));
+        let released = futures::future::select(sleeping, limit);
+        match futures::future::select(fut.as_mut(), released).await {
             futures::future::Either::Left((out, _)) => Some(out),
             futures::future::Either::Right(_) => None,
         }
@@ -263,66 +255,6 @@ async fn pause(d: Duration) {
         tokio::time::sleep(d).await;
     } else {
         std::thread::sleep(d);
-    }
-}
-
-/// The core's `ManualClock` plus timer bookkeeping.
-#[derive(Debug)]
-struct TrackedClock(Arc<VirtualTime>);
-
-impl Clock for TrackedClock {
-    fn now(&self) -> Duration {
-        self.0.clock.now()
-    }
-
-    fn wall_time(&self) -> Duration {
-        self.0.clock.wall_time()
-    }
-
-    fn sleep(&self, duration: Duration) -> sdk::runtime::BoxFuture<'static, ()> {
-        let vt = &self.0;
-        let key = (
-            vt.clock.now().saturating_add(duration),
-            vt.next_id.fetch_add(1, SeqCst),
-        );
-        vt.timers.lock().insert(key);
-        vt.bump();
-        Box::pin(TrackedSleep {
-            inner: vt.clock.sleep(duration),
-            vt: vt.clone(),
-            key,
-        })
-    }
-}
-
-struct TrackedSleep {
-    inner: sdk::runtime::BoxFuture<'static, ()>,
-    vt: Arc<VirtualTime>,
-    key: (Duration, u64),
-}
-
-impl TrackedSleep {
-    fn forget(&self) {
-        if self.vt.timers.lock().remove(&self.key) {
-            self.vt.bump();
-        }
-    }
-}
-
-impl Future for TrackedSleep {
-    type Output = ();
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let r = self.inner.as_mut().poll(cx);
-        if r.is_ready() {
-            self.forget();
-        }
-        r
-    }
-}
-
-impl Drop for TrackedSleep {
-    fn drop(&mut self) {
-        self.forget();
     }
 }
 
@@ -507,7 +439,7 @@ impl ManualClock {
         }
         let _done = Done(vt);
         // Tracked: once the timer fires, `settle` waits for the host to resume.
-        let sleep = tracked(Some(vt), vt.shared_clock().sleep(duration));
+        let sleep = tracked(Some(vt), vt.clock.sleep(duration));
         vt.sleep_starts.send_modify(|n| *n += 1);
         sleep.await
     }
@@ -533,28 +465,20 @@ mod tests {
     use super::*;
 
     #[tokio::test(flavor = "current_thread")]
-    async fn advances_only_when_told_and_tracks_timers() {
+    async fn advances_only_when_told() {
         let clock = ManualClock::new();
         assert_eq!(clock.now(), Duration::ZERO);
         let shared = clock.shared();
-        let sleep = shared.sleep(Duration::from_millis(10));
-        assert_eq!(clock.vt.next_deadline(), Some(Duration::from_millis(10)));
-        let h = tokio::spawn(sleep);
+        let h = tokio::spawn(shared.sleep(Duration::from_millis(10)));
         clock.settle().await;
         assert_eq!(clock.pending_sleeps(), 1);
         clock.advance(Duration::from_millis(10)).await;
         h.await.unwrap();
         assert_eq!(clock.now(), Duration::from_millis(10));
-        assert_eq!(clock.vt.next_deadline(), None, "fired timers are forgotten");
+        assert_eq!(clock.pending_sleeps(), 0);
         assert_eq!(
             clock.wall_time(),
             wall(sdk::ManualClock::new().wall_time()) + Duration::from_millis(10)
-        );
-        drop(shared.sleep(Duration::from_secs(1)));
-        assert_eq!(
-            clock.vt.next_deadline(),
-            None,
-            "dropped timers are forgotten"
         );
     }
 

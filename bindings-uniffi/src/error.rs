@@ -7,7 +7,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
 
 use futures::FutureExt;
-use mantra_sdk::Error;
+use mantra_sdk::{Error, HostErrorFields};
 
 use crate::util::to_usize;
 
@@ -258,28 +258,28 @@ impl From<Error> for MantraException {
     }
 }
 
-/// Errors thrown by host code (a foreign trait implementation) enter the core as these.
-/// A message that already carries the core's prefix (an exception the host caught from the
-/// SDK and rethrew) is not prefixed twice.
-impl From<MantraException> for Error {
-    fn from(e: MantraException) -> Self {
+impl MantraException {
+    /// The core error for an exception thrown by host code (`what` names the callback:
+    /// `"batch executor"`, `"health check"`, ...). The core decides what it means
+    /// ([`Error::from_host`]): `Transport` (status, retry-after), `Timeout`, `Rpc` (code,
+    /// data), `BatchLimit` (max), `Cancelled` and `InvalidArgument` keep their meaning; any
+    /// other exception becomes a host error naming the callback. A message that already
+    /// carries the core's prefix (an SDK exception the host caught and rethrew) is not
+    /// prefixed twice.
+    pub fn into_core(self, what: &str) -> Error {
         use MantraException as M;
-        // The core's own text for `make("")`, e.g. "decode error: ", is the prefix to drop.
-        fn tuple(reason: String, make: fn(String) -> Error) -> Error {
-            let prefix = make(String::new()).to_string();
-            make(unprefixed(reason, &prefix))
-        }
-        match e {
-            M::InvalidArgument { reason } => tuple(reason, Error::InvalidArgument),
+        let code = self.code_str();
+        let mut fields = HostErrorFields::default();
+        let message = match self {
             M::Transport {
                 reason,
                 status,
                 retry_after,
-            } => Error::Transport {
-                message: unprefixed(reason, &Error::transport("").to_string()),
-                status,
-                retry_after,
-            },
+            } => {
+                fields.status = status;
+                fields.retry_after = retry_after;
+                unprefixed(reason, &Error::transport("").to_string())
+            }
             M::Rpc {
                 reason,
                 rpc_code,
@@ -291,27 +291,19 @@ impl From<MantraException> for Error {
                     data: None,
                 }
                 .to_string();
-                Error::Rpc {
-                    message: unprefixed(reason, &prefix),
-                    code: rpc_code,
-                    data,
-                }
+                fields.rpc_code = Some(rpc_code);
+                fields.data = data;
+                unprefixed(reason, &prefix)
             }
-            M::BatchLimit { size, max, .. } => Error::BatchLimit {
-                size: to_usize(size),
-                max: to_usize(max),
-            },
-            M::Decode { reason } => tuple(reason, Error::Decode),
-            M::Encode { reason } => tuple(reason, Error::Encode),
-            M::PoolExhausted { reason } => tuple(reason, Error::PoolExhausted),
-            M::CapacityExceeded { reason } => tuple(reason, Error::CapacityExceeded),
-            M::Closed { reason } => tuple(reason, Error::Closed),
-            M::Cancelled { reason } => tuple(reason, Error::Cancelled),
-            M::Internal { reason } => tuple(reason, Error::Internal),
-            M::Host { reason } => tuple(reason, Error::Host),
-            // Structured core errors cannot be rebuilt from a message: keep code and text.
-            other => Error::Host(format!("{}: {}", other.code_str(), other.reason_str())),
-        }
+            M::BatchLimit { reason, size, max } => {
+                fields.size = Some(to_usize(size));
+                fields.max = Some(to_usize(max));
+                reason
+            }
+            M::Host { reason } => unprefixed(reason, &Error::Host(String::new()).to_string()),
+            other => other.reason_str().to_string(),
+        };
+        Error::from_host(Some(code), what, &message, fields)
     }
 }
 
@@ -416,36 +408,27 @@ mod tests {
 
     #[test]
     fn host_errors_enter_the_core_typed() {
-        let e: Error = MantraException::Transport {
-            reason: "okhttp: refused".into(),
-            status: None,
-            retry_after: None,
-        }
-        .into();
+        let transport = |reason: &str, status, retry_after| MantraException::Transport {
+            reason: reason.into(),
+            status,
+            retry_after,
+        };
+        let e = transport("okhttp: refused", None, None).into_core("transport");
         assert_eq!(e.code(), "transport");
         assert!(e.is_retryable());
         assert_eq!(e.to_string(), "transport error: okhttp: refused");
-        let e: Error = MantraException::Transport {
-            reason: "busy".into(),
-            status: Some(503),
-            retry_after: Some(Duration::from_millis(200)),
-        }
-        .into();
+        let e = transport("busy", Some(503), Some(Duration::from_millis(200))).into_core("x");
         assert!(e.is_retryable());
         assert_eq!(e.retry_after(), Some(Duration::from_millis(200)));
-        let e: Error = MantraException::Transport {
-            reason: "bad request".into(),
-            status: Some(400),
-            retry_after: None,
-        }
-        .into();
-        assert!(!e.is_retryable());
-        let e: Error = MantraException::Rpc {
+        assert!(!transport("bad", Some(400), None)
+            .into_core("x")
+            .is_retryable());
+        let e = MantraException::Rpc {
             reason: "internal".into(),
             rpc_code: -32603,
             data: Some("x".into()),
         }
-        .into();
+        .into_core("batch executor");
         assert_eq!(
             e,
             Error::Rpc {
@@ -455,58 +438,55 @@ mod tests {
             }
         );
         assert!(e.is_retryable());
-        let e: Error = MantraException::BatchLimit {
+        let e = MantraException::BatchLimit {
             reason: "too big".into(),
             size: 12,
             max: 10,
         }
-        .into();
+        .into_core("batch executor");
         assert_eq!(e, Error::BatchLimit { size: 12, max: 10 });
-        let e: Error = MantraException::Timeout {
+        let e = MantraException::Timeout {
             reason: "slow".into(),
         }
-        .into();
-        assert_eq!(e.code(), "host");
-        assert!(e.to_string().contains("timeout: slow"));
+        .into_core("health check");
+        assert_eq!(e.code(), "timeout");
+        // Other codes: a host error naming the callback (the core's rule, shared by every binding).
+        let e = MantraException::Decode {
+            reason: "bad".into(),
+        }
+        .into_core("cache fetcher");
+        assert_eq!(e, Error::Host("cache fetcher: bad".into()));
         let unexpected =
             uniffi::UnexpectedUniFFICallbackError::new("java.lang.IllegalStateException: db down");
         let m = MantraException::from(unexpected);
         assert_eq!(m.code(), "host");
         assert!(m.reason().contains("db down"));
+        assert_eq!(
+            m.into_core("health check").to_string(),
+            "host error: health check: java.lang.IllegalStateException: db down"
+        );
     }
 
     #[test]
-    fn structured_errors_survive_a_round_trip_through_the_host() {
-        for e in all_core_errors() {
-            let back: Error = MantraException::from(e.clone()).into();
-            match &e {
-                // Rebuilt 1:1, without a doubled prefix.
-                Error::InvalidConfig { .. }
-                | Error::Timeout { .. }
-                | Error::CircuitOpen { .. }
-                | Error::HealthCheck { .. } => {
-                    assert_eq!(back.code(), "host", "{e:?}");
-                    assert!(back.to_string().contains(&e.to_string()), "{back}");
-                }
-                _ => assert_eq!(back, e),
-            }
+    fn rethrown_sdk_errors_are_not_prefixed_twice() {
+        for e in [
+            Error::transport("refused"),
+            Error::Transport {
+                message: "HTTP 429".into(),
+                status: Some(429),
+                retry_after: Some(Duration::from_secs(2)),
+            },
+            Error::Rpc {
+                code: -32603,
+                message: "internal".into(),
+                data: None,
+            },
+            Error::BatchLimit { size: 11, max: 10 },
+        ] {
+            assert_eq!(MantraException::from(e.clone()).into_core("x"), e);
         }
-        let m = MantraException::from(Error::Transport {
-            message: "HTTP 429".into(),
-            status: Some(429),
-            retry_after: Some(Duration::from_secs(2)),
-        });
-        match m {
-            MantraException::Transport {
-                status,
-                retry_after,
-                ..
-            } => {
-                assert_eq!(status, Some(429));
-                assert_eq!(retry_after, Some(Duration::from_secs(2)));
-            }
-            other => panic!("{other:?}"),
-        }
+        let host = MantraException::from(Error::Host("down".into())).into_core("check");
+        assert_eq!(host.to_string(), "host error: check: down");
     }
 
     #[test]

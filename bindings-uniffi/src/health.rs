@@ -69,7 +69,11 @@ pub struct HealthConfig {
 
 impl HealthConfig {
     fn to_core(&self) -> sdk::HealthConfig {
-        let d = sdk::HealthConfig::default();
+        self.apply(sdk::HealthConfig::default())
+    }
+
+    /// `base` with the fields set here overridden.
+    pub(crate) fn apply(&self, d: sdk::HealthConfig) -> sdk::HealthConfig {
         sdk::HealthConfig {
             enable_auto_checks: self.enable_auto_checks.unwrap_or(d.enable_auto_checks),
             check_interval: self.check_interval.unwrap_or(d.check_interval),
@@ -222,7 +226,7 @@ impl sdk::HealthCheck for ForeignCheck {
         Box::pin(async move {
             host_call(vt, call, check.check())
                 .await
-                .map_err(sdk::Error::from)
+                .map_err(|e| e.into_core("health check"))
                 .and_then(HealthCheckOutcome::into_core)
         })
     }
@@ -458,6 +462,15 @@ pub struct HealthChecker {
 }
 
 impl HealthChecker {
+    /// Wraps an existing core checker (e.g. a client's).
+    pub(crate) fn wrap(inner: sdk::HealthChecker) -> Arc<Self> {
+        Arc::new(Self {
+            inner,
+            listeners: Registry::default(),
+            vt: None,
+        })
+    }
+
     fn build(config: HealthConfig, clock: Option<&ManualClock>) -> FfiResult<Arc<Self>> {
         let vt = clock.map(ManualClock::virtual_time);
         let _rt = enter(vt.as_ref());
@@ -543,7 +556,7 @@ impl HealthChecker {
                 async move {
                     host_call(vt, call, action.recover())
                         .await
-                        .map_err(sdk::Error::from)
+                        .map_err(|e| e.into_core("recovery action"))
                 }
             })?)
         })

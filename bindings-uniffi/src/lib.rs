@@ -19,6 +19,7 @@ uniffi::setup_scaffolding!("mantra_sdk");
 
 pub mod batch;
 pub mod cache;
+pub mod client;
 pub mod clock;
 pub mod error;
 pub mod health;
@@ -27,6 +28,7 @@ mod util;
 
 pub use batch::*;
 pub use cache::*;
+pub use client::*;
 pub use clock::*;
 pub use error::{FfiResult, MantraException};
 pub use health::*;

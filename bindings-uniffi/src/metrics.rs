@@ -88,7 +88,11 @@ pub struct MetricsConfig {
 
 impl MetricsConfig {
     fn to_core(&self) -> sdk::MetricsConfig {
-        let d = sdk::MetricsConfig::default();
+        self.apply(sdk::MetricsConfig::default())
+    }
+
+    /// `base` with the fields set here overridden.
+    pub(crate) fn apply(&self, d: sdk::MetricsConfig) -> sdk::MetricsConfig {
         sdk::MetricsConfig {
             enable_protocol_metrics: self
                 .enable_protocol_metrics
@@ -161,6 +165,22 @@ impl From<&sdk::MetricsConfig> for MetricsConfig {
             enable_process_metrics: Some(c.enable_process_metrics),
         }
     }
+}
+
+/// One protocol operation, for `recordProtocolOperations`.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct ProtocolOperation {
+    /// Protocol label (e.g. `rpc`).
+    pub protocol: String,
+    /// Operation label (e.g. `status`).
+    pub operation: String,
+    /// How long it took.
+    pub latency: Duration,
+    /// Whether it succeeded.
+    pub success: bool,
+    /// Error label when it failed (`unknown` if absent).
+    #[uniffi(default)]
+    pub error: Option<String>,
 }
 
 /// Resource gauges to set; null/nil fields are left unchanged.
@@ -379,7 +399,6 @@ pub struct MetricsCollector {
 
 impl MetricsCollector {
     /// Wraps an existing core collector (e.g. a client's).
-    #[allow(dead_code)]
     pub(crate) fn wrap(inner: sdk::MetricsCollector) -> Arc<Self> {
         Arc::new(Self { inner, vt: None })
     }
@@ -462,6 +481,20 @@ impl MetricsCollector {
             success,
             error.as_deref(),
         )
+    }
+
+    /// `recordProtocolOperation` for many operations in one call (one FFI crossing instead
+    /// of one per operation), in order.
+    pub fn record_protocol_operations(&self, operations: Vec<ProtocolOperation>) {
+        for op in &operations {
+            self.inner.record_protocol_operation_sync(
+                &op.protocol,
+                &op.operation,
+                op.latency,
+                op.success,
+                op.error.as_deref(),
+            );
+        }
     }
 
     /// Records one server request (the seed's "MCP" request): count by transport and
@@ -613,6 +646,16 @@ mod tests {
             false,
             Some("timeout".into()),
         );
+        m.record_protocol_operations(vec![ProtocolOperation {
+            protocol: "rpc".into(),
+            operation: "block".into(),
+            latency: Duration::from_millis(5),
+            success: true,
+            error: None,
+        }]);
+        assert!(m.prometheus().contains(
+            "mantra_protocol_operations_total{protocol=\"rpc\",operation=\"block\",status=\"success\"} 1"
+        ));
         let s = m.get_all_metrics();
         assert_eq!(s.namespace, "mantra");
         assert_eq!(s.timestamp, clock.wall_time());
@@ -622,11 +665,16 @@ mod tests {
             .find(|f| f.name == "mantra_protocol_operation_duration_seconds")
             .unwrap();
         assert_eq!(fam.metric_type, MetricType::Histogram);
-        let h = fam.series[0].histogram.as_ref().unwrap();
+        let status = fam
+            .series
+            .iter()
+            .find(|s| s.labels[1].value == "status")
+            .unwrap();
+        let h = status.histogram.as_ref().unwrap();
         assert_eq!(h.count, 2);
         assert!((h.sum - 0.06).abs() < 1e-9);
         assert_eq!(h.buckets.len(), 11);
-        assert_eq!(fam.series[0].labels[0].name, "protocol");
+        assert_eq!(status.labels[0].name, "protocol");
         let errors = s
             .families
             .iter()

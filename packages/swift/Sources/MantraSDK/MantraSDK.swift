@@ -621,6 +621,24 @@ fileprivate struct FfiConverterString: FfiConverter {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterData: FfiConverterRustBuffer {
+    typealias SwiftType = Data
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Data {
+        let len: Int32 = try readInt(&buf)
+        return Data(try readBytes(&buf, count: Int(len)))
+    }
+
+    public static func write(_ value: Data, into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        writeBytes(&buf, value)
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterTimestamp: FfiConverterRustBuffer {
     typealias SwiftType = Date
 
@@ -946,10 +964,11 @@ public protocol BatchManagerProtocol: AnyObject, Sendable {
     
     /**
      * Queues an operation without waiting (the seed's `add_operation`) and returns its
-     * ticket. Throws at once: `Decode` (params not JSON), `InvalidArgument` (empty id,
-     * zero timeout), `CapacityExceeded` (larger than `maxBatchBytes`), `Closed`.
+     * ticket. `priority` defaults to normal, `timeout` (from now) to 30 s. Throws at once:
+     * `Decode` (params not JSON), `InvalidArgument` (empty id, zero timeout),
+     * `CapacityExceeded` (larger than `maxBatchBytes`), `Closed`.
      */
-    func addOperation(id: String, paramsJson: String, priority: Priority, timeout: TimeInterval) throws  -> BatchTicket
+    func addOperation(id: String, paramsJson: String, priority: Priority?, timeout: TimeInterval?) throws  -> BatchTicket
     
     /**
      * The effective configuration (the extra knobs as given at construction; the byte
@@ -977,7 +996,7 @@ public protocol BatchManagerProtocol: AnyObject, Sendable {
      * Fails every pending operation with `Closed` and refuses new ones; batches in
      * flight still deliver. Idempotent.
      * (The core's `close`; named `shutdown` because Kotlin's `close()` is `AutoCloseable`'s,
-     * which releases the object — and, for a manager, closes it too.)
+     * which releases the handle; a manager is closed once no handle or ticket is left.)
      */
     func shutdown() 
     
@@ -990,7 +1009,7 @@ public protocol BatchManagerProtocol: AnyObject, Sendable {
      * Queues an operation and waits for its result (JSON text). Errors as `addOperation`,
      * then the operation's own: `Timeout`, `Closed`, or the executor's error.
      */
-    func submit(id: String, paramsJson: String, priority: Priority, timeout: TimeInterval) async throws  -> String
+    func submit(id: String, paramsJson: String, priority: Priority?, timeout: TimeInterval?) async throws  -> String
     
 }
 /**
@@ -1082,18 +1101,19 @@ public static func withClock(config: BatchConfig, executor: BatchExecutor, clock
     
     /**
      * Queues an operation without waiting (the seed's `add_operation`) and returns its
-     * ticket. Throws at once: `Decode` (params not JSON), `InvalidArgument` (empty id,
-     * zero timeout), `CapacityExceeded` (larger than `maxBatchBytes`), `Closed`.
+     * ticket. `priority` defaults to normal, `timeout` (from now) to 30 s. Throws at once:
+     * `Decode` (params not JSON), `InvalidArgument` (empty id, zero timeout),
+     * `CapacityExceeded` (larger than `maxBatchBytes`), `Closed`.
      */
-open func addOperation(id: String, paramsJson: String, priority: Priority, timeout: TimeInterval)throws  -> BatchTicket  {
+open func addOperation(id: String, paramsJson: String, priority: Priority? = nil, timeout: TimeInterval? = nil)throws  -> BatchTicket  {
     return try  FfiConverterTypeBatchTicket_lift(try rustCallWithError(FfiConverterTypeMantraException_lift) {
         uniffiCallStatus in
     uniffi_mantra_sdk_ffi_fn_method_batchmanager_add_operation(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(id),
         FfiConverterString.lower(paramsJson),
-        FfiConverterTypePriority_lower(priority),
-        FfiConverterDuration.lower(timeout),uniffiCallStatus
+        FfiConverterOptionTypePriority.lower(priority),
+        FfiConverterOptionDuration.lower(timeout),uniffiCallStatus
     )
 })
 }
@@ -1160,7 +1180,7 @@ open func isClosed() -> Bool  {
      * Fails every pending operation with `Closed` and refuses new ones; batches in
      * flight still deliver. Idempotent.
      * (The core's `close`; named `shutdown` because Kotlin's `close()` is `AutoCloseable`'s,
-     * which releases the object — and, for a manager, closes it too.)
+     * which releases the handle; a manager is closed once no handle or ticket is left.)
      */
 open func shutdown()  {try! rustCall() {
         uniffiCallStatus in
@@ -1186,12 +1206,12 @@ open func stats() -> BatchStats  {
      * Queues an operation and waits for its result (JSON text). Errors as `addOperation`,
      * then the operation's own: `Timeout`, `Closed`, or the executor's error.
      */
-open func submit(id: String, paramsJson: String, priority: Priority, timeout: TimeInterval)async throws  -> String  {
+open func submit(id: String, paramsJson: String, priority: Priority? = nil, timeout: TimeInterval? = nil)async throws  -> String  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_mantra_sdk_ffi_fn_method_batchmanager_submit(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(id),FfiConverterString.lower(paramsJson),FfiConverterTypePriority_lower(priority),FfiConverterDuration.lower(timeout)
+                        self.uniffiCloneHandle(),FfiConverterString.lower(id),FfiConverterString.lower(paramsJson),FfiConverterOptionTypePriority.lower(priority),FfiConverterOptionDuration.lower(timeout)
                 )
             },
             pollFunc: ffi_mantra_sdk_ffi_rust_future_poll_rust_buffer,
@@ -1710,6 +1730,12 @@ public protocol CacheManagerProtocol: AnyObject, Sendable {
     func get(key: String, cacheType: CacheType)  -> String?
     
     /**
+     * `get` for many keys of one type in one call (one FFI crossing instead of one per
+     * key): the values in key order, null/nil for misses.
+     */
+    func getMany(keys: [String], cacheType: CacheType)  -> [String?]
+    
+    /**
      * The cached value, or `fetcher`'s result (cached with the type's TTL and returned).
      * Concurrent callers for the same key share one fetch; a fetch error (thrown by the
      * fetcher, or `Decode` when it returned no JSON) reaches every waiting caller and is
@@ -1943,6 +1969,21 @@ open func get(key: String, cacheType: CacheType) -> String?  {
     uniffi_mantra_sdk_ffi_fn_method_cachemanager_get(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(key),
+        FfiConverterTypeCacheType_lower(cacheType),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `get` for many keys of one type in one call (one FFI crossing instead of one per
+     * key): the values in key order, null/nil for misses.
+     */
+open func getMany(keys: [String], cacheType: CacheType) -> [String?]  {
+    return try!  FfiConverterSequenceOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_cachemanager_get_many(
+            self.uniffiCloneHandle(),
+        FfiConverterSequenceString.lower(keys),
         FfiConverterTypeCacheType_lower(cacheType),uniffiCallStatus
     )
 })
@@ -3376,6 +3417,763 @@ public func FfiConverterTypeHealthRecoveryAction_lower(_ value: HealthRecoveryAc
 
 
 /**
+ * Sends the SDK's HTTP requests with the host's HTTP stack (Kotlin `suspend fun send`,
+ * Swift `func send(...) async throws`). Return any response, whatever its status; throw
+ * `MantraException.Transport` (or any exception) only when no response arrived
+ * (connection refused, reset, DNS, timeout). The SDK cancels the call when its own
+ * deadline passes.
+ */
+public protocol HostTransport: AnyObject, Sendable {
+    
+    /**
+     * Performs one exchange.
+     */
+    func send(request: HttpRequestRecord) async throws  -> HttpResponseRecord
+    
+}
+/**
+ * Sends the SDK's HTTP requests with the host's HTTP stack (Kotlin `suspend fun send`,
+ * Swift `func send(...) async throws`). Return any response, whatever its status; throw
+ * `MantraException.Transport` (or any exception) only when no response arrived
+ * (connection refused, reset, DNS, timeout). The SDK cancels the call when its own
+ * deadline passes.
+ */
+open class HostTransportImpl: HostTransport, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_mantra_sdk_ffi_fn_clone_hosttransport(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_mantra_sdk_ffi_fn_free_hosttransport(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Performs one exchange.
+     */
+open func send(request: HttpRequestRecord)async throws  -> HttpResponseRecord  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mantra_sdk_ffi_fn_method_hosttransport_send(
+                        self.uniffiCloneHandle(),FfiConverterTypeHttpRequestRecord_lower(request)
+                )
+            },
+            pollFunc: ffi_mantra_sdk_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mantra_sdk_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mantra_sdk_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeHttpResponseRecord_lift,
+            errorHandler: FfiConverterTypeMantraException_lift
+        )
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceHostTransport {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceHostTransport = UniffiVTableCallbackInterfaceHostTransport(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeHostTransport.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface HostTransport: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeHostTransport.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface HostTransport: handle missing in uniffiClone")
+            }
+        },
+        send: { (
+            uniffiHandle: UInt64,
+            request: RustBuffer,
+            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
+            uniffiCallbackData: UInt64,
+            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
+        ) in
+            let makeCall = {
+                () async throws -> HttpResponseRecord in
+                guard let uniffiObj = try? FfiConverterTypeHostTransport.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try await uniffiObj.send(
+                     request: try FfiConverterTypeHttpRequestRecord_lift(request)
+                )
+            }
+
+            let uniffiHandleSuccess = { (returnValue: HttpResponseRecord) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureResultRustBuffer(
+                        returnValue: FfiConverterTypeHttpResponseRecord_lower(returnValue),
+                        callStatus: RustCallStatus()
+                    )
+                )
+            }
+            let uniffiHandleError = { (statusCode, errorBuf) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureResultRustBuffer(
+                        returnValue: RustBuffer.empty(),
+                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
+                    )
+                )
+            }
+            uniffiTraitInterfaceCallAsyncWithError(
+                makeCall: makeCall,
+                handleSuccess: uniffiHandleSuccess,
+                handleError: uniffiHandleError,
+                lowerError: FfiConverterTypeMantraException_lower,
+                droppedCallback: uniffiOutDroppedCallback
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceHostTransport> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceHostTransport>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitHostTransport() {
+    uniffi_mantra_sdk_ffi_fn_init_callback_vtable_hosttransport(UniffiCallbackInterfaceHostTransport.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHostTransport: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<HostTransport>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = HostTransport
+
+    public static func lift(_ handle: UInt64) throws -> HostTransport {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return HostTransportImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: HostTransport) -> UInt64 {
+         if let rustImpl = value as? HostTransportImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HostTransport {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: HostTransport, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHostTransport_lift(_ handle: UInt64) throws -> HostTransport {
+    return try FfiConverterTypeHostTransport.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHostTransport_lower(_ value: HostTransport) -> UInt64 {
+    return FfiConverterTypeHostTransport.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The composed MANTRA RPC client: every call goes through the cache (per-method TTL),
+ * single-flight, the JSON-RPC batcher, the priority executor and the health-ranked
+ * connection pool, observed by its metrics and health checks. Every call ends with one
+ * result or one `MantraException`. Kotlin `close()` (AutoCloseable) releases and closes
+ * it; `shutdown()` closes it and keeps the object for `stats`.
+ */
+public protocol MantraClientProtocol: AnyObject, Sendable {
+    
+    /**
+     * `abci_query` of `path` with `data` at `height` (null/nil = latest). The app's own
+     * failure is the result's `code`, not an exception.
+     */
+    func abciQuery(path: String, data: Data, height: UInt64?) async throws  -> AbciQueryResult
+    
+    /**
+     * `block` at `height` (null/nil = latest).
+     */
+    func block(height: UInt64?) async throws  -> BlockResult
+    
+    /**
+     * `broadcast_tx_sync` of the raw transaction `tx` (never cached, batched or shared).
+     */
+    func broadcastTxSync(tx: Data) async throws  -> BroadcastTxResult
+    
+    /**
+     * The response cache (null/nil when disabled), shared with the client.
+     */
+    func cache()  -> CacheManager?
+    
+    /**
+     * Any JSON-RPC method with `params_json` (an object or array as JSON text); returns
+     * the result as JSON text. Cached, shared and batched by the client's policy.
+     */
+    func call(method: String, paramsJson: String) async throws  -> String
+    
+    /**
+     * Health of one endpoint (its `endpoint:<url>` check), by URL as configured.
+     */
+    func endpointHealth(url: String)  -> ComponentHealth?
+    
+    /**
+     * The client's health checker (endpoint, sync, pool, cache and batch checks).
+     */
+    func health()  -> HealthChecker
+    
+    /**
+     * The node's `health` method: returns when it answers (never cached).
+     */
+    func healthCheck() async throws 
+    
+    /**
+     * Whether the client was closed.
+     */
+    func isClosed()  -> Bool
+    
+    /**
+     * The client's metrics collector.
+     */
+    func metrics()  -> MetricsCollector
+    
+    /**
+     * Pool statistics.
+     */
+    func poolStats()  -> PoolStats
+    
+    /**
+     * The metrics as Prometheus text, with fresh gauges.
+     */
+    func prometheus()  -> String
+    
+    /**
+     * Runs every health check now and returns the report.
+     */
+    func runHealthChecks() async throws  -> SystemHealth
+    
+    /**
+     * Closes the client: pending and later calls throw `Closed`; every background loop
+     * stops. Idempotent. (The core's `close`; Kotlin's `close()` also does this and
+     * releases the object.)
+     */
+    func shutdown() 
+    
+    /**
+     * CosmWasm smart query of `contract` with `msg_json`; returns the contract's JSON
+     * reply as text (cached 5 s by default). A non-zero ABCI code throws `Rpc`.
+     */
+    func smartQuery(contract: String, msgJson: String) async throws  -> String
+    
+    /**
+     * Everything the client knows (call counters, latency quantiles, every component's
+     * stats) as JSON text — the core's `ClientStats`.
+     */
+    func statsJson()  -> String
+    
+    /**
+     * `status` (cached as node status, 1 s by default).
+     */
+    func status() async throws  -> NodeStatus
+    
+}
+/**
+ * The composed MANTRA RPC client: every call goes through the cache (per-method TTL),
+ * single-flight, the JSON-RPC batcher, the priority executor and the health-ranked
+ * connection pool, observed by its metrics and health checks. Every call ends with one
+ * result or one `MantraException`. Kotlin `close()` (AutoCloseable) releases and closes
+ * it; `shutdown()` closes it and keeps the object for `stats`.
+ */
+open class MantraClient: MantraClientProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_mantra_sdk_ffi_fn_clone_mantraclient(self.handle, $0) }
+    }
+    /**
+     * Builds the client and warms up its pool, **blocking the calling thread** until
+     * every endpoint answered or failed its warm-up pings; from a coroutine / async
+     * context use `connect`. `transport` replaces the built-in HTTP client (reqwest) with
+     * the host's. Throws `InvalidConfig` naming the field, or `Transport` when no
+     * endpoint answers.
+     */
+public convenience init(config: ClientConfig, transport: HostTransport? = nil)throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeMantraException_lift) {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_constructor_mantraclient_new(
+        FfiConverterTypeClientConfig_lower(config),
+        FfiConverterOptionTypeHostTransport.lower(transport),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_mantra_sdk_ffi_fn_free_mantraclient(handle, $0) }
+    }
+
+    
+    /**
+     * Like the constructor, without blocking: `MantraClient.connect(config)` (Kotlin
+     * `suspend`, Swift `async`).
+     */
+public static func connect(config: ClientConfig, transport: HostTransport? = nil)async throws  -> MantraClient  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mantra_sdk_ffi_fn_constructor_mantraclient_connect(FfiConverterTypeClientConfig_lower(config),FfiConverterOptionTypeHostTransport.lower(transport)
+                )
+            },
+            pollFunc: ffi_mantra_sdk_ffi_rust_future_poll_u64,
+            completeFunc: ffi_mantra_sdk_ffi_rust_future_complete_u64,
+            freeFunc: ffi_mantra_sdk_ffi_rust_future_free_u64,
+            liftFunc: FfiConverterTypeMantraClient_lift,
+            errorHandler: FfiConverterTypeMantraException_lift
+        )
+}
+    
+
+    
+    /**
+     * `abci_query` of `path` with `data` at `height` (null/nil = latest). The app's own
+     * failure is the result's `code`, not an exception.
+     */
+open func abciQuery(path: String, data: Data, height: UInt64? = nil)async throws  -> AbciQueryResult  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mantra_sdk_ffi_fn_method_mantraclient_abci_query(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(path),FfiConverterData.lower(data),FfiConverterOptionUInt64.lower(height)
+                )
+            },
+            pollFunc: ffi_mantra_sdk_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mantra_sdk_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mantra_sdk_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeAbciQueryResult_lift,
+            errorHandler: FfiConverterTypeMantraException_lift
+        )
+}
+    
+    /**
+     * `block` at `height` (null/nil = latest).
+     */
+open func block(height: UInt64? = nil)async throws  -> BlockResult  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mantra_sdk_ffi_fn_method_mantraclient_block(
+                        self.uniffiCloneHandle(),FfiConverterOptionUInt64.lower(height)
+                )
+            },
+            pollFunc: ffi_mantra_sdk_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mantra_sdk_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mantra_sdk_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeBlockResult_lift,
+            errorHandler: FfiConverterTypeMantraException_lift
+        )
+}
+    
+    /**
+     * `broadcast_tx_sync` of the raw transaction `tx` (never cached, batched or shared).
+     */
+open func broadcastTxSync(tx: Data)async throws  -> BroadcastTxResult  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mantra_sdk_ffi_fn_method_mantraclient_broadcast_tx_sync(
+                        self.uniffiCloneHandle(),FfiConverterData.lower(tx)
+                )
+            },
+            pollFunc: ffi_mantra_sdk_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mantra_sdk_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mantra_sdk_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeBroadcastTxResult_lift,
+            errorHandler: FfiConverterTypeMantraException_lift
+        )
+}
+    
+    /**
+     * The response cache (null/nil when disabled), shared with the client.
+     */
+open func cache() -> CacheManager?  {
+    return try!  FfiConverterOptionTypeCacheManager.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_mantraclient_cache(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Any JSON-RPC method with `params_json` (an object or array as JSON text); returns
+     * the result as JSON text. Cached, shared and batched by the client's policy.
+     */
+open func call(method: String, paramsJson: String = "{}")async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mantra_sdk_ffi_fn_method_mantraclient_call(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(method),FfiConverterString.lower(paramsJson)
+                )
+            },
+            pollFunc: ffi_mantra_sdk_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mantra_sdk_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mantra_sdk_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeMantraException_lift
+        )
+}
+    
+    /**
+     * Health of one endpoint (its `endpoint:<url>` check), by URL as configured.
+     */
+open func endpointHealth(url: String) -> ComponentHealth?  {
+    return try!  FfiConverterOptionTypeComponentHealth.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_mantraclient_endpoint_health(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(url),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The client's health checker (endpoint, sync, pool, cache and batch checks).
+     */
+open func health() -> HealthChecker  {
+    return try!  FfiConverterTypeHealthChecker_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_mantraclient_health(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The node's `health` method: returns when it answers (never cached).
+     */
+open func healthCheck()async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mantra_sdk_ffi_fn_method_mantraclient_health_check(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_mantra_sdk_ffi_rust_future_poll_void,
+            completeFunc: ffi_mantra_sdk_ffi_rust_future_complete_void,
+            freeFunc: ffi_mantra_sdk_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeMantraException_lift
+        )
+}
+    
+    /**
+     * Whether the client was closed.
+     */
+open func isClosed() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_mantraclient_is_closed(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The client's metrics collector.
+     */
+open func metrics() -> MetricsCollector  {
+    return try!  FfiConverterTypeMetricsCollector_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_mantraclient_metrics(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Pool statistics.
+     */
+open func poolStats() -> PoolStats  {
+    return try!  FfiConverterTypePoolStats_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_mantraclient_pool_stats(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The metrics as Prometheus text, with fresh gauges.
+     */
+open func prometheus() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_mantraclient_prometheus(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Runs every health check now and returns the report.
+     */
+open func runHealthChecks()async throws  -> SystemHealth  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mantra_sdk_ffi_fn_method_mantraclient_run_health_checks(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_mantra_sdk_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mantra_sdk_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mantra_sdk_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeSystemHealth_lift,
+            errorHandler: FfiConverterTypeMantraException_lift
+        )
+}
+    
+    /**
+     * Closes the client: pending and later calls throw `Closed`; every background loop
+     * stops. Idempotent. (The core's `close`; Kotlin's `close()` also does this and
+     * releases the object.)
+     */
+open func shutdown()  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_mantraclient_shutdown(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * CosmWasm smart query of `contract` with `msg_json`; returns the contract's JSON
+     * reply as text (cached 5 s by default). A non-zero ABCI code throws `Rpc`.
+     */
+open func smartQuery(contract: String, msgJson: String)async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mantra_sdk_ffi_fn_method_mantraclient_smart_query(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(contract),FfiConverterString.lower(msgJson)
+                )
+            },
+            pollFunc: ffi_mantra_sdk_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mantra_sdk_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mantra_sdk_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeMantraException_lift
+        )
+}
+    
+    /**
+     * Everything the client knows (call counters, latency quantiles, every component's
+     * stats) as JSON text — the core's `ClientStats`.
+     */
+open func statsJson() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_mantraclient_stats_json(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * `status` (cached as node status, 1 s by default).
+     */
+open func status()async throws  -> NodeStatus  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mantra_sdk_ffi_fn_method_mantraclient_status(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_mantra_sdk_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mantra_sdk_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mantra_sdk_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeNodeStatus_lift,
+            errorHandler: FfiConverterTypeMantraException_lift
+        )
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMantraClient: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = MantraClient
+
+    public static func lift(_ handle: UInt64) throws -> MantraClient {
+        return MantraClient(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: MantraClient) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MantraClient {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: MantraClient, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMantraClient_lift(_ handle: UInt64) throws -> MantraClient {
+    return try FfiConverterTypeMantraClient.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMantraClient_lower(_ value: MantraClient) -> UInt64 {
+    return FfiConverterTypeMantraClient.lower(value)
+}
+
+
+
+
+
+
+/**
  * A clock that moves only when told to (the core's `ManualClock`). Starts at zero; its
  * wall time starts at 2023-11-14T22:13:20Z. Build components on it with their
  * `withClock` constructors.
@@ -3716,6 +4514,12 @@ public protocol MetricsCollectorProtocol: AnyObject, Sendable {
     func recordProtocolOperation(`protocol`: String, operation: String, latency: TimeInterval, success: Bool, error: String?) 
     
     /**
+     * `recordProtocolOperation` for many operations in one call (one FFI crossing instead
+     * of one per operation), in order.
+     */
+    func recordProtocolOperations(operations: [ProtocolOperation]) 
+    
+    /**
      * Sets the resource gauges given in `usage`.
      */
     func recordResourceUsage(usage: MetricsResourceUsage) 
@@ -3972,6 +4776,19 @@ open func recordProtocolOperation(`protocol`: String, operation: String, latency
 }
     
     /**
+     * `recordProtocolOperation` for many operations in one call (one FFI crossing instead
+     * of one per operation), in order.
+     */
+open func recordProtocolOperations(operations: [ProtocolOperation])  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_metricscollector_record_protocol_operations(
+            self.uniffiCloneHandle(),
+        FfiConverterSequenceTypeProtocolOperation.lower(operations),uniffiCallStatus
+    )
+}
+}
+    
+    /**
      * Sets the resource gauges given in `usage`.
      */
 open func recordResourceUsage(usage: MetricsResourceUsage)  {try! rustCall() {
@@ -4066,6 +4883,135 @@ public func FfiConverterTypeMetricsCollector_lower(_ value: MetricsCollector) ->
 }
 
 
+
+
+/**
+ * Result of `abciQuery()`: the app's answer. A non-zero `code` is the app's own failure.
+ */
+public struct AbciQueryResult: Equatable, Hashable {
+    /**
+     * 0 on success.
+     */
+    public let code: UInt32
+    /**
+     * App log.
+     */
+    public let log: String
+    /**
+     * App info.
+     */
+    public let info: String
+    /**
+     * Key index.
+     */
+    public let index: Int64
+    /**
+     * The queried key.
+     */
+    public let key: Data
+    /**
+     * The value (empty when absent).
+     */
+    public let value: Data
+    /**
+     * Height the answer is for.
+     */
+    public let height: Int64
+    /**
+     * Error namespace.
+     */
+    public let codespace: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * 0 on success.
+         */code: UInt32, 
+        /**
+         * App log.
+         */log: String, 
+        /**
+         * App info.
+         */info: String, 
+        /**
+         * Key index.
+         */index: Int64, 
+        /**
+         * The queried key.
+         */key: Data, 
+        /**
+         * The value (empty when absent).
+         */value: Data, 
+        /**
+         * Height the answer is for.
+         */height: Int64, 
+        /**
+         * Error namespace.
+         */codespace: String) {
+        self.code = code
+        self.log = log
+        self.info = info
+        self.index = index
+        self.key = key
+        self.value = value
+        self.height = height
+        self.codespace = codespace
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AbciQueryResult: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAbciQueryResult: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AbciQueryResult {
+        return
+            try AbciQueryResult(
+                code: FfiConverterUInt32.read(from: &buf), 
+                log: FfiConverterString.read(from: &buf), 
+                info: FfiConverterString.read(from: &buf), 
+                index: FfiConverterInt64.read(from: &buf), 
+                key: FfiConverterData.read(from: &buf), 
+                value: FfiConverterData.read(from: &buf), 
+                height: FfiConverterInt64.read(from: &buf), 
+                codespace: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AbciQueryResult, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.code, into: &buf)
+        FfiConverterString.write(value.log, into: &buf)
+        FfiConverterString.write(value.info, into: &buf)
+        FfiConverterInt64.write(value.index, into: &buf)
+        FfiConverterData.write(value.key, into: &buf)
+        FfiConverterData.write(value.value, into: &buf)
+        FfiConverterInt64.write(value.height, into: &buf)
+        FfiConverterString.write(value.codespace, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAbciQueryResult_lift(_ buf: RustBuffer) throws -> AbciQueryResult {
+    return try FfiConverterTypeAbciQueryResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAbciQueryResult_lower(_ value: AbciQueryResult) -> RustBuffer {
+    return FfiConverterTypeAbciQueryResult.lower(value)
+}
 
 
 /**
@@ -4479,6 +5425,235 @@ public func FfiConverterTypeBatchStats_lower(_ value: BatchStats) -> RustBuffer 
 
 
 /**
+ * Result of `block()`: the header fields apps use, the transactions, and the whole
+ * answer as JSON.
+ */
+public struct BlockResult: Equatable, Hashable {
+    /**
+     * Block hash (hex).
+     */
+    public let hash: String
+    /**
+     * Chain id.
+     */
+    public let chainId: String
+    /**
+     * Height.
+     */
+    public let height: UInt64
+    /**
+     * Time (RFC 3339).
+     */
+    public let time: String
+    /**
+     * App hash (hex).
+     */
+    public let appHash: String
+    /**
+     * Proposer address (hex).
+     */
+    public let proposerAddress: String
+    /**
+     * Raw transactions.
+     */
+    public let txs: [Data]
+    /**
+     * The complete `block` result as JSON text.
+     */
+    public let json: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Block hash (hex).
+         */hash: String, 
+        /**
+         * Chain id.
+         */chainId: String, 
+        /**
+         * Height.
+         */height: UInt64, 
+        /**
+         * Time (RFC 3339).
+         */time: String, 
+        /**
+         * App hash (hex).
+         */appHash: String, 
+        /**
+         * Proposer address (hex).
+         */proposerAddress: String, 
+        /**
+         * Raw transactions.
+         */txs: [Data], 
+        /**
+         * The complete `block` result as JSON text.
+         */json: String) {
+        self.hash = hash
+        self.chainId = chainId
+        self.height = height
+        self.time = time
+        self.appHash = appHash
+        self.proposerAddress = proposerAddress
+        self.txs = txs
+        self.json = json
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BlockResult: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBlockResult: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BlockResult {
+        return
+            try BlockResult(
+                hash: FfiConverterString.read(from: &buf), 
+                chainId: FfiConverterString.read(from: &buf), 
+                height: FfiConverterUInt64.read(from: &buf), 
+                time: FfiConverterString.read(from: &buf), 
+                appHash: FfiConverterString.read(from: &buf), 
+                proposerAddress: FfiConverterString.read(from: &buf), 
+                txs: FfiConverterSequenceData.read(from: &buf), 
+                json: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BlockResult, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.hash, into: &buf)
+        FfiConverterString.write(value.chainId, into: &buf)
+        FfiConverterUInt64.write(value.height, into: &buf)
+        FfiConverterString.write(value.time, into: &buf)
+        FfiConverterString.write(value.appHash, into: &buf)
+        FfiConverterString.write(value.proposerAddress, into: &buf)
+        FfiConverterSequenceData.write(value.txs, into: &buf)
+        FfiConverterString.write(value.json, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockResult_lift(_ buf: RustBuffer) throws -> BlockResult {
+    return try FfiConverterTypeBlockResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockResult_lower(_ value: BlockResult) -> RustBuffer {
+    return FfiConverterTypeBlockResult.lower(value)
+}
+
+
+/**
+ * Result of `broadcastTxSync()` (after CheckTx).
+ */
+public struct BroadcastTxResult: Equatable, Hashable {
+    /**
+     * 0 when CheckTx accepted the transaction.
+     */
+    public let code: UInt32
+    /**
+     * CheckTx data.
+     */
+    public let data: Data
+    /**
+     * CheckTx log.
+     */
+    public let log: String
+    /**
+     * Error namespace.
+     */
+    public let codespace: String
+    /**
+     * Transaction hash (hex).
+     */
+    public let hash: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * 0 when CheckTx accepted the transaction.
+         */code: UInt32, 
+        /**
+         * CheckTx data.
+         */data: Data, 
+        /**
+         * CheckTx log.
+         */log: String, 
+        /**
+         * Error namespace.
+         */codespace: String, 
+        /**
+         * Transaction hash (hex).
+         */hash: String) {
+        self.code = code
+        self.data = data
+        self.log = log
+        self.codespace = codespace
+        self.hash = hash
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BroadcastTxResult: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBroadcastTxResult: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BroadcastTxResult {
+        return
+            try BroadcastTxResult(
+                code: FfiConverterUInt32.read(from: &buf), 
+                data: FfiConverterData.read(from: &buf), 
+                log: FfiConverterString.read(from: &buf), 
+                codespace: FfiConverterString.read(from: &buf), 
+                hash: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BroadcastTxResult, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.code, into: &buf)
+        FfiConverterData.write(value.data, into: &buf)
+        FfiConverterString.write(value.log, into: &buf)
+        FfiConverterString.write(value.codespace, into: &buf)
+        FfiConverterString.write(value.hash, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBroadcastTxResult_lift(_ buf: RustBuffer) throws -> BroadcastTxResult {
+    return try FfiConverterTypeBroadcastTxResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBroadcastTxResult_lower(_ value: BroadcastTxResult) -> RustBuffer {
+    return FfiConverterTypeBroadcastTxResult.lower(value)
+}
+
+
+/**
  * Configuration of a [`CacheManager`]. Every field is optional: `null`/`nil` means the
  * core default (`max_entries` 10 000, `default_ttl` 300 s, `enable_stats` true,
  * `cleanup_interval` 60 s, `max_memory_bytes` 100 MiB). `CacheManager.config()` returns
@@ -4587,6 +5762,137 @@ public func FfiConverterTypeCacheConfig_lift(_ buf: RustBuffer) throws -> CacheC
 #endif
 public func FfiConverterTypeCacheConfig_lower(_ value: CacheConfig) -> RustBuffer {
     return FfiConverterTypeCacheConfig.lower(value)
+}
+
+
+/**
+ * How long each kind of read stays cached (zero turns caching off for that kind);
+ * `null`/`nil` fields take the client's defaults (node status 1 s, blocks and fixed-height
+ * queries 1 h, latest queries 2 s, contract queries and pools 5 s, simulations 2 s).
+ */
+public struct CachePolicy: Equatable, Hashable {
+    /**
+     * `status`, `abci_info`, latest `block`/`header`/...
+     */
+    public let nodeStatusTtl: TimeInterval?
+    /**
+     * Anything at a fixed height, and `tx` by hash.
+     */
+    public let blockTtl: TimeInterval?
+    /**
+     * `abci_query` at a fixed height.
+     */
+    public let queryAtHeightTtl: TimeInterval?
+    /**
+     * `abci_query` at the latest height.
+     */
+    public let queryLatestTtl: TimeInterval?
+    /**
+     * CosmWasm smart queries.
+     */
+    public let contractQueryTtl: TimeInterval?
+    /**
+     * MANTRA DEX pool state.
+     */
+    public let poolInfoTtl: TimeInterval?
+    /**
+     * MANTRA DEX swap simulations.
+     */
+    public let simulationTtl: TimeInterval?
+    /**
+     * Further read methods reached through `call`, cached with these TTLs.
+     */
+    public let methodTtls: [String: TimeInterval]?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `status`, `abci_info`, latest `block`/`header`/...
+         */nodeStatusTtl: TimeInterval? = nil, 
+        /**
+         * Anything at a fixed height, and `tx` by hash.
+         */blockTtl: TimeInterval? = nil, 
+        /**
+         * `abci_query` at a fixed height.
+         */queryAtHeightTtl: TimeInterval? = nil, 
+        /**
+         * `abci_query` at the latest height.
+         */queryLatestTtl: TimeInterval? = nil, 
+        /**
+         * CosmWasm smart queries.
+         */contractQueryTtl: TimeInterval? = nil, 
+        /**
+         * MANTRA DEX pool state.
+         */poolInfoTtl: TimeInterval? = nil, 
+        /**
+         * MANTRA DEX swap simulations.
+         */simulationTtl: TimeInterval? = nil, 
+        /**
+         * Further read methods reached through `call`, cached with these TTLs.
+         */methodTtls: [String: TimeInterval]? = nil) {
+        self.nodeStatusTtl = nodeStatusTtl
+        self.blockTtl = blockTtl
+        self.queryAtHeightTtl = queryAtHeightTtl
+        self.queryLatestTtl = queryLatestTtl
+        self.contractQueryTtl = contractQueryTtl
+        self.poolInfoTtl = poolInfoTtl
+        self.simulationTtl = simulationTtl
+        self.methodTtls = methodTtls
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CachePolicy: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCachePolicy: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CachePolicy {
+        return
+            try CachePolicy(
+                nodeStatusTtl: FfiConverterOptionDuration.read(from: &buf), 
+                blockTtl: FfiConverterOptionDuration.read(from: &buf), 
+                queryAtHeightTtl: FfiConverterOptionDuration.read(from: &buf), 
+                queryLatestTtl: FfiConverterOptionDuration.read(from: &buf), 
+                contractQueryTtl: FfiConverterOptionDuration.read(from: &buf), 
+                poolInfoTtl: FfiConverterOptionDuration.read(from: &buf), 
+                simulationTtl: FfiConverterOptionDuration.read(from: &buf), 
+                methodTtls: FfiConverterOptionDictionaryStringDuration.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CachePolicy, into buf: inout [UInt8]) {
+        FfiConverterOptionDuration.write(value.nodeStatusTtl, into: &buf)
+        FfiConverterOptionDuration.write(value.blockTtl, into: &buf)
+        FfiConverterOptionDuration.write(value.queryAtHeightTtl, into: &buf)
+        FfiConverterOptionDuration.write(value.queryLatestTtl, into: &buf)
+        FfiConverterOptionDuration.write(value.contractQueryTtl, into: &buf)
+        FfiConverterOptionDuration.write(value.poolInfoTtl, into: &buf)
+        FfiConverterOptionDuration.write(value.simulationTtl, into: &buf)
+        FfiConverterOptionDictionaryStringDuration.write(value.methodTtls, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCachePolicy_lift(_ buf: RustBuffer) throws -> CachePolicy {
+    return try FfiConverterTypeCachePolicy.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCachePolicy_lower(_ value: CachePolicy) -> RustBuffer {
+    return FfiConverterTypeCachePolicy.lower(value)
 }
 
 
@@ -4747,6 +6053,187 @@ public func FfiConverterTypeCacheStats_lift(_ buf: RustBuffer) throws -> CacheSt
 #endif
 public func FfiConverterTypeCacheStats_lower(_ value: CacheStats) -> RustBuffer {
     return FfiConverterTypeCacheStats.lower(value)
+}
+
+
+/**
+ * Configuration of a [`MantraClient`]: the endpoints, and optionally each component's
+ * settings. Every optional field left `null`/`nil` takes the client's default (a
+ * component record with only some fields set overrides just those).
+ */
+public struct ClientConfig: Equatable, Hashable {
+    /**
+     * RPC endpoints (`http(s)://host[:port][/path]`), at least one; ranked by health.
+     */
+    public let endpoints: [String]
+    /**
+     * Connection pool.
+     */
+    public let pool: ConnectionPoolConfig?
+    /**
+     * Response cache settings.
+     */
+    public let cache: CacheConfig?
+    /**
+     * `true` turns the response cache off.
+     */
+    public let disableCache: Bool?
+    /**
+     * Per-kind cache TTLs.
+     */
+    public let cachePolicy: CachePolicy?
+    /**
+     * JSON-RPC batching settings.
+     */
+    public let batch: BatchConfig?
+    /**
+     * `true` sends every call in its own HTTP request.
+     */
+    public let disableBatching: Bool?
+    /**
+     * Metrics (the client's default uses fine latency buckets, 50 µs … 30 s).
+     */
+    public let metrics: MetricsConfig?
+    /**
+     * Health checks (with `enable_auto_checks` the client runs them periodically).
+     */
+    public let health: HealthConfig?
+    /**
+     * Deadline of one call, queueing, batching, retries and failover included (30 s).
+     */
+    public let requestTimeout: TimeInterval?
+    /**
+     * Largest request body sent (1 000 000, CometBFT's `max_body_bytes`).
+     */
+    public let maxBodyBytes: UInt64?
+    /**
+     * A node whose latest block is older than this fails its sync check (60 s).
+     */
+    public let maxBlockAge: TimeInterval?
+    /**
+     * Period of the loop refreshing the pool/cache/batch gauges in the metrics (1 s).
+     */
+    public let metricsRefreshInterval: TimeInterval?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * RPC endpoints (`http(s)://host[:port][/path]`), at least one; ranked by health.
+         */endpoints: [String], 
+        /**
+         * Connection pool.
+         */pool: ConnectionPoolConfig? = nil, 
+        /**
+         * Response cache settings.
+         */cache: CacheConfig? = nil, 
+        /**
+         * `true` turns the response cache off.
+         */disableCache: Bool? = nil, 
+        /**
+         * Per-kind cache TTLs.
+         */cachePolicy: CachePolicy? = nil, 
+        /**
+         * JSON-RPC batching settings.
+         */batch: BatchConfig? = nil, 
+        /**
+         * `true` sends every call in its own HTTP request.
+         */disableBatching: Bool? = nil, 
+        /**
+         * Metrics (the client's default uses fine latency buckets, 50 µs … 30 s).
+         */metrics: MetricsConfig? = nil, 
+        /**
+         * Health checks (with `enable_auto_checks` the client runs them periodically).
+         */health: HealthConfig? = nil, 
+        /**
+         * Deadline of one call, queueing, batching, retries and failover included (30 s).
+         */requestTimeout: TimeInterval? = nil, 
+        /**
+         * Largest request body sent (1 000 000, CometBFT's `max_body_bytes`).
+         */maxBodyBytes: UInt64? = nil, 
+        /**
+         * A node whose latest block is older than this fails its sync check (60 s).
+         */maxBlockAge: TimeInterval? = nil, 
+        /**
+         * Period of the loop refreshing the pool/cache/batch gauges in the metrics (1 s).
+         */metricsRefreshInterval: TimeInterval? = nil) {
+        self.endpoints = endpoints
+        self.pool = pool
+        self.cache = cache
+        self.disableCache = disableCache
+        self.cachePolicy = cachePolicy
+        self.batch = batch
+        self.disableBatching = disableBatching
+        self.metrics = metrics
+        self.health = health
+        self.requestTimeout = requestTimeout
+        self.maxBodyBytes = maxBodyBytes
+        self.maxBlockAge = maxBlockAge
+        self.metricsRefreshInterval = metricsRefreshInterval
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ClientConfig: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeClientConfig: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ClientConfig {
+        return
+            try ClientConfig(
+                endpoints: FfiConverterSequenceString.read(from: &buf), 
+                pool: FfiConverterOptionTypeConnectionPoolConfig.read(from: &buf), 
+                cache: FfiConverterOptionTypeCacheConfig.read(from: &buf), 
+                disableCache: FfiConverterOptionBool.read(from: &buf), 
+                cachePolicy: FfiConverterOptionTypeCachePolicy.read(from: &buf), 
+                batch: FfiConverterOptionTypeBatchConfig.read(from: &buf), 
+                disableBatching: FfiConverterOptionBool.read(from: &buf), 
+                metrics: FfiConverterOptionTypeMetricsConfig.read(from: &buf), 
+                health: FfiConverterOptionTypeHealthConfig.read(from: &buf), 
+                requestTimeout: FfiConverterOptionDuration.read(from: &buf), 
+                maxBodyBytes: FfiConverterOptionUInt64.read(from: &buf), 
+                maxBlockAge: FfiConverterOptionDuration.read(from: &buf), 
+                metricsRefreshInterval: FfiConverterOptionDuration.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ClientConfig, into buf: inout [UInt8]) {
+        FfiConverterSequenceString.write(value.endpoints, into: &buf)
+        FfiConverterOptionTypeConnectionPoolConfig.write(value.pool, into: &buf)
+        FfiConverterOptionTypeCacheConfig.write(value.cache, into: &buf)
+        FfiConverterOptionBool.write(value.disableCache, into: &buf)
+        FfiConverterOptionTypeCachePolicy.write(value.cachePolicy, into: &buf)
+        FfiConverterOptionTypeBatchConfig.write(value.batch, into: &buf)
+        FfiConverterOptionBool.write(value.disableBatching, into: &buf)
+        FfiConverterOptionTypeMetricsConfig.write(value.metrics, into: &buf)
+        FfiConverterOptionTypeHealthConfig.write(value.health, into: &buf)
+        FfiConverterOptionDuration.write(value.requestTimeout, into: &buf)
+        FfiConverterOptionUInt64.write(value.maxBodyBytes, into: &buf)
+        FfiConverterOptionDuration.write(value.maxBlockAge, into: &buf)
+        FfiConverterOptionDuration.write(value.metricsRefreshInterval, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClientConfig_lift(_ buf: RustBuffer) throws -> ClientConfig {
+    return try FfiConverterTypeClientConfig.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClientConfig_lower(_ value: ClientConfig) -> RustBuffer {
+    return FfiConverterTypeClientConfig.lower(value)
 }
 
 
@@ -5025,6 +6512,117 @@ public func FfiConverterTypeComponentHealth_lift(_ buf: RustBuffer) throws -> Co
 #endif
 public func FfiConverterTypeComponentHealth_lower(_ value: ComponentHealth) -> RustBuffer {
     return FfiConverterTypeComponentHealth.lower(value)
+}
+
+
+/**
+ * Connection pool settings; `null`/`nil` fields take the client's defaults
+ * (`max_connections` 20, `min_connections` 5, `max_idle_time` 300 s,
+ * `connection_timeout` 30 s, `acquire_timeout` 10 s, `health_check_interval` 10 s).
+ */
+public struct ConnectionPoolConfig: Equatable, Hashable {
+    /**
+     * Most requests in flight at once per endpoint.
+     */
+    public let maxConnections: UInt32?
+    /**
+     * Connections kept warm per endpoint (warm-up pings at construction).
+     */
+    public let minConnections: UInt32?
+    /**
+     * An idle connection older than this is trimmed (down to `min_connections`).
+     */
+    public let maxIdleTime: TimeInterval?
+    /**
+     * Deadline of one request through a connection.
+     */
+    public let connectionTimeout: TimeInterval?
+    /**
+     * How long a call waits for a free permit.
+     */
+    public let acquireTimeout: TimeInterval?
+    /**
+     * Interval of the ranking loop that pings every endpoint.
+     */
+    public let healthCheckInterval: TimeInterval?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Most requests in flight at once per endpoint.
+         */maxConnections: UInt32? = nil, 
+        /**
+         * Connections kept warm per endpoint (warm-up pings at construction).
+         */minConnections: UInt32? = nil, 
+        /**
+         * An idle connection older than this is trimmed (down to `min_connections`).
+         */maxIdleTime: TimeInterval? = nil, 
+        /**
+         * Deadline of one request through a connection.
+         */connectionTimeout: TimeInterval? = nil, 
+        /**
+         * How long a call waits for a free permit.
+         */acquireTimeout: TimeInterval? = nil, 
+        /**
+         * Interval of the ranking loop that pings every endpoint.
+         */healthCheckInterval: TimeInterval? = nil) {
+        self.maxConnections = maxConnections
+        self.minConnections = minConnections
+        self.maxIdleTime = maxIdleTime
+        self.connectionTimeout = connectionTimeout
+        self.acquireTimeout = acquireTimeout
+        self.healthCheckInterval = healthCheckInterval
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ConnectionPoolConfig: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeConnectionPoolConfig: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ConnectionPoolConfig {
+        return
+            try ConnectionPoolConfig(
+                maxConnections: FfiConverterOptionUInt32.read(from: &buf), 
+                minConnections: FfiConverterOptionUInt32.read(from: &buf), 
+                maxIdleTime: FfiConverterOptionDuration.read(from: &buf), 
+                connectionTimeout: FfiConverterOptionDuration.read(from: &buf), 
+                acquireTimeout: FfiConverterOptionDuration.read(from: &buf), 
+                healthCheckInterval: FfiConverterOptionDuration.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ConnectionPoolConfig, into buf: inout [UInt8]) {
+        FfiConverterOptionUInt32.write(value.maxConnections, into: &buf)
+        FfiConverterOptionUInt32.write(value.minConnections, into: &buf)
+        FfiConverterOptionDuration.write(value.maxIdleTime, into: &buf)
+        FfiConverterOptionDuration.write(value.connectionTimeout, into: &buf)
+        FfiConverterOptionDuration.write(value.acquireTimeout, into: &buf)
+        FfiConverterOptionDuration.write(value.healthCheckInterval, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConnectionPoolConfig_lift(_ buf: RustBuffer) throws -> ConnectionPoolConfig {
+    return try FfiConverterTypeConnectionPoolConfig.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConnectionPoolConfig_lower(_ value: ConnectionPoolConfig) -> RustBuffer {
+    return FfiConverterTypeConnectionPoolConfig.lower(value)
 }
 
 
@@ -5668,6 +7266,185 @@ public func FfiConverterTypeHistogramSnapshot_lift(_ buf: RustBuffer) throws -> 
 #endif
 public func FfiConverterTypeHistogramSnapshot_lower(_ value: HistogramSnapshot) -> RustBuffer {
     return FfiConverterTypeHistogramSnapshot.lower(value)
+}
+
+
+/**
+ * One HTTP exchange the SDK asks a [`HostTransport`] to perform.
+ */
+public struct HttpRequestRecord: Equatable, Hashable {
+    /**
+     * `GET` or `POST`.
+     */
+    public let method: HttpMethod
+    /**
+     * Absolute URL (may carry credentials; never log it unredacted).
+     */
+    public let url: String
+    /**
+     * Extra headers (`content-type: application/json` is implied for POST).
+     */
+    public let headers: [String: String]
+    /**
+     * Request body (empty for GET).
+     */
+    public let body: Data
+    /**
+     * Deadline of the whole exchange, when the SDK sets one.
+     */
+    public let timeout: TimeInterval?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `GET` or `POST`.
+         */method: HttpMethod, 
+        /**
+         * Absolute URL (may carry credentials; never log it unredacted).
+         */url: String, 
+        /**
+         * Extra headers (`content-type: application/json` is implied for POST).
+         */headers: [String: String], 
+        /**
+         * Request body (empty for GET).
+         */body: Data, 
+        /**
+         * Deadline of the whole exchange, when the SDK sets one.
+         */timeout: TimeInterval?) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeout = timeout
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension HttpRequestRecord: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHttpRequestRecord: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HttpRequestRecord {
+        return
+            try HttpRequestRecord(
+                method: FfiConverterTypeHttpMethod.read(from: &buf), 
+                url: FfiConverterString.read(from: &buf), 
+                headers: FfiConverterDictionaryStringString.read(from: &buf), 
+                body: FfiConverterData.read(from: &buf), 
+                timeout: FfiConverterOptionDuration.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: HttpRequestRecord, into buf: inout [UInt8]) {
+        FfiConverterTypeHttpMethod.write(value.method, into: &buf)
+        FfiConverterString.write(value.url, into: &buf)
+        FfiConverterDictionaryStringString.write(value.headers, into: &buf)
+        FfiConverterData.write(value.body, into: &buf)
+        FfiConverterOptionDuration.write(value.timeout, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHttpRequestRecord_lift(_ buf: RustBuffer) throws -> HttpRequestRecord {
+    return try FfiConverterTypeHttpRequestRecord.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHttpRequestRecord_lower(_ value: HttpRequestRecord) -> RustBuffer {
+    return FfiConverterTypeHttpRequestRecord.lower(value)
+}
+
+
+/**
+ * What a [`HostTransport`] received: any status is a response (the SDK decides what a
+ * status means). Pass the response headers so the SDK can honour `Retry-After`.
+ */
+public struct HttpResponseRecord: Equatable, Hashable {
+    /**
+     * HTTP status code.
+     */
+    public let status: UInt16
+    /**
+     * Response body.
+     */
+    public let body: Data
+    /**
+     * Response headers (names in any case).
+     */
+    public let headers: [String: String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * HTTP status code.
+         */status: UInt16, 
+        /**
+         * Response body.
+         */body: Data, 
+        /**
+         * Response headers (names in any case).
+         */headers: [String: String] = [:]) {
+        self.status = status
+        self.body = body
+        self.headers = headers
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension HttpResponseRecord: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHttpResponseRecord: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HttpResponseRecord {
+        return
+            try HttpResponseRecord(
+                status: FfiConverterUInt16.read(from: &buf), 
+                body: FfiConverterData.read(from: &buf), 
+                headers: FfiConverterDictionaryStringString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: HttpResponseRecord, into buf: inout [UInt8]) {
+        FfiConverterUInt16.write(value.status, into: &buf)
+        FfiConverterData.write(value.body, into: &buf)
+        FfiConverterDictionaryStringString.write(value.headers, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHttpResponseRecord_lift(_ buf: RustBuffer) throws -> HttpResponseRecord {
+    return try FfiConverterTypeHttpResponseRecord.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHttpResponseRecord_lower(_ value: HttpResponseRecord) -> RustBuffer {
+    return FfiConverterTypeHttpResponseRecord.lower(value)
 }
 
 
@@ -6598,6 +8375,582 @@ public func FfiConverterTypeMetricsWindow_lower(_ value: MetricsWindow) -> RustB
 
 
 /**
+ * Result of `status()`: the fields apps use, and the whole answer as JSON.
+ */
+public struct NodeStatus: Equatable, Hashable {
+    /**
+     * Chain id.
+     */
+    public let network: String
+    /**
+     * The node's moniker.
+     */
+    public let moniker: String
+    /**
+     * The node's id.
+     */
+    public let nodeId: String
+    /**
+     * CometBFT version.
+     */
+    public let version: String
+    /**
+     * Latest block height.
+     */
+    public let latestBlockHeight: UInt64
+    /**
+     * Latest block time (RFC 3339).
+     */
+    public let latestBlockTime: String
+    /**
+     * Latest block hash (hex).
+     */
+    public let latestBlockHash: String
+    /**
+     * App hash after the latest block (hex).
+     */
+    public let latestAppHash: String
+    /**
+     * Earliest block height the node has.
+     */
+    public let earliestBlockHeight: UInt64
+    /**
+     * Whether the node is still syncing.
+     */
+    public let catchingUp: Bool
+    /**
+     * The node's voting power (0 for a full node).
+     */
+    public let votingPower: Int64
+    /**
+     * The complete `status` result as JSON text.
+     */
+    public let json: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Chain id.
+         */network: String, 
+        /**
+         * The node's moniker.
+         */moniker: String, 
+        /**
+         * The node's id.
+         */nodeId: String, 
+        /**
+         * CometBFT version.
+         */version: String, 
+        /**
+         * Latest block height.
+         */latestBlockHeight: UInt64, 
+        /**
+         * Latest block time (RFC 3339).
+         */latestBlockTime: String, 
+        /**
+         * Latest block hash (hex).
+         */latestBlockHash: String, 
+        /**
+         * App hash after the latest block (hex).
+         */latestAppHash: String, 
+        /**
+         * Earliest block height the node has.
+         */earliestBlockHeight: UInt64, 
+        /**
+         * Whether the node is still syncing.
+         */catchingUp: Bool, 
+        /**
+         * The node's voting power (0 for a full node).
+         */votingPower: Int64, 
+        /**
+         * The complete `status` result as JSON text.
+         */json: String) {
+        self.network = network
+        self.moniker = moniker
+        self.nodeId = nodeId
+        self.version = version
+        self.latestBlockHeight = latestBlockHeight
+        self.latestBlockTime = latestBlockTime
+        self.latestBlockHash = latestBlockHash
+        self.latestAppHash = latestAppHash
+        self.earliestBlockHeight = earliestBlockHeight
+        self.catchingUp = catchingUp
+        self.votingPower = votingPower
+        self.json = json
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension NodeStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNodeStatus: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NodeStatus {
+        return
+            try NodeStatus(
+                network: FfiConverterString.read(from: &buf), 
+                moniker: FfiConverterString.read(from: &buf), 
+                nodeId: FfiConverterString.read(from: &buf), 
+                version: FfiConverterString.read(from: &buf), 
+                latestBlockHeight: FfiConverterUInt64.read(from: &buf), 
+                latestBlockTime: FfiConverterString.read(from: &buf), 
+                latestBlockHash: FfiConverterString.read(from: &buf), 
+                latestAppHash: FfiConverterString.read(from: &buf), 
+                earliestBlockHeight: FfiConverterUInt64.read(from: &buf), 
+                catchingUp: FfiConverterBool.read(from: &buf), 
+                votingPower: FfiConverterInt64.read(from: &buf), 
+                json: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: NodeStatus, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.network, into: &buf)
+        FfiConverterString.write(value.moniker, into: &buf)
+        FfiConverterString.write(value.nodeId, into: &buf)
+        FfiConverterString.write(value.version, into: &buf)
+        FfiConverterUInt64.write(value.latestBlockHeight, into: &buf)
+        FfiConverterString.write(value.latestBlockTime, into: &buf)
+        FfiConverterString.write(value.latestBlockHash, into: &buf)
+        FfiConverterString.write(value.latestAppHash, into: &buf)
+        FfiConverterUInt64.write(value.earliestBlockHeight, into: &buf)
+        FfiConverterBool.write(value.catchingUp, into: &buf)
+        FfiConverterInt64.write(value.votingPower, into: &buf)
+        FfiConverterString.write(value.json, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNodeStatus_lift(_ buf: RustBuffer) throws -> NodeStatus {
+    return try FfiConverterTypeNodeStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNodeStatus_lower(_ value: NodeStatus) -> RustBuffer {
+    return FfiConverterTypeNodeStatus.lower(value)
+}
+
+
+/**
+ * Statistics of one endpoint of the pool.
+ */
+public struct PoolEndpointStats: Equatable, Hashable {
+    /**
+     * URL, credentials redacted.
+     */
+    public let url: String
+    /**
+     * Position in the ranking (0 = chosen first).
+     */
+    public let rank: UInt64
+    /**
+     * Rank score in `[0, 1]`.
+     */
+    public let score: Double
+    /**
+     * Live-traffic PeakEWMA latency, ms.
+     */
+    public let ewmaLatencyMs: Double?
+    /**
+     * Mean health-ping latency over the sample window, ms.
+     */
+    public let meanPingLatencyMs: Double?
+    /**
+     * Success rate over the sample window.
+     */
+    public let successRate: Double?
+    /**
+     * Requests in flight.
+     */
+    public let inFlight: UInt64
+    /**
+     * Circuit breaker state.
+     */
+    public let breaker: CircuitState
+    /**
+     * Consecutive failures seen by the breaker.
+     */
+    public let consecutiveFailures: UInt32
+    /**
+     * Live requests sent.
+     */
+    public let totalRequests: UInt64
+    /**
+     * Live requests that failed.
+     */
+    public let totalFailures: UInt64
+    /**
+     * Health pings sent.
+     */
+    public let healthChecks: UInt64
+    /**
+     * Last failure (credentials redacted).
+     */
+    public let lastError: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * URL, credentials redacted.
+         */url: String, 
+        /**
+         * Position in the ranking (0 = chosen first).
+         */rank: UInt64, 
+        /**
+         * Rank score in `[0, 1]`.
+         */score: Double, 
+        /**
+         * Live-traffic PeakEWMA latency, ms.
+         */ewmaLatencyMs: Double?, 
+        /**
+         * Mean health-ping latency over the sample window, ms.
+         */meanPingLatencyMs: Double?, 
+        /**
+         * Success rate over the sample window.
+         */successRate: Double?, 
+        /**
+         * Requests in flight.
+         */inFlight: UInt64, 
+        /**
+         * Circuit breaker state.
+         */breaker: CircuitState, 
+        /**
+         * Consecutive failures seen by the breaker.
+         */consecutiveFailures: UInt32, 
+        /**
+         * Live requests sent.
+         */totalRequests: UInt64, 
+        /**
+         * Live requests that failed.
+         */totalFailures: UInt64, 
+        /**
+         * Health pings sent.
+         */healthChecks: UInt64, 
+        /**
+         * Last failure (credentials redacted).
+         */lastError: String?) {
+        self.url = url
+        self.rank = rank
+        self.score = score
+        self.ewmaLatencyMs = ewmaLatencyMs
+        self.meanPingLatencyMs = meanPingLatencyMs
+        self.successRate = successRate
+        self.inFlight = inFlight
+        self.breaker = breaker
+        self.consecutiveFailures = consecutiveFailures
+        self.totalRequests = totalRequests
+        self.totalFailures = totalFailures
+        self.healthChecks = healthChecks
+        self.lastError = lastError
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PoolEndpointStats: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePoolEndpointStats: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PoolEndpointStats {
+        return
+            try PoolEndpointStats(
+                url: FfiConverterString.read(from: &buf), 
+                rank: FfiConverterUInt64.read(from: &buf), 
+                score: FfiConverterDouble.read(from: &buf), 
+                ewmaLatencyMs: FfiConverterOptionDouble.read(from: &buf), 
+                meanPingLatencyMs: FfiConverterOptionDouble.read(from: &buf), 
+                successRate: FfiConverterOptionDouble.read(from: &buf), 
+                inFlight: FfiConverterUInt64.read(from: &buf), 
+                breaker: FfiConverterTypeCircuitState.read(from: &buf), 
+                consecutiveFailures: FfiConverterUInt32.read(from: &buf), 
+                totalRequests: FfiConverterUInt64.read(from: &buf), 
+                totalFailures: FfiConverterUInt64.read(from: &buf), 
+                healthChecks: FfiConverterUInt64.read(from: &buf), 
+                lastError: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PoolEndpointStats, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.url, into: &buf)
+        FfiConverterUInt64.write(value.rank, into: &buf)
+        FfiConverterDouble.write(value.score, into: &buf)
+        FfiConverterOptionDouble.write(value.ewmaLatencyMs, into: &buf)
+        FfiConverterOptionDouble.write(value.meanPingLatencyMs, into: &buf)
+        FfiConverterOptionDouble.write(value.successRate, into: &buf)
+        FfiConverterUInt64.write(value.inFlight, into: &buf)
+        FfiConverterTypeCircuitState.write(value.breaker, into: &buf)
+        FfiConverterUInt32.write(value.consecutiveFailures, into: &buf)
+        FfiConverterUInt64.write(value.totalRequests, into: &buf)
+        FfiConverterUInt64.write(value.totalFailures, into: &buf)
+        FfiConverterUInt64.write(value.healthChecks, into: &buf)
+        FfiConverterOptionString.write(value.lastError, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePoolEndpointStats_lift(_ buf: RustBuffer) throws -> PoolEndpointStats {
+    return try FfiConverterTypePoolEndpointStats.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePoolEndpointStats_lower(_ value: PoolEndpointStats) -> RustBuffer {
+    return FfiConverterTypePoolEndpointStats.lower(value)
+}
+
+
+/**
+ * Statistics of the client's connection pool.
+ */
+public struct PoolStats: Equatable, Hashable {
+    /**
+     * Per endpoint, in configuration order.
+     */
+    public let endpoints: [PoolEndpointStats]
+    /**
+     * Endpoints with a closed/half-open breaker and a score above 0.
+     */
+    public let healthyEndpoints: UInt64
+    /**
+     * Permits held across all endpoints.
+     */
+    public let inFlight: UInt64
+    /**
+     * Successful permit acquisitions.
+     */
+    public let acquired: UInt64
+    /**
+     * Acquisitions that failed with `PoolExhausted`.
+     */
+    public let exhausted: UInt64
+    /**
+     * Acquisitions refused by an open breaker.
+     */
+    public let circuitRejections: UInt64
+    /**
+     * Requests retried on another endpoint.
+     */
+    public let failovers: UInt64
+    /**
+     * Whether the pool is closed.
+     */
+    public let closed: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Per endpoint, in configuration order.
+         */endpoints: [PoolEndpointStats], 
+        /**
+         * Endpoints with a closed/half-open breaker and a score above 0.
+         */healthyEndpoints: UInt64, 
+        /**
+         * Permits held across all endpoints.
+         */inFlight: UInt64, 
+        /**
+         * Successful permit acquisitions.
+         */acquired: UInt64, 
+        /**
+         * Acquisitions that failed with `PoolExhausted`.
+         */exhausted: UInt64, 
+        /**
+         * Acquisitions refused by an open breaker.
+         */circuitRejections: UInt64, 
+        /**
+         * Requests retried on another endpoint.
+         */failovers: UInt64, 
+        /**
+         * Whether the pool is closed.
+         */closed: Bool) {
+        self.endpoints = endpoints
+        self.healthyEndpoints = healthyEndpoints
+        self.inFlight = inFlight
+        self.acquired = acquired
+        self.exhausted = exhausted
+        self.circuitRejections = circuitRejections
+        self.failovers = failovers
+        self.closed = closed
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PoolStats: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePoolStats: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PoolStats {
+        return
+            try PoolStats(
+                endpoints: FfiConverterSequenceTypePoolEndpointStats.read(from: &buf), 
+                healthyEndpoints: FfiConverterUInt64.read(from: &buf), 
+                inFlight: FfiConverterUInt64.read(from: &buf), 
+                acquired: FfiConverterUInt64.read(from: &buf), 
+                exhausted: FfiConverterUInt64.read(from: &buf), 
+                circuitRejections: FfiConverterUInt64.read(from: &buf), 
+                failovers: FfiConverterUInt64.read(from: &buf), 
+                closed: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PoolStats, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypePoolEndpointStats.write(value.endpoints, into: &buf)
+        FfiConverterUInt64.write(value.healthyEndpoints, into: &buf)
+        FfiConverterUInt64.write(value.inFlight, into: &buf)
+        FfiConverterUInt64.write(value.acquired, into: &buf)
+        FfiConverterUInt64.write(value.exhausted, into: &buf)
+        FfiConverterUInt64.write(value.circuitRejections, into: &buf)
+        FfiConverterUInt64.write(value.failovers, into: &buf)
+        FfiConverterBool.write(value.closed, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePoolStats_lift(_ buf: RustBuffer) throws -> PoolStats {
+    return try FfiConverterTypePoolStats.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePoolStats_lower(_ value: PoolStats) -> RustBuffer {
+    return FfiConverterTypePoolStats.lower(value)
+}
+
+
+/**
+ * One protocol operation, for `recordProtocolOperations`.
+ */
+public struct ProtocolOperation: Equatable, Hashable {
+    /**
+     * Protocol label (e.g. `rpc`).
+     */
+    public let `protocol`: String
+    /**
+     * Operation label (e.g. `status`).
+     */
+    public let operation: String
+    /**
+     * How long it took.
+     */
+    public let latency: TimeInterval
+    /**
+     * Whether it succeeded.
+     */
+    public let success: Bool
+    /**
+     * Error label when it failed (`unknown` if absent).
+     */
+    public let error: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Protocol label (e.g. `rpc`).
+         */`protocol`: String, 
+        /**
+         * Operation label (e.g. `status`).
+         */operation: String, 
+        /**
+         * How long it took.
+         */latency: TimeInterval, 
+        /**
+         * Whether it succeeded.
+         */success: Bool, 
+        /**
+         * Error label when it failed (`unknown` if absent).
+         */error: String? = nil) {
+        self.`protocol` = `protocol`
+        self.operation = operation
+        self.latency = latency
+        self.success = success
+        self.error = error
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ProtocolOperation: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeProtocolOperation: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ProtocolOperation {
+        return
+            try ProtocolOperation(
+                protocol: FfiConverterString.read(from: &buf), 
+                operation: FfiConverterString.read(from: &buf), 
+                latency: FfiConverterDuration.read(from: &buf), 
+                success: FfiConverterBool.read(from: &buf), 
+                error: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ProtocolOperation, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.`protocol`, into: &buf)
+        FfiConverterString.write(value.operation, into: &buf)
+        FfiConverterDuration.write(value.latency, into: &buf)
+        FfiConverterBool.write(value.success, into: &buf)
+        FfiConverterOptionString.write(value.error, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProtocolOperation_lift(_ buf: RustBuffer) throws -> ProtocolOperation {
+    return try FfiConverterTypeProtocolOperation.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProtocolOperation_lower(_ value: ProtocolOperation) -> RustBuffer {
+    return FfiConverterTypeProtocolOperation.lower(value)
+}
+
+
+/**
  * Recovery activity of one component.
  */
 public struct RecoveryDiagnostics: Equatable, Hashable {
@@ -7001,6 +9354,91 @@ public func FfiConverterTypeCacheType_lower(_ value: CacheType) -> RustBuffer {
 
 
 /**
+ * State of an endpoint's circuit breaker.
+ */
+
+public enum CircuitState: Equatable, Hashable {
+    
+    /**
+     * Traffic flows; consecutive failures are counted.
+     */
+    case closed
+    /**
+     * Traffic is rejected until the open period ends.
+     */
+    case `open`
+    /**
+     * A few probe requests may pass; one success closes, one failure reopens.
+     */
+    case halfOpen
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension CircuitState: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCircuitState: FfiConverterRustBuffer {
+    typealias SwiftType = CircuitState
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CircuitState {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .closed
+        
+        case 2: return .`open`
+        
+        case 3: return .halfOpen
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: CircuitState, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .closed:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .`open`:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .halfOpen:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCircuitState_lift(_ buf: RustBuffer) throws -> CircuitState {
+    return try FfiConverterTypeCircuitState.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCircuitState_lower(_ value: CircuitState) -> RustBuffer {
+    return FfiConverterTypeCircuitState.lower(value)
+}
+
+
+
+/**
  * What a passing check returns. A failing check throws instead (any exception; a
  * `MantraException` keeps its code).
  */
@@ -7184,6 +9622,81 @@ public func FfiConverterTypeHealthStatus_lift(_ buf: RustBuffer) throws -> Healt
 #endif
 public func FfiConverterTypeHealthStatus_lower(_ value: HealthStatus) -> RustBuffer {
     return FfiConverterTypeHealthStatus.lower(value)
+}
+
+
+
+/**
+ * HTTP method of a [`HttpRequestRecord`].
+ */
+
+public enum HttpMethod: Equatable, Hashable {
+    
+    /**
+     * `GET` (e.g. `/health`).
+     */
+    case get
+    /**
+     * `POST` (JSON-RPC).
+     */
+    case post
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension HttpMethod: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHttpMethod: FfiConverterRustBuffer {
+    typealias SwiftType = HttpMethod
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HttpMethod {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .get
+        
+        case 2: return .post
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: HttpMethod, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .get:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .post:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHttpMethod_lift(_ buf: RustBuffer) throws -> HttpMethod {
+    return try FfiConverterTypeHttpMethod.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHttpMethod_lower(_ value: HttpMethod) -> RustBuffer {
+    return FfiConverterTypeHttpMethod.lower(value)
 }
 
 
@@ -7956,6 +10469,126 @@ fileprivate struct FfiConverterOptionDuration: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeCacheManager: FfiConverterRustBuffer {
+    typealias SwiftType = CacheManager?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeCacheManager.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeCacheManager.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeHostTransport: FfiConverterRustBuffer {
+    typealias SwiftType = HostTransport?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeHostTransport.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeHostTransport.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeBatchConfig: FfiConverterRustBuffer {
+    typealias SwiftType = BatchConfig?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeBatchConfig.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeBatchConfig.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeCacheConfig: FfiConverterRustBuffer {
+    typealias SwiftType = CacheConfig?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeCacheConfig.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeCacheConfig.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeCachePolicy: FfiConverterRustBuffer {
+    typealias SwiftType = CachePolicy?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeCachePolicy.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeCachePolicy.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeComponentHealth: FfiConverterRustBuffer {
     typealias SwiftType = ComponentHealth?
 
@@ -7980,6 +10613,54 @@ fileprivate struct FfiConverterOptionTypeComponentHealth: FfiConverterRustBuffer
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeConnectionPoolConfig: FfiConverterRustBuffer {
+    typealias SwiftType = ConnectionPoolConfig?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeConnectionPoolConfig.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeConnectionPoolConfig.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeHealthConfig: FfiConverterRustBuffer {
+    typealias SwiftType = HealthConfig?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeHealthConfig.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeHealthConfig.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeHistogramSnapshot: FfiConverterRustBuffer {
     typealias SwiftType = HistogramSnapshot?
 
@@ -7996,6 +10677,54 @@ fileprivate struct FfiConverterOptionTypeHistogramSnapshot: FfiConverterRustBuff
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeHistogramSnapshot.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeMetricsConfig: FfiConverterRustBuffer {
+    typealias SwiftType = MetricsConfig?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeMetricsConfig.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeMetricsConfig.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypePriority: FfiConverterRustBuffer {
+    typealias SwiftType = Priority?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypePriority.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypePriority.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -8052,6 +10781,30 @@ fileprivate struct FfiConverterOptionSequenceTypeMetricsLabel: FfiConverterRustB
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionDictionaryStringDuration: FfiConverterRustBuffer {
+    typealias SwiftType = [String: TimeInterval]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterDictionaryStringDuration.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterDictionaryStringDuration.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceDouble: FfiConverterRustBuffer {
     typealias SwiftType = [Double]
 
@@ -8094,6 +10847,31 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterString.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceData: FfiConverterRustBuffer {
+    typealias SwiftType = [Data]
+
+    public static func write(_ value: [Data], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterData.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Data] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Data]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterData.read(from: &buf))
         }
         return seq
     }
@@ -8277,6 +11055,56 @@ fileprivate struct FfiConverterSequenceTypeMetricsWindow: FfiConverterRustBuffer
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypePoolEndpointStats: FfiConverterRustBuffer {
+    typealias SwiftType = [PoolEndpointStats]
+
+    public static func write(_ value: [PoolEndpointStats], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePoolEndpointStats.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PoolEndpointStats] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PoolEndpointStats]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePoolEndpointStats.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeProtocolOperation: FfiConverterRustBuffer {
+    typealias SwiftType = [ProtocolOperation]
+
+    public static func write(_ value: [ProtocolOperation], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeProtocolOperation.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ProtocolOperation] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ProtocolOperation]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeProtocolOperation.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeBatchItemResult: FfiConverterRustBuffer {
     typealias SwiftType = [BatchItemResult]
 
@@ -8302,6 +11130,31 @@ fileprivate struct FfiConverterSequenceTypeBatchItemResult: FfiConverterRustBuff
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceOptionString: FfiConverterRustBuffer {
+    typealias SwiftType = [String?]
+
+    public static func write(_ value: [String?], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterOptionString.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [String?] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [String?]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterOptionString.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterDictionaryStringUInt64: FfiConverterRustBuffer {
     public static func write(_ value: [String: UInt64], into buf: inout [UInt8]) {
         let len = Int32(value.count)
@@ -8319,6 +11172,58 @@ fileprivate struct FfiConverterDictionaryStringUInt64: FfiConverterRustBuffer {
         for _ in 0..<len {
             let key = try FfiConverterString.read(from: &buf)
             let value = try FfiConverterUInt64.read(from: &buf)
+            dict[key] = value
+        }
+        return dict
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterDictionaryStringString: FfiConverterRustBuffer {
+    public static func write(_ value: [String: String], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for (key, value) in value {
+            FfiConverterString.write(key, into: &buf)
+            FfiConverterString.write(value, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [String: String] {
+        let len: Int32 = try readInt(&buf)
+        var dict = [String: String]()
+        dict.reserveCapacity(Int(len))
+        for _ in 0..<len {
+            let key = try FfiConverterString.read(from: &buf)
+            let value = try FfiConverterString.read(from: &buf)
+            dict[key] = value
+        }
+        return dict
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterDictionaryStringDuration: FfiConverterRustBuffer {
+    public static func write(_ value: [String: TimeInterval], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for (key, value) in value {
+            FfiConverterString.write(key, into: &buf)
+            FfiConverterDuration.write(value, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [String: TimeInterval] {
+        let len: Int32 = try readInt(&buf)
+        var dict = [String: TimeInterval]()
+        dict.reserveCapacity(Int(len))
+        for _ in 0..<len {
+            let key = try FfiConverterString.read(from: &buf)
+            let value = try FfiConverterDuration.read(from: &buf)
             dict[key] = value
         }
         return dict
@@ -8630,7 +11535,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mantra_sdk_ffi_checksum_method_batchexecutor_execute() != 15596) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mantra_sdk_ffi_checksum_method_batchmanager_add_operation() != 33397) {
+    if (uniffi_mantra_sdk_ffi_checksum_method_batchmanager_add_operation() != 17802) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mantra_sdk_ffi_checksum_method_batchmanager_config() != 51362) {
@@ -8645,13 +11550,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mantra_sdk_ffi_checksum_method_batchmanager_is_closed() != 47765) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mantra_sdk_ffi_checksum_method_batchmanager_shutdown() != 59436) {
+    if (uniffi_mantra_sdk_ffi_checksum_method_batchmanager_shutdown() != 61613) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mantra_sdk_ffi_checksum_method_batchmanager_stats() != 23750) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mantra_sdk_ffi_checksum_method_batchmanager_submit() != 30892) {
+    if (uniffi_mantra_sdk_ffi_checksum_method_batchmanager_submit() != 10123) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mantra_sdk_ffi_checksum_method_batchticket_id() != 37435) {
@@ -8682,6 +11587,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_get() != 56937) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_get_many() != 21325) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_get_or_fetch() != 52766) {
@@ -8724,6 +11632,60 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_type_ttl() != 49103) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_hosttransport_send() != 20128) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_mantraclient_abci_query() != 3896) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_mantraclient_block() != 55772) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_mantraclient_broadcast_tx_sync() != 26288) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_mantraclient_cache() != 25010) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_mantraclient_call() != 61781) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_mantraclient_endpoint_health() != 48071) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_mantraclient_health() != 56833) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_mantraclient_health_check() != 50002) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_mantraclient_is_closed() != 16274) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_mantraclient_metrics() != 5069) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_mantraclient_pool_stats() != 36200) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_mantraclient_prometheus() != 43544) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_mantraclient_run_health_checks() != 57868) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_mantraclient_shutdown() != 12367) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_mantraclient_smart_query() != 44194) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_mantraclient_stats_json() != 59512) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_mantraclient_status() != 33571) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mantra_sdk_ffi_checksum_method_manualclock_advance() != 29306) {
@@ -8843,6 +11805,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mantra_sdk_ffi_checksum_method_metricscollector_record_protocol_operation() != 23465) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_mantra_sdk_ffi_checksum_method_metricscollector_record_protocol_operations() != 11048) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_mantra_sdk_ffi_checksum_method_metricscollector_record_resource_usage() != 4779) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -8867,6 +11832,12 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mantra_sdk_ffi_checksum_constructor_cachemanager_with_clock() != 60239) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_mantra_sdk_ffi_checksum_constructor_mantraclient_connect() != 30363) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_constructor_mantraclient_new() != 29923) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_mantra_sdk_ffi_checksum_constructor_manualclock_new() != 24042) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -8888,6 +11859,7 @@ private let initializationResult: InitializationResult = {
     uniffiCallbackInitHealthCheck()
     uniffiCallbackInitHealthListener()
     uniffiCallbackInitHealthRecoveryAction()
+    uniffiCallbackInitHostTransport()
     return InitializationResult.ok
 }()
 

@@ -14,9 +14,10 @@ final class ErrorMappingTests: XCTestCase {
         ]
         for (field, config) in cases {
             XCTAssertThrowsError(try HealthChecker(config: config)) { error in
-                guard let e = error as? MantraException, case let .InvalidConfig(reason) = e else {
+                guard let e = error as? MantraException, case let .InvalidConfig(reason, invalidField) = e else {
                     return XCTFail("expected MantraException.InvalidConfig, got \(error)")
                 }
+                XCTAssertEqual(invalidField, field)
                 XCTAssertEqual(e.code(), "invalid_config")
                 XCTAssertTrue(reason.contains(field), reason)
                 XCTAssertEqual(e.reason(), reason)
@@ -36,7 +37,7 @@ final class ErrorMappingTests: XCTestCase {
         XCTAssertThrowsError(
             try hc.registerCheck(name: "db", check: ScriptedCheck(), options: HealthCheckOptions(timeout: 0))
         ) { error in
-            guard case let .InvalidConfig(reason)? = error as? MantraException else {
+            guard case let .InvalidConfig(reason, _)? = error as? MantraException else {
                 return XCTFail("expected InvalidConfig, got \(error)")
             }
             XCTAssertTrue(reason.contains("timeout"))
@@ -53,7 +54,7 @@ final class ErrorMappingTests: XCTestCase {
         XCTAssertEqual((e as? MantraException)?.code(), "timeout")
         XCTAssertEqual((e as? MantraException)?.description, "request timed out after 1s")
         let codes: [(MantraException, String)] = [
-            (.InvalidConfig(reason: ""), "invalid_config"),
+            (.InvalidConfig(reason: "", field: "max_entries"), "invalid_config"),
             (.InvalidArgument(reason: ""), "invalid_argument"),
             (.Transport(reason: "", status: nil, retryAfter: nil), "transport"),
             (.Rpc(reason: "", rpcCode: -32603, data: nil), "rpc"),

@@ -46,7 +46,7 @@ final class HealthCheckerTests: XCTestCase {
         XCTAssertEqual(comp.status, .degraded, "one failure is below the threshold")
         XCTAssertEqual(comp.consecutiveFailures, 1)
         // A non-MantraException error arrives as a typed host error (not as a caught panic).
-        XCTAssertEqual(comp.lastError, "host error: database down")
+        XCTAssertEqual(comp.lastError, "host error: health check: database down")
 
         report = try await hc.runHealthChecks()
         comp = try XCTUnwrap(report.components["db"])
@@ -168,7 +168,7 @@ final class HealthCheckerTests: XCTestCase {
         let e = await expectMantraError { try await hc.runRecovery(componentName: "db") }
         XCTAssertEqual(e?.code(), "host")
         XCTAssertTrue(e?.reason().contains("restart refused") ?? false)
-        XCTAssertEqual(hc.getDiagnostics().recoveries["db"]?.lastError, "host error: restart refused")
+        XCTAssertEqual(hc.getDiagnostics().recoveries["db"]?.lastError, "host error: recovery action: restart refused")
     }
 
     func testDiagnosticsKeepABoundedHistory() async throws {

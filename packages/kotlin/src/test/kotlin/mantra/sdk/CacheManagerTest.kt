@@ -61,6 +61,7 @@ class CacheManagerTest {
             cache.memoryBytes(),
         )
         assertTrue(estimateJsonWeight("[1,2,3]") > estimateJsonWeight("1"))
+        assertEquals(listOf("42", null, "\"text\""), cache.getMany(listOf("n", "nope", "s"), CacheType.GENERIC))
     }
 
     @Test

@@ -61,7 +61,7 @@ class HealthCheckerTest {
         assertEquals(HealthStatus.DEGRADED, comp.status, "one failure is below the threshold")
         assertEquals(1u, comp.consecutiveFailures)
         // A plain Kotlin exception arrives as a typed host error (not as a caught panic).
-        assertEquals("host error: java.lang.IllegalStateException: database down", comp.lastError)
+        assertEquals("host error: health check: java.lang.IllegalStateException: database down", comp.lastError)
 
         report = hc.runHealthChecks()
         comp = report.components.getValue("db")
@@ -202,7 +202,7 @@ class HealthCheckerTest {
         val e = assertFailsWith<MantraException> { hc.runRecovery("db") }
         assertEquals("host", e.code())
         assertContains(e.reason(), "restart refused")
-        assertEquals("restart refused", hc.getDiagnostics().recoveries.getValue("db").lastError?.substringAfter("host error: "))
+        assertEquals("recovery action: restart refused", hc.getDiagnostics().recoveries.getValue("db").lastError?.substringAfter("host error: "))
     }
 
     @Test

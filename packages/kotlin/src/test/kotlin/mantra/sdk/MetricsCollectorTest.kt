@@ -43,7 +43,13 @@ class MetricsCollectorTest {
         m.recordProtocolOperation("rpc", "status", Duration.ofMillis(20), true)
         m.recordProtocolOperation("rpc", "status", Duration.ofMillis(300), false, "timeout")
         m.recordProtocolOperation("rpc", "block", Duration.ofMillis(7), false)
+        m.recordProtocolOperations(listOf(
+            ProtocolOperation("grpc", "query", Duration.ofMillis(3), true),
+            ProtocolOperation("grpc", "query", Duration.ofMillis(4), false, "rpc"),
+        ))
         val prom = m.prometheus()
+        assertContains(prom, "mantra_protocol_operations_total{protocol=\"grpc\",operation=\"query\",status=\"error\"} 1")
+        assertContains(prom, "mantra_protocol_errors_total{protocol=\"grpc\",operation=\"query\",error=\"rpc\"} 1")
         assertContains(prom, "mantra_protocol_operations_total{protocol=\"rpc\",operation=\"status\",status=\"success\"} 1")
         assertContains(prom, "mantra_protocol_operations_total{protocol=\"rpc\",operation=\"status\",status=\"error\"} 1")
         assertContains(prom, "mantra_protocol_errors_total{protocol=\"rpc\",operation=\"status\",error=\"timeout\"} 1")
