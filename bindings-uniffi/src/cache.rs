@@ -239,6 +239,19 @@ impl CacheManager {
             .collect()
     }
 
+    /// Stores raw bytes (Kotlin `ByteArray`, Swift `Data`) under `(cache_type, key)` with the
+    /// type's TTL. Core keeps them as a JSON string of their base64, so `get` of the same key
+    /// returns that string and the entry weighs what that string weighs.
+    pub fn put_bytes(&self, key: String, value: Vec<u8>, cache_type: CacheType) -> FfiResult<()> {
+        guard(|| Ok(self.inner.put_bytes(key, &value, cache_type)?))
+    }
+
+    /// The live bytes stored by `putBytes`, or null/nil when absent or expired (a hit
+    /// refreshes recency). Throws `Decode` when the entry holds JSON that is not bytes.
+    pub fn get_bytes(&self, key: String, cache_type: CacheType) -> FfiResult<Option<Vec<u8>>> {
+        guard(|| Ok(self.inner.get_bytes(&key, cache_type)?))
+    }
+
     /// Whether a live entry exists (recency and counters unchanged).
     pub fn contains(&self, key: String, cache_type: CacheType) -> bool {
         self.inner.contains(&key, cache_type)

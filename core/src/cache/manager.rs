@@ -16,6 +16,7 @@ use super::loader::CacheLoader;
 use super::stats::CacheStats;
 use super::weight::estimate_json_weight;
 use crate::error::{Error, Result};
+use crate::rpc::serde_util::{base64_decode, base64_encode};
 use crate::runtime::{self, BackgroundTask, SendOutsideWasm, SharedClock};
 
 struct Inner {
@@ -186,6 +187,33 @@ impl CacheManager {
         self.inner
             .cache
             .insert_with_ttl(cache_type, key, value, w, ttl)
+    }
+
+    /// Stores raw bytes with the type's TTL, as a JSON string holding their standard
+    /// base64 (the way CometBFT's JSON carries bytes), so they weigh and expire like any
+    /// other value and [`get_value`](Self::get_value) sees the base64 string.
+    pub fn put_bytes(
+        &self,
+        key: impl AsRef<str>,
+        bytes: &[u8],
+        cache_type: CacheType,
+    ) -> Result<()> {
+        self.put_value(key, Value::String(base64_encode(bytes)), cache_type)
+    }
+
+    /// The live bytes stored by [`put_bytes`](Self::put_bytes) (refreshing recency); `None`
+    /// when absent or expired; `Err(Decode)` when the entry holds a value that is not a
+    /// base64 string (the entry is left as it is).
+    pub fn get_bytes(&self, key: &str, cache_type: CacheType) -> Result<Option<Vec<u8>>> {
+        match self.get_value(key, cache_type) {
+            None => Ok(None),
+            Some(v) => match v.as_str() {
+                Some(text) => base64_decode(text).map(Some),
+                None => Err(Error::Decode(format!(
+                    "cache entry {key:?} holds JSON, not bytes"
+                ))),
+            },
+        }
     }
 
     /// The live JSON value under `(cache_type, key)`, refreshing its recency.

@@ -671,3 +671,26 @@ async fn failed_refresh_keeps_the_stale_value_until_its_ttl() {
     clock.advance(SEC * 5).await;
     assert_eq!(m.get::<u32>("k", T).await, None, "expired at its TTL");
 }
+
+#[test]
+fn bytes_are_stored_as_their_base64_string() {
+    let (_clock, m) = manager(config());
+    m.put_bytes("tx", &[0, 1, 2, 255], T).unwrap();
+    assert_eq!(m.get_bytes("tx", T).unwrap(), Some(vec![0, 1, 2, 255]));
+    assert_eq!(*m.get_value("tx", T).unwrap(), json!("AAEC/w=="));
+    assert_eq!(
+        m.memory_bytes(),
+        2 + estimate_json_weight(&json!("AAEC/w==")) + TtlCache::<u32>::ENTRY_OVERHEAD
+    );
+    m.put_bytes("empty", &[], T).unwrap();
+    assert_eq!(m.get_bytes("empty", T).unwrap(), Some(vec![]));
+    assert_eq!(m.get_bytes("missing", T).unwrap(), None);
+    m.put_value("json", json!({"a": 1}), T).unwrap();
+    assert!(matches!(m.get_bytes("json", T), Err(Error::Decode(_))));
+    m.put_value("text", json!("not base64!"), T).unwrap();
+    assert!(matches!(m.get_bytes("text", T), Err(Error::Decode(_))));
+    assert!(
+        m.contains("json", T) && m.contains("text", T),
+        "a failed read drops nothing"
+    );
+}

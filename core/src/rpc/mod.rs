@@ -18,7 +18,7 @@
 pub mod cometbft;
 pub mod cosmwasm;
 pub mod jsonrpc;
-mod serde_util;
+pub(crate) mod serde_util;
 
 mod client;
 

@@ -53,6 +53,23 @@ final class CacheManagerTests: XCTestCase {
         )
     }
 
+    func testBytesRoundTripAsDataAndAreStoredAsTheirBase64String() throws {
+        let cache = try CacheManager()
+        let tx = Data([0, 1, 2, 255])
+        try cache.putBytes(key: "tx", value: tx, cacheType: .generic)
+        XCTAssertEqual(try cache.getBytes(key: "tx", cacheType: .generic), tx)
+        XCTAssertEqual(cache.get(key: "tx", cacheType: .generic), #""AAEC/w==""#)
+        XCTAssertEqual(try cacheEntryWeight(key: "tx", valueJson: #""AAEC/w==""#), cache.memoryBytes())
+        XCTAssertNil(try cache.getBytes(key: "missing", cacheType: .generic))
+        try cache.put(key: "json", valueJson: #"{"a":1}"#, cacheType: .generic)
+        XCTAssertThrowsError(try cache.getBytes(key: "json", cacheType: .generic)) { error in
+            guard let e = error as? MantraException, case .Decode = e else {
+                return XCTFail("expected MantraException.Decode, got \(error)")
+            }
+        }
+        XCTAssertTrue(cache.contains(key: "json", cacheType: .generic), "a failed read drops nothing")
+    }
+
     func testBadInputIsAMantraExceptionWithAClearMessage() throws {
         XCTAssertThrowsError(try CacheManager(config: CacheConfig(maxEntries: 0))) { error in
             guard case let .InvalidConfig(reason, field)? = error as? MantraException else {

@@ -65,6 +65,20 @@ class CacheManagerTest {
     }
 
     @Test
+    fun `bytes round-trip as ByteArray and are stored as their base64 string`() {
+        val cache = CacheManager()
+        val tx = byteArrayOf(0, 1, 2, -1)
+        cache.putBytes("tx", tx, CacheType.GENERIC)
+        assertTrue(tx.contentEquals(cache.getBytes("tx", CacheType.GENERIC)))
+        assertEquals("\"AAEC/w==\"", cache.get("tx", CacheType.GENERIC))
+        assertEquals(cacheEntryWeight("tx", "\"AAEC/w==\""), cache.memoryBytes())
+        assertNull(cache.getBytes("missing", CacheType.GENERIC))
+        cache.put("json", "{\"a\":1}", CacheType.GENERIC)
+        assertFailsWith<MantraException.Decode> { cache.getBytes("json", CacheType.GENERIC) }
+        assertTrue(cache.contains("json", CacheType.GENERIC), "a failed read drops nothing")
+    }
+
+    @Test
     fun `bad input is a MantraException with a clear message`() {
         val zero = assertFailsWith<MantraException.InvalidConfig> { CacheManager(CacheConfig(maxEntries = 0uL)) }
         assertContains(zero.reason, "max_entries")
