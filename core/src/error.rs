@@ -153,7 +153,15 @@ impl Error {
                 Some(s) => *s == 429 || *s == 408 || *s >= 500,
             },
             Error::Timeout { .. } => true,
-            Error::Rpc { code, .. } => *code == -32603 || *code == -32005,
+            Error::Rpc {
+                code,
+                message,
+                data,
+            } => match code {
+                -32005 => true,
+                -32603 => !is_definite_answer(message, data.as_deref()),
+                _ => false,
+            },
             _ => false,
         }
     }
@@ -165,6 +173,25 @@ impl Error {
             _ => None,
         }
     }
+}
+
+/// Whether a CometBFT "internal error" (-32603) is in fact a definite answer about the
+/// chain's state, which a retry cannot change: a missing tx or block ("tx (…) not found",
+/// "could not find results for height #…"), a height beyond the tip ("height 9 must be less
+/// than or equal to the current blockchain height 5") or below a pruned node's base
+/// ("height 1 is not available, lowest height is 100"). Anything else under -32603
+/// (mempool full, a node shutting down, …) may pass and stays retryable.
+fn is_definite_answer(message: &str, data: Option<&str>) -> bool {
+    const DEFINITE: [&str; 4] = [
+        "not found",
+        "could not find",
+        "must be less than or equal to the current blockchain height",
+        "is not available, lowest height is",
+    ];
+    [Some(message), data]
+        .into_iter()
+        .flatten()
+        .any(|text| DEFINITE.iter().any(|d| text.contains(d)))
 }
 
 /// Structured fields an error raised by host code may carry (the fields of the bindings'
@@ -324,6 +351,20 @@ mod tests {
         };
         assert!(rpc(-32603).is_retryable());
         assert!(rpc(-32005).is_retryable());
+        // CometBFT's definite answers under -32603 are not retried
+        let internal = |data: &str| Error::Rpc {
+            code: -32603,
+            message: "Internal error".into(),
+            data: Some(data.into()),
+        };
+        assert!(!internal("tx (0A1B) not found").is_retryable());
+        assert!(!internal(
+            "height 9 must be less than or equal to the current blockchain height 5"
+        )
+        .is_retryable());
+        assert!(!internal("height 1 is not available, lowest height is 100").is_retryable());
+        assert!(!internal("could not find results for height #7").is_retryable());
+        assert!(internal("mempool is full: number of txs 5000 (max: 5000)").is_retryable());
         assert!(!rpc(-32601).is_retryable());
         assert!(!Error::Decode(String::new()).is_retryable());
     }

@@ -1730,6 +1730,12 @@ public protocol CacheManagerProtocol: AnyObject, Sendable {
     func get(key: String, cacheType: CacheType)  -> String?
     
     /**
+     * The live bytes stored by `putBytes`, or null/nil when absent or expired (a hit
+     * refreshes recency). Throws `Decode` when the entry holds JSON that is not bytes.
+     */
+    func getBytes(key: String, cacheType: CacheType) throws  -> Data?
+    
+    /**
      * `get` for many keys of one type in one call (one FFI crossing instead of one per
      * key): the values in key order, null/nil for misses.
      */
@@ -1774,6 +1780,13 @@ public protocol CacheManagerProtocol: AnyObject, Sendable {
      * value is not JSON, `CapacityExceeded` if it alone exceeds `maxMemoryBytes`.
      */
     func put(key: String, valueJson: String, cacheType: CacheType) throws 
+    
+    /**
+     * Stores raw bytes (Kotlin `ByteArray`, Swift `Data`) under `(cache_type, key)` with the
+     * type's TTL. Core keeps them as a JSON string of their base64, so `get` of the same key
+     * returns that string and the entry weighs what that string weighs.
+     */
+    func putBytes(key: String, value: Data, cacheType: CacheType) throws 
     
     /**
      * Like `put`, with a TTL for this entry only (zero throws `InvalidArgument`).
@@ -1975,6 +1988,21 @@ open func get(key: String, cacheType: CacheType) -> String?  {
 }
     
     /**
+     * The live bytes stored by `putBytes`, or null/nil when absent or expired (a hit
+     * refreshes recency). Throws `Decode` when the entry holds JSON that is not bytes.
+     */
+open func getBytes(key: String, cacheType: CacheType)throws  -> Data?  {
+    return try  FfiConverterOptionData.lift(try rustCallWithError(FfiConverterTypeMantraException_lift) {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_cachemanager_get_bytes(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(key),
+        FfiConverterTypeCacheType_lower(cacheType),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * `get` for many keys of one type in one call (one FFI crossing instead of one per
      * key): the values in key order, null/nil for misses.
      */
@@ -2082,6 +2110,22 @@ open func put(key: String, valueJson: String, cacheType: CacheType)throws   {try
             self.uniffiCloneHandle(),
         FfiConverterString.lower(key),
         FfiConverterString.lower(valueJson),
+        FfiConverterTypeCacheType_lower(cacheType),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Stores raw bytes (Kotlin `ByteArray`, Swift `Data`) under `(cache_type, key)` with the
+     * type's TTL. Core keeps them as a JSON string of their base64, so `get` of the same key
+     * returns that string and the entry weighs what that string weighs.
+     */
+open func putBytes(key: String, value: Data, cacheType: CacheType)throws   {try rustCallWithError(FfiConverterTypeMantraException_lift) {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_cachemanager_put_bytes(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(key),
+        FfiConverterData.lower(value),
         FfiConverterTypeCacheType_lower(cacheType),uniffiCallStatus
     )
 }
@@ -10421,6 +10465,30 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionData: FfiConverterRustBuffer {
+    typealias SwiftType = Data?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterData.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterData.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTimestamp: FfiConverterRustBuffer {
     typealias SwiftType = Date?
 
@@ -11589,6 +11657,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_get() != 56937) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_get_bytes() != 19755) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_get_many() != 21325) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -11611,6 +11682,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_put() != 65244) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_put_bytes() != 3272) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_put_with_ttl() != 53325) {

@@ -509,6 +509,11 @@ int8_t uniffi_mantra_sdk_ffi_fn_method_cachemanager_contains(uint64_t ptr, RustB
 RustBuffer uniffi_mantra_sdk_ffi_fn_method_cachemanager_get(uint64_t ptr, RustBuffer key, RustBuffer cache_type, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_FN_METHOD_CACHEMANAGER_GET_BYTES
+#define UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_FN_METHOD_CACHEMANAGER_GET_BYTES
+RustBuffer uniffi_mantra_sdk_ffi_fn_method_cachemanager_get_bytes(uint64_t ptr, RustBuffer key, RustBuffer cache_type, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_FN_METHOD_CACHEMANAGER_GET_MANY
 #define UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_FN_METHOD_CACHEMANAGER_GET_MANY
 RustBuffer uniffi_mantra_sdk_ffi_fn_method_cachemanager_get_many(uint64_t ptr, RustBuffer keys, RustBuffer cache_type, RustCallStatus *_Nonnull out_status
@@ -547,6 +552,11 @@ uint64_t uniffi_mantra_sdk_ffi_fn_method_cachemanager_memory_bytes(uint64_t ptr,
 #ifndef UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_FN_METHOD_CACHEMANAGER_PUT
 #define UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_FN_METHOD_CACHEMANAGER_PUT
 void uniffi_mantra_sdk_ffi_fn_method_cachemanager_put(uint64_t ptr, RustBuffer key, RustBuffer value_json, RustBuffer cache_type, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_FN_METHOD_CACHEMANAGER_PUT_BYTES
+#define UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_FN_METHOD_CACHEMANAGER_PUT_BYTES
+void uniffi_mantra_sdk_ffi_fn_method_cachemanager_put_bytes(uint64_t ptr, RustBuffer key, RustBuffer value, RustBuffer cache_type, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_FN_METHOD_CACHEMANAGER_PUT_WITH_TTL
@@ -1453,6 +1463,12 @@ uint16_t uniffi_mantra_sdk_ffi_checksum_method_cachemanager_get(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_CHECKSUM_METHOD_CACHEMANAGER_GET_BYTES
+#define UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_CHECKSUM_METHOD_CACHEMANAGER_GET_BYTES
+uint16_t uniffi_mantra_sdk_ffi_checksum_method_cachemanager_get_bytes(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_CHECKSUM_METHOD_CACHEMANAGER_GET_MANY
 #define UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_CHECKSUM_METHOD_CACHEMANAGER_GET_MANY
 uint16_t uniffi_mantra_sdk_ffi_checksum_method_cachemanager_get_many(void
@@ -1498,6 +1514,12 @@ uint16_t uniffi_mantra_sdk_ffi_checksum_method_cachemanager_memory_bytes(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_CHECKSUM_METHOD_CACHEMANAGER_PUT
 #define UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_CHECKSUM_METHOD_CACHEMANAGER_PUT
 uint16_t uniffi_mantra_sdk_ffi_checksum_method_cachemanager_put(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_CHECKSUM_METHOD_CACHEMANAGER_PUT_BYTES
+#define UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_CHECKSUM_METHOD_CACHEMANAGER_PUT_BYTES
+uint16_t uniffi_mantra_sdk_ffi_checksum_method_cachemanager_put_bytes(void
     
 );
 #endif
