@@ -30,6 +30,10 @@ struct OpInner {
 }
 
 impl BatchOperation {
+    /// The timeout of an operation submitted without one through a binding (30 s, the
+    /// usual RPC request deadline).
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
     /// The seed's constructor: serializes `params` to JSON; `priority` is a level
     /// (0 = Low, 1 = Normal, 2+ = High, see [`Priority::from_level`]).
     /// Fails with [`Error::Encode`] if `params` cannot be serialized and

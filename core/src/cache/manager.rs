@@ -17,32 +17,68 @@ use super::stats::CacheStats;
 use crate::error::{Error, Result};
 use crate::runtime::{self, BackgroundTask, SendOutsideWasm, SharedClock};
 
-/// Estimated in-memory size of a JSON value, in bytes: one `Value` node per value, plus
-/// string capacities, spare array capacity, and per object member its key `String` and a
-/// map-node share. Iterative, so arbitrarily deep values cannot overflow the stack.
+/// The weight of a JSON value in the cache's byte budget: the length in UTF-8 bytes of its
+/// compact JSON text, as `serde_json::to_string` writes it (no whitespace; `"`, `\` and
+/// control characters escaped as `\"`, `\\`, `\n`, `\u001f`, …; everything else
+/// verbatim). Every binding charges the same number for the same value — JS measures
+/// `JSON.stringify(value)`, Python `json.dumps(value, separators=(",", ":"),
+/// ensure_ascii=False)` — except for floats whose text differs between languages (`1.0`
+/// vs `1`, `1e21` vs `1e+21`). Computed without allocating the text, iteratively (a deeply
+/// nested value cannot overflow the stack).
 pub fn estimate_json_weight(value: &Value) -> usize {
-    const NODE: usize = std::mem::size_of::<Value>();
-    const MEMBER: usize = std::mem::size_of::<String>() + 2 * std::mem::size_of::<usize>();
     let mut total = 0usize;
     let mut stack = vec![value];
     while let Some(v) = stack.pop() {
-        total = total.saturating_add(NODE);
-        match v {
-            Value::Null | Value::Bool(_) | Value::Number(_) => {}
-            Value::String(s) => total = total.saturating_add(s.capacity()),
+        let n = match v {
+            Value::Null | Value::Bool(true) => 4,
+            Value::Bool(false) => 5,
+            Value::Number(n) => number_text_len(n),
+            Value::String(s) => json_string_len(s),
             Value::Array(a) => {
-                total = total.saturating_add((a.capacity() - a.len()) * NODE);
                 stack.extend(a.iter());
+                // brackets + commas
+                2 + a.len().saturating_sub(1)
             }
             Value::Object(m) => {
+                let mut n = 2 + m.len().saturating_sub(1);
                 for (k, v) in m {
-                    total = total.saturating_add(MEMBER + k.capacity());
+                    // "key": value
+                    n = n.saturating_add(json_string_len(k) + 1);
                     stack.push(v);
                 }
+                n
             }
-        }
+        };
+        total = total.saturating_add(n);
     }
     total
+}
+
+/// Length of a JSON string literal for `s` (quotes and escapes included).
+fn json_string_len(s: &str) -> usize {
+    let escapes: usize = s
+        .bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 1,
+            0..=0x1f => 5,
+            _ => 0,
+        })
+        .sum();
+    s.len() + escapes + 2
+}
+
+/// Length of serde_json's text for a number.
+fn number_text_len(n: &serde_json::Number) -> usize {
+    struct Count(usize);
+    impl std::fmt::Write for Count {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0 += s.len();
+            Ok(())
+        }
+    }
+    let mut c = Count(0);
+    let _ = std::fmt::Write::write_fmt(&mut c, format_args!("{n}"));
+    c.0
 }
 
 struct Inner {
@@ -57,8 +93,8 @@ struct Inner {
 /// stale-while-revalidate [`get_or_fetch_swr`](Self::get_or_fetch_swr).
 ///
 /// Values are stored as `Arc<serde_json::Value>`; an entry's weight is
-/// [`estimate_json_weight`] of the value + the key's bytes + a fixed per-entry overhead
-/// ([`TtlCache::ENTRY_OVERHEAD`]). Expiry is exact on the clock: an entry put at `t` with
+/// [`estimate_json_weight`] of the value (its JSON text length) + the key's UTF-8 bytes + a
+/// fixed per-entry overhead ([`TtlCache::ENTRY_OVERHEAD`]); see [`entry_weight`](Self::entry_weight). Expiry is exact on the clock: an entry put at `t` with
 /// TTL `d` is a miss from `t + d` on. A cheap `Clone` handle; the cleanup loop stops on
 /// [`close`](Self::close) or when the last handle is dropped.
 #[derive(Clone)]
@@ -117,6 +153,12 @@ impl CacheManager {
     /// The configuration.
     pub fn config(&self) -> &CacheConfig {
         self.inner.cache.config()
+    }
+
+    /// Bytes an entry `key` → `value` is charged against `max_memory_bytes`:
+    /// `key.len() + estimate_json_weight(value) + ENTRY_OVERHEAD`. The same in every binding.
+    pub fn entry_weight(key: &str, value: &Value) -> usize {
+        TtlCache::<Arc<Value>>::charge(key, estimate_json_weight(value))
     }
 
     // ----- typed API (the seed's) -----
