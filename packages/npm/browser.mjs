@@ -8,4 +8,13 @@ import { createSdk } from "./lib/sdk.mjs";
 await init();
 
 const { api } = createSdk(wasm);
-export const { MantraError, ManualClock, sleepMs, version } = api;
+export const {
+  BatchManager,
+  CacheManager,
+  HealthChecker,
+  MantraError,
+  ManualClock,
+  MetricsCollector,
+  sleepMs,
+  version,
+} = api;

@@ -44,7 +44,8 @@ struct State<K: Hash + Eq, V> {
 ///   of every entry that leaves the cache for any reason — eviction, expiry (lookup, sweep
 ///   or eviction), `remove`, `clear`, `clear_type`, a refused update — is appended, to be
 ///   collected with [`take_removed`](Self::take_removed). A replaced value is not a
-///   removal. Bindings that keep per-key data outside the cache use it to release that
+///   removal, and a key stored again before the log is collected leaves the log (the log
+///   lists keys that are gone). Bindings that keep per-key data outside the cache use it to release that
 ///   data (like lru-cache's `dispose`).
 ///
 /// All methods take `&self` (one internal mutex, never held across an await); wrap the

@@ -41,7 +41,7 @@ pub(crate) struct Store<K: Hash + Eq, V> {
     max_bytes: usize,
     stats: bool,
     pub counters: Counters,
-    /// Keys of removed entries, oldest first, while logging is on.
+    /// Keys of removed entries (and not stored again since), oldest first, while logging is on.
     removed: Option<Vec<K>>,
 }
 
@@ -184,6 +184,13 @@ impl<K: Hash + Eq + Clone, V> Store<K, V> {
                 self.counters.rejected += 1;
             }
             return Err(Oversize);
+        }
+        // A key stored again is no longer "removed": drop it from the log so a host that
+        // collects the log later does not release data of the new entry.
+        if let Some(log) = &mut self.removed {
+            if !log.is_empty() {
+                log.retain(|x| x != &k);
+            }
         }
         let entry = Entry {
             value,
@@ -431,6 +438,11 @@ mod tests {
         assert_eq!(s.clear_part(1), 1);
         s.clear();
         assert_eq!(s.removal_log().unwrap().as_slice(), [6, 4, 7]);
+        // stored again before the log was collected: no longer reported as removed
+        s.insert(0, 4, 4, 1, LATER, NOW).unwrap();
+        assert_eq!(s.removal_log().unwrap().as_slice(), [6, 7]);
+        s.clear();
+        s.removal_log().unwrap().clear();
         assert_eq!((s.len(), s.bytes()), (0, 0));
         s.set_removal_log(false);
         s.insert(0, 8, 8, 1, LATER, NOW).unwrap();

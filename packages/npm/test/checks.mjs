@@ -2,7 +2,16 @@
 // test (browser/page.mjs, in headless Chromium). Each check gets the SDK module and throws on
 // failure. No Node APIs here: this file runs in the browser unchanged.
 
-export const PUBLIC_EXPORTS = ["MantraError", "ManualClock", "sleepMs", "version"];
+export const PUBLIC_EXPORTS = [
+  "BatchManager",
+  "CacheManager",
+  "HealthChecker",
+  "MantraError",
+  "ManualClock",
+  "MetricsCollector",
+  "sleepMs",
+  "version",
+];
 
 function check(cond, message) {
   if (!cond) throw new Error(message);
