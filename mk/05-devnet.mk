@@ -29,5 +29,6 @@ test-rpc-wasm: devnet-up
 	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION)"; \
 	  $(CARGO) install wasm-bindgen-cli --version =$(WASM_BINDGEN_VERSION); \
 	fi
+	set -a; . $(ROOT)/.devnet/env; set +a; \
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 	  $(CARGO) test -p mantra-sdk --target wasm32-unknown-unknown --test rpc_fetch_wasm

@@ -13,6 +13,7 @@
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use futures::channel::oneshot;
 use futures::future::{select, Either};
@@ -26,6 +27,30 @@ use pyo3_async_runtimes::TaskLocals;
 use crate::bridge::bridge_module;
 use crate::errors::{guard, panic_message, to_py_err, OrPyErr};
 use crate::gil;
+
+static DELIVERIES: AtomicUsize = AtomicUsize::new(0);
+
+/// Results of SDK coroutines that are computed but not yet handed to their event loop
+/// (`ManualClock.settle()` waits for none to be left).
+pub(crate) fn pending_deliveries() -> usize {
+    DELIVERIES.load(Ordering::SeqCst)
+}
+
+/// Counts one delivery in progress until dropped (after `call_soon_threadsafe`).
+struct Delivery;
+
+impl Delivery {
+    fn start() -> Self {
+        DELIVERIES.fetch_add(1, Ordering::SeqCst);
+        Delivery
+    }
+}
+
+impl Drop for Delivery {
+    fn drop(&mut self) {
+        DELIVERIES.fetch_sub(1, Ordering::SeqCst);
+    }
+}
 
 /// Turns the finished Rust value into Python objects, under the GIL.
 type Finish = Box<dyn for<'py> FnOnce(Python<'py>) -> PyResult<Bound<'py, PyAny>> + Send>;
@@ -97,7 +122,9 @@ impl PendingCall {
                     Either::Right(_) => return,
                 };
                 // Converting needs the GIL: do not block a runtime worker waiting for it.
+                let delivery = Delivery::start();
                 runtime.spawn_blocking(move || {
+                    let _delivery = delivery;
                     gil::attach(|py| {
                         let (ok, value) = match guard(|| finish(py)) {
                             Ok(v) => (true, v),

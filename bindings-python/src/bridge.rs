@@ -15,6 +15,7 @@
 //!
 //! The future holds no GIL while pending; it enters Python only through the [`gil`] gate.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use futures::channel::oneshot;
@@ -25,8 +26,20 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyModule, PyTuple};
 
-use crate::errors::guard;
+use crate::errors::{from_py_exception, guard};
 use crate::gil;
+
+static ACTIVITY: AtomicU64 = AtomicU64::new(0);
+
+/// Counts bridge events (a callback scheduled or completed, an SDK coroutine started or
+/// resolved): `ManualClock.settle()` waits until this stops changing.
+pub(crate) fn activity() -> u64 {
+    ACTIVITY.load(Ordering::Relaxed)
+}
+
+pub(crate) fn note_activity() {
+    ACTIVITY.fetch_add(1, Ordering::Relaxed);
+}
 
 static BRIDGE_MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 static ASYNCIO: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
@@ -100,13 +113,17 @@ type Outcome = Result<Py<PyAny>, Error>;
 #[pyclass(name = "_Completer", module = "mantra_sdk._native")]
 struct Completer {
     tx: Option<oneshot::Sender<Outcome>>,
+    what: &'static str,
 }
 
 #[pymethods]
 impl Completer {
     fn __call__(&mut self, py: Python<'_>, fut: Bound<'_, PyAny>) -> PyResult<()> {
         // Never raise here: concurrent.futures would only log it.
-        let out = guard(|| Ok(read_outcome(py, &fut))).unwrap_or_else(|e| Err(host_error(py, e)));
+        note_activity();
+        let what = self.what;
+        let out =
+            guard(|| Ok(read_outcome(py, &fut, what))).unwrap_or_else(|e| Err(host_error(py, e)));
         if let Some(tx) = self.tx.take() {
             let _ = tx.send(out); // the Rust side may be gone (dropped): that is fine
         }
@@ -114,7 +131,7 @@ impl Completer {
     }
 }
 
-fn read_outcome(py: Python<'_>, fut: &Bound<'_, PyAny>) -> Outcome {
+fn read_outcome(py: Python<'_>, fut: &Bound<'_, PyAny>, what: &str) -> Outcome {
     if fut
         .call_method0("cancelled")
         .and_then(|c| c.extract::<bool>())
@@ -127,7 +144,7 @@ fn read_outcome(py: Python<'_>, fut: &Bound<'_, PyAny>) -> Outcome {
     if ok {
         Ok(value.unbind())
     } else {
-        Err(Error::Host(describe(py, &value)))
+        Err(from_py_exception(py, &value, what))
     }
 }
 
@@ -151,14 +168,18 @@ impl Drop for CancelOnDrop {
 pub(crate) struct PyCallback {
     func: Arc<Py<PyAny>>,
     slot: LoopSlot,
+    what: &'static str,
 }
 
 impl PyCallback {
-    /// Wraps `func`; `slot` is the component's fallback event loop.
-    pub(crate) fn new(func: Bound<'_, PyAny>, slot: LoopSlot) -> Self {
+    /// Wraps `func`; `slot` is the component's fallback event loop; `what` names the
+    /// callback in errors (`"batch executor"`). An exception raised by `func` becomes the
+    /// core error [`from_py_exception`] maps it to.
+    pub(crate) fn new(func: Bound<'_, PyAny>, slot: LoopSlot, what: &'static str) -> Self {
         Self {
             func: Arc::new(func.unbind()),
             slot,
+            what,
         }
     }
 
@@ -170,6 +191,7 @@ impl PyCallback {
     {
         let func = self.func.clone();
         let slot = self.slot.clone();
+        let what = self.what;
         Box::pin(async move {
             let (tx, rx) = oneshot::channel();
             let scheduled = gil::attach(|py| -> Result<Py<PyAny>, Error> {
@@ -195,8 +217,9 @@ impl PyCallback {
                         });
                     }
                 };
-                cf.call_method1("add_done_callback", (Completer { tx: Some(tx) },))
+                cf.call_method1("add_done_callback", (Completer { tx: Some(tx), what },))
                     .map_err(|e| host_error(py, e))?;
+                note_activity();
                 Ok(cf.unbind())
             })
             .unwrap_or_else(|| {

@@ -12,7 +12,42 @@ use serde_json::{Map, Number, Value};
 use crate::errors::{type_error, OrPyErr};
 
 /// Deepest nesting accepted from Python (also stops cyclic containers).
-const MAX_DEPTH: usize = 128;
+pub(crate) const MAX_DEPTH: usize = 128;
+
+/// Runs `f` on the UTF-8 text of `s`. Borrows the string's cached UTF-8 where the stable
+/// ABI allows it (CPython >= 3.10 builds); the abi3-py39 build encodes to a temporary
+/// `bytes` (no further copy). Strings with lone surrogates raise `UnicodeEncodeError`.
+#[inline]
+pub(crate) fn with_str<R>(s: &Bound<'_, PyString>, f: impl FnOnce(&str) -> R) -> PyResult<R> {
+    #[cfg(any(Py_3_10, not(Py_LIMITED_API)))]
+    {
+        Ok(f(s.to_str()?))
+    }
+    #[cfg(not(any(Py_3_10, not(Py_LIMITED_API))))]
+    {
+        let bytes = s.encode_utf8()?;
+        // SAFETY: `PyUnicode_AsUTF8String` returns valid UTF-8 (or fails above).
+        Ok(f(unsafe {
+            std::str::from_utf8_unchecked(bytes.as_bytes())
+        }))
+    }
+}
+
+/// The UTF-8 length of `s` in bytes (what the core weighs).
+#[inline]
+pub(crate) fn utf8_len(s: &Bound<'_, PyString>) -> PyResult<usize> {
+    with_str(s, str::len)
+}
+
+/// A `str` argument: `MantraTypeError` naming `what` for anything else.
+#[inline]
+pub(crate) fn as_str<'a, 'py>(
+    what: &str,
+    obj: &'a Bound<'py, PyAny>,
+) -> PyResult<&'a Bound<'py, PyString>> {
+    obj.cast::<PyString>()
+        .map_err(|_| type_error(format!("`{what}` must be a str, not {}", type_name(obj))))
+}
 
 /// A JSON value as Python objects (dict / list / str / int / float / bool / None).
 pub(crate) fn json_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
@@ -137,6 +172,18 @@ pub(crate) fn seconds(field: &'static str, secs: f64) -> Result<Duration, Error>
     }
     Duration::try_from_secs_f64(secs)
         .map_err(|_| Error::invalid_config(field, format!("{secs} s is out of range")))
+}
+
+/// Seconds passed as a call argument (not a config field): negative, NaN or infinite
+/// values raise `InvalidArgumentError` naming the argument.
+pub(crate) fn arg_seconds(name: &str, secs: f64) -> Result<Duration, Error> {
+    if !secs.is_finite() || secs < 0.0 {
+        return Err(Error::InvalidArgument(format!(
+            "`{name}` must be a finite, non-negative number of seconds (got {secs})"
+        )));
+    }
+    Duration::try_from_secs_f64(secs)
+        .map_err(|_| Error::InvalidArgument(format!("`{name}`: {secs} s is out of range")))
 }
 
 /// A non-negative integer config field. A non-int raises `MantraTypeError`; a negative or

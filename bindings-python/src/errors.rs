@@ -12,7 +12,7 @@
 use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use mantra_sdk::Error;
+use mantra_sdk::{Error, HostErrorFields};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyModule};
@@ -68,6 +68,46 @@ fn build(py: Python<'_>, e: &Error) -> PyResult<PyErr> {
             .getattr("_from_native")?
             .call1((e.code(), e.to_string(), fields))?;
     Ok(PyErr::from_value(exc))
+}
+
+/// Maps an exception raised by host code (`what`: `"batch executor"`, `"health check"`, ...)
+/// to a core error through [`Error::from_host`]: an SDK exception (`MantraError`, e.g.
+/// `TransportError(status=503)` or `RpcError(rpc_code=-32603)`) keeps its code and fields,
+/// so the core can act on it (retry, learn a batch limit); anything else becomes a host
+/// error naming the exception (`"ValueError: boom"`).
+pub(crate) fn from_py_exception(py: Python<'_>, exc: &Bound<'_, PyAny>, what: &str) -> Error {
+    let mantra = errors_module(py)
+        .and_then(|m| m.getattr("MantraError"))
+        .and_then(|cls| exc.is_instance(&cls))
+        .unwrap_or(false);
+    if !mantra {
+        return Error::from_host(
+            None,
+            what,
+            &crate::bridge::describe(py, exc),
+            Default::default(),
+        );
+    }
+    let attr = |name: &str| exc.getattr(name).ok().filter(|v| !v.is_none());
+    let secs = |name: &str| {
+        attr(name)
+            .and_then(|v| v.extract::<f64>().ok())
+            .and_then(|s| crate::convert::seconds("", s).ok())
+    };
+    let code: Option<String> = attr("code").and_then(|c| c.extract().ok());
+    let message: String = attr("message")
+        .and_then(|m| m.extract().ok())
+        .unwrap_or_else(|| crate::bridge::describe(py, exc));
+    let fields = HostErrorFields {
+        status: attr("status").and_then(|v| v.extract().ok()),
+        retry_after: secs("retry_after"),
+        rpc_code: attr("rpc_code").and_then(|v| v.extract().ok()),
+        data: attr("data").and_then(|v| v.extract().ok()),
+        size: attr("size").and_then(|v| v.extract().ok()),
+        max: attr("max").and_then(|v| v.extract().ok()),
+        after: secs("after"),
+    };
+    Error::from_host(code.as_deref(), what, &message, fields)
 }
 
 /// `mantra_sdk.MantraTypeError(message)`: an argument of the wrong type.

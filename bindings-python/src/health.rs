@@ -11,6 +11,7 @@ use pyo3::types::{PyBool, PyDict, PyString, PyTuple};
 
 use crate::aio::{coroutine, none};
 use crate::bridge::{with_gil, LoopSlot, PyCallback};
+use crate::clock::{enter_runtime, PyManualClock};
 use crate::convert::{count, py_to_json, seconds, to_py, type_name};
 use crate::errors::{guard, type_error, OrPyErr};
 
@@ -258,12 +259,19 @@ fn opt_seconds(field: &'static str, secs: Option<f64>) -> PyResult<Option<Durati
 #[pymethods]
 impl PyHealthChecker {
     #[new]
-    #[pyo3(signature = (config = None))]
-    fn new(config: Option<PyRef<'_, PyHealthConfig>>) -> PyResult<Self> {
+    #[pyo3(signature = (config = None, *, clock = None))]
+    fn new(
+        config: Option<PyRef<'_, PyHealthConfig>>,
+        clock: Option<PyRef<'_, PyManualClock>>,
+    ) -> PyResult<Self> {
         guard(|| {
             let config = config.map(|c| c.inner.clone()).unwrap_or_default();
+            let inner = match clock {
+                Some(c) => HealthChecker::with_clock(config, c.shared()),
+                None => HealthChecker::try_new(config),
+            };
             Ok(Self {
-                inner: HealthChecker::try_new(config).or_py()?,
+                inner: inner.or_py()?,
                 slot: LoopSlot::default(),
             })
         })
@@ -297,7 +305,7 @@ impl PyHealthChecker {
             };
             let check = PyHealthCheck {
                 name: name.clone(),
-                callback: PyCallback::new(check, self.slot.clone()),
+                callback: PyCallback::new(check, self.slot.clone(), "health check"),
             };
             py.detach(|| self.inner.register_check_with_options(name, check, options))
                 .or_py()
@@ -324,7 +332,7 @@ impl PyHealthChecker {
     ) -> PyResult<()> {
         guard(|| {
             callable("action", &action)?;
-            let callback = PyCallback::new(action, self.slot.clone());
+            let callback = PyCallback::new(action, self.slot.clone(), "recovery action");
             py.detach(|| {
                 self.inner.register_recovery(name, move || {
                     let call = callback.call(|py| Ok(PyTuple::empty(py)));
@@ -421,7 +429,10 @@ impl PyHealthChecker {
     fn start(&self, py: Python<'_>) -> PyResult<()> {
         guard(|| {
             self.slot.capture_running(py)?;
-            py.detach(|| self.inner.start());
+            py.detach(|| {
+                let _rt = enter_runtime();
+                self.inner.start()
+            });
             Ok(())
         })
     }

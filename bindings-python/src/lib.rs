@@ -14,11 +14,16 @@
 //! - durations are seconds (`f64`) converted by [`convert::seconds`].
 
 mod aio;
+mod batch;
 mod bridge;
+mod cache;
+mod clock;
 mod convert;
 mod errors;
 mod gil;
 mod health;
+mod metrics;
+mod pyvalue;
 
 use pyo3::prelude::*;
 
@@ -47,8 +52,17 @@ fn _panic_for_tests<'py>(py: Python<'py>, kind: &str) -> PyResult<Bound<'py, PyA
 #[pyo3(name = "_native")]
 fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    clock::install_runtime()?;
     m.add_class::<health::PyHealthConfig>()?;
     m.add_class::<health::PyHealthChecker>()?;
+    m.add_class::<clock::PyManualClock>()?;
+    m.add_class::<cache::PyCacheConfig>()?;
+    m.add_class::<cache::PyCacheManager>()?;
+    m.add_class::<batch::PyBatchConfig>()?;
+    m.add_class::<batch::PyBatchOperation>()?;
+    m.add_class::<batch::PyBatchManager>()?;
+    m.add_class::<metrics::PyMetricsConfig>()?;
+    m.add_class::<metrics::PyMetricsCollector>()?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     gil::register_exit_hook(m)?;
     Ok(())

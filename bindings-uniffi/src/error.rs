@@ -4,9 +4,12 @@
 use std::any::Any;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::Duration;
 
 use futures::FutureExt;
 use mantra_sdk::Error;
+
+use crate::util::to_usize;
 
 /// Every failure of the SDK. One variant per core error code (`e.code()` returns it:
 /// `"invalid_config"`, `"timeout"`, ...); `reason` is the full human-readable message.
@@ -18,11 +21,14 @@ use mantra_sdk::Error;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 #[uniffi::export(Display)]
 pub enum MantraException {
-    /// A configuration value is out of range; the reason names the field.
+    /// A configuration value is out of range; `field` names it (snake_case, as in the
+    /// core: `max_entries`, `check_timeout`, ...), and so does the message.
     #[error("{reason}")]
     InvalidConfig {
         /// The message.
         reason: String,
+        /// The offending configuration field.
+        field: String,
     },
     /// An argument is not acceptable (empty name, unknown check, malformed JSON, ...).
     #[error("{reason}")]
@@ -36,23 +42,38 @@ pub enum MantraException {
         /// The message.
         reason: String,
     },
-    /// Network or HTTP-level failure.
+    /// Network or HTTP-level failure. Retryable unless `status` is a 4xx other than
+    /// 408/429. Host code (a transport, a batch executor) throws it with the HTTP status
+    /// and `Retry-After` delay when it has them: the core's retry policy reads both.
     #[error("{reason}")]
     Transport {
         /// The message.
         reason: String,
+        /// HTTP status, when a response was received.
+        status: Option<u16>,
+        /// Server-requested delay before retrying (`Retry-After`).
+        retry_after: Option<Duration>,
     },
-    /// The node answered with a JSON-RPC error.
+    /// The node answered with a JSON-RPC error (`rpc_code` -32603 and -32005 are retried).
     #[error("{reason}")]
     Rpc {
         /// The message.
         reason: String,
+        /// The JSON-RPC error code.
+        rpc_code: i64,
+        /// The error's `data` member, as text.
+        data: Option<String>,
     },
-    /// The node refused a batch as too large.
+    /// The node refused a batch of `size` operations; `max` is its limit. A batch executor
+    /// throws it to teach the batch manager the node's limit (the batch is split and resent).
     #[error("{reason}")]
     BatchLimit {
         /// The message.
         reason: String,
+        /// Operations in the refused batch.
+        size: u64,
+        /// The node's limit.
+        max: u64,
     },
     /// The endpoint's circuit breaker is open.
     #[error("{reason}")]
@@ -156,12 +177,12 @@ impl MantraException {
     fn reason_str(&self) -> &str {
         use MantraException::*;
         match self {
-            InvalidConfig { reason }
+            InvalidConfig { reason, .. }
             | InvalidArgument { reason }
             | Timeout { reason }
-            | Transport { reason }
-            | Rpc { reason }
-            | BatchLimit { reason }
+            | Transport { reason, .. }
+            | Rpc { reason, .. }
+            | BatchLimit { reason, .. }
             | CircuitOpen { reason }
             | Decode { reason }
             | Encode { reason }
@@ -194,12 +215,31 @@ impl From<Error> for MantraException {
     fn from(e: Error) -> Self {
         let reason = e.to_string();
         match &e {
-            Error::InvalidConfig { .. } => Self::InvalidConfig { reason },
+            Error::InvalidConfig { field, .. } => Self::InvalidConfig {
+                reason,
+                field: field.to_string(),
+            },
             Error::InvalidArgument(_) => Self::InvalidArgument { reason },
             Error::Timeout { .. } => Self::Timeout { reason },
-            Error::Transport { .. } => Self::Transport { reason },
-            Error::Rpc { .. } => Self::Rpc { reason },
-            Error::BatchLimit { .. } => Self::BatchLimit { reason },
+            Error::Transport {
+                status,
+                retry_after,
+                ..
+            } => Self::Transport {
+                reason,
+                status: *status,
+                retry_after: *retry_after,
+            },
+            Error::Rpc { code, data, .. } => Self::Rpc {
+                reason,
+                rpc_code: *code,
+                data: data.clone(),
+            },
+            Error::BatchLimit { size, max } => Self::BatchLimit {
+                reason,
+                size: *size as u64,
+                max: *max as u64,
+            },
             Error::CircuitOpen { .. } => Self::CircuitOpen { reason },
             Error::Decode(_) => Self::Decode { reason },
             Error::Encode(_) => Self::Encode { reason },
@@ -219,23 +259,66 @@ impl From<Error> for MantraException {
 }
 
 /// Errors thrown by host code (a foreign trait implementation) enter the core as these.
+/// A message that already carries the core's prefix (an exception the host caught from the
+/// SDK and rethrew) is not prefixed twice.
 impl From<MantraException> for Error {
     fn from(e: MantraException) -> Self {
         use MantraException as M;
+        // The core's own text for `make("")`, e.g. "decode error: ", is the prefix to drop.
+        fn tuple(reason: String, make: fn(String) -> Error) -> Error {
+            let prefix = make(String::new()).to_string();
+            make(unprefixed(reason, &prefix))
+        }
         match e {
-            M::InvalidArgument { reason } => Error::InvalidArgument(reason),
-            M::Transport { reason } => Error::transport(reason),
-            M::Decode { reason } => Error::Decode(reason),
-            M::Encode { reason } => Error::Encode(reason),
-            M::PoolExhausted { reason } => Error::PoolExhausted(reason),
-            M::CapacityExceeded { reason } => Error::CapacityExceeded(reason),
-            M::Closed { reason } => Error::Closed(reason),
-            M::Cancelled { reason } => Error::Cancelled(reason),
-            M::Internal { reason } => Error::Internal(reason),
-            M::Host { reason } => Error::Host(reason),
+            M::InvalidArgument { reason } => tuple(reason, Error::InvalidArgument),
+            M::Transport {
+                reason,
+                status,
+                retry_after,
+            } => Error::Transport {
+                message: unprefixed(reason, &Error::transport("").to_string()),
+                status,
+                retry_after,
+            },
+            M::Rpc {
+                reason,
+                rpc_code,
+                data,
+            } => {
+                let prefix = Error::Rpc {
+                    code: rpc_code,
+                    message: String::new(),
+                    data: None,
+                }
+                .to_string();
+                Error::Rpc {
+                    message: unprefixed(reason, &prefix),
+                    code: rpc_code,
+                    data,
+                }
+            }
+            M::BatchLimit { size, max, .. } => Error::BatchLimit {
+                size: to_usize(size),
+                max: to_usize(max),
+            },
+            M::Decode { reason } => tuple(reason, Error::Decode),
+            M::Encode { reason } => tuple(reason, Error::Encode),
+            M::PoolExhausted { reason } => tuple(reason, Error::PoolExhausted),
+            M::CapacityExceeded { reason } => tuple(reason, Error::CapacityExceeded),
+            M::Closed { reason } => tuple(reason, Error::Closed),
+            M::Cancelled { reason } => tuple(reason, Error::Cancelled),
+            M::Internal { reason } => tuple(reason, Error::Internal),
+            M::Host { reason } => tuple(reason, Error::Host),
             // Structured core errors cannot be rebuilt from a message: keep code and text.
             other => Error::Host(format!("{}: {}", other.code_str(), other.reason_str())),
         }
+    }
+}
+
+fn unprefixed(reason: String, prefix: &str) -> String {
+    match reason.strip_prefix(prefix) {
+        Some(rest) if !prefix.is_empty() => rest.to_string(),
+        _ => reason,
     }
 }
 
@@ -325,7 +408,9 @@ mod tests {
             "failure_threshold",
             "must be at least 1",
         ));
-        assert!(matches!(m, MantraException::InvalidConfig { .. }));
+        assert!(
+            matches!(&m, MantraException::InvalidConfig { field, .. } if field == "failure_threshold")
+        );
         assert!(m.reason().contains("failure_threshold"));
     }
 
@@ -333,10 +418,50 @@ mod tests {
     fn host_errors_enter_the_core_typed() {
         let e: Error = MantraException::Transport {
             reason: "okhttp: refused".into(),
+            status: None,
+            retry_after: None,
         }
         .into();
         assert_eq!(e.code(), "transport");
         assert!(e.is_retryable());
+        assert_eq!(e.to_string(), "transport error: okhttp: refused");
+        let e: Error = MantraException::Transport {
+            reason: "busy".into(),
+            status: Some(503),
+            retry_after: Some(Duration::from_millis(200)),
+        }
+        .into();
+        assert!(e.is_retryable());
+        assert_eq!(e.retry_after(), Some(Duration::from_millis(200)));
+        let e: Error = MantraException::Transport {
+            reason: "bad request".into(),
+            status: Some(400),
+            retry_after: None,
+        }
+        .into();
+        assert!(!e.is_retryable());
+        let e: Error = MantraException::Rpc {
+            reason: "internal".into(),
+            rpc_code: -32603,
+            data: Some("x".into()),
+        }
+        .into();
+        assert_eq!(
+            e,
+            Error::Rpc {
+                code: -32603,
+                message: "internal".into(),
+                data: Some("x".into())
+            }
+        );
+        assert!(e.is_retryable());
+        let e: Error = MantraException::BatchLimit {
+            reason: "too big".into(),
+            size: 12,
+            max: 10,
+        }
+        .into();
+        assert_eq!(e, Error::BatchLimit { size: 12, max: 10 });
         let e: Error = MantraException::Timeout {
             reason: "slow".into(),
         }
@@ -348,6 +473,40 @@ mod tests {
         let m = MantraException::from(unexpected);
         assert_eq!(m.code(), "host");
         assert!(m.reason().contains("db down"));
+    }
+
+    #[test]
+    fn structured_errors_survive_a_round_trip_through_the_host() {
+        for e in all_core_errors() {
+            let back: Error = MantraException::from(e.clone()).into();
+            match &e {
+                // Rebuilt 1:1, without a doubled prefix.
+                Error::InvalidConfig { .. }
+                | Error::Timeout { .. }
+                | Error::CircuitOpen { .. }
+                | Error::HealthCheck { .. } => {
+                    assert_eq!(back.code(), "host", "{e:?}");
+                    assert!(back.to_string().contains(&e.to_string()), "{back}");
+                }
+                _ => assert_eq!(back, e),
+            }
+        }
+        let m = MantraException::from(Error::Transport {
+            message: "HTTP 429".into(),
+            status: Some(429),
+            retry_after: Some(Duration::from_secs(2)),
+        });
+        match m {
+            MantraException::Transport {
+                status,
+                retry_after,
+                ..
+            } => {
+                assert_eq!(status, Some(429));
+                assert_eq!(retry_after, Some(Duration::from_secs(2)));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::util::Registry;
 use mantra_sdk as sdk;
 use sdk::HealthStatus;
 
+use crate::clock::{enter, host_call, tracked, HostCall, ManualClock, VirtualTime};
 use crate::error::{guard, guard_async, FfiResult, MantraException};
 
 /// Health of a component or of the system.
@@ -209,14 +210,17 @@ pub trait HealthListener: Send + Sync {
     ) -> Result<(), MantraException>;
 }
 
-struct ForeignCheck(Arc<dyn HealthCheck>);
+struct ForeignCheck {
+    check: Arc<dyn HealthCheck>,
+    vt: Option<Arc<VirtualTime>>,
+}
 
 impl sdk::HealthCheck for ForeignCheck {
     fn check(&self) -> sdk::runtime::BoxFuture<'static, sdk::Result<sdk::CheckOutcome>> {
-        let check = self.0.clone();
+        let check = self.check.clone();
+        let (vt, call) = (self.vt.clone(), HostCall::start(self.vt.as_ref()));
         Box::pin(async move {
-            check
-                .check()
+            host_call(vt, call, check.check())
                 .await
                 .map_err(sdk::Error::from)
                 .and_then(HealthCheckOutcome::into_core)
@@ -450,6 +454,26 @@ impl From<sdk::HealthDiagnostics> for HealthDiagnostics {
 pub struct HealthChecker {
     inner: sdk::HealthChecker,
     listeners: Registry<sdk::HealthListenerId>,
+    vt: Option<Arc<VirtualTime>>,
+}
+
+impl HealthChecker {
+    fn build(config: HealthConfig, clock: Option<&ManualClock>) -> FfiResult<Arc<Self>> {
+        let vt = clock.map(ManualClock::virtual_time);
+        let _rt = enter(vt.as_ref());
+        let inner = match clock {
+            Some(clock) => sdk::HealthChecker::with_clock(config.to_core(), clock.shared())?,
+            None => sdk::HealthChecker::try_new(config.to_core())?,
+        };
+        if inner.config().enable_auto_checks {
+            inner.start();
+        }
+        Ok(Arc::new(Self {
+            inner,
+            listeners: Registry::default(),
+            vt,
+        }))
+    }
 }
 
 #[uniffi::export(async_runtime = "tokio")]
@@ -459,16 +483,14 @@ impl HealthChecker {
     /// `enableAutoChecks` is set.
     #[uniffi::constructor(default(config))]
     pub fn new(config: HealthConfig) -> FfiResult<Arc<Self>> {
-        guard(|| {
-            let inner = sdk::HealthChecker::try_new(config.to_core())?;
-            if inner.config().enable_auto_checks {
-                inner.start();
-            }
-            Ok(Arc::new(Self {
-                inner,
-                listeners: Registry::default(),
-            }))
-        })
+        guard(|| Self::build(config, None))
+    }
+
+    /// A checker whose timeouts and check interval run on `clock` (virtual time, for
+    /// tests). Host checks that must take time wait with `clock.sleep`.
+    #[uniffi::constructor]
+    pub fn with_clock(config: HealthConfig, clock: Arc<ManualClock>) -> FfiResult<Arc<Self>> {
+        guard(|| Self::build(config, Some(&clock)))
     }
 
     /// The effective configuration (every field filled in).
@@ -486,11 +508,13 @@ impl HealthChecker {
         options: HealthCheckOptions,
     ) -> FfiResult<()> {
         guard(|| {
-            Ok(self.inner.register_check_with_options(
-                name,
-                ForeignCheck(check),
-                options.to_core(),
-            )?)
+            let check = ForeignCheck {
+                check,
+                vt: self.vt.clone(),
+            };
+            Ok(self
+                .inner
+                .register_check_with_options(name, check, options.to_core())?)
         })
     }
 
@@ -511,9 +535,16 @@ impl HealthChecker {
         action: Arc<dyn HealthRecoveryAction>,
     ) -> FfiResult<()> {
         guard(|| {
+            let vt = self.vt.clone();
             Ok(self.inner.register_recovery(component_name, move || {
                 let action = action.clone();
-                async move { action.recover().await.map_err(sdk::Error::from) }
+                let call = HostCall::start(vt.as_ref());
+                let vt = vt.clone();
+                async move {
+                    host_call(vt, call, action.recover())
+                        .await
+                        .map_err(sdk::Error::from)
+                }
             })?)
         })
     }
@@ -525,7 +556,8 @@ impl HealthChecker {
 
     /// Runs the recovery action of `component_name` now and returns its result.
     pub async fn run_recovery(&self, component_name: String) -> FfiResult<()> {
-        guard_async(async { Ok(self.inner.run_recovery(&component_name).await?) }).await
+        let fut = async { Ok(self.inner.run_recovery(&component_name).await?) };
+        guard_async(tracked(self.vt.as_ref(), fut)).await
     }
 
     /// Registers `listener` for status changes; returns an id for `unsubscribe`.
@@ -547,12 +579,14 @@ impl HealthChecker {
     /// Runs every check concurrently (each under its timeout), applies the results and
     /// returns the report. Check failures are in the report, not thrown.
     pub async fn run_health_checks(&self) -> FfiResult<SystemHealth> {
-        guard_async(async { Ok(self.inner.run_health_checks().await?.into()) }).await
+        let fut = async { Ok(self.inner.run_health_checks().await?.into()) };
+        guard_async(tracked(self.vt.as_ref(), fut)).await
     }
 
     /// Runs the single check `name` now. Throws `InvalidArgument` for an unknown name.
     pub async fn run_check(&self, name: String) -> FfiResult<ComponentHealth> {
-        guard_async(async { Ok(self.inner.run_check(&name).await?.into()) }).await
+        let fut = async { Ok(self.inner.run_check(&name).await?.into()) };
+        guard_async(tracked(self.vt.as_ref(), fut)).await
     }
 
     /// The current report (no checks are run).
@@ -582,11 +616,13 @@ impl HealthChecker {
 
     /// Starts the auto-check loop (a round now, then every `checkInterval`). Idempotent.
     pub fn start(&self) {
+        let _rt = enter(self.vt.as_ref());
         self.inner.start()
     }
 
     /// Stops the auto-check loop. Idempotent.
     pub fn stop(&self) {
+        let _rt = enter(self.vt.as_ref());
         self.inner.stop()
     }
 
@@ -675,6 +711,8 @@ mod tests {
             "node".into(),
             Arc::new(RustCheck(Err(MantraException::Transport {
                 reason: "refused".into(),
+                status: None,
+                retry_after: None,
             }))),
             HealthCheckOptions::default(),
         )

@@ -17,9 +17,17 @@
 
 uniffi::setup_scaffolding!("mantra_sdk");
 
+pub mod batch;
+pub mod cache;
+pub mod clock;
 pub mod error;
 pub mod health;
+pub mod metrics;
 mod util;
 
+pub use batch::*;
+pub use cache::*;
+pub use clock::*;
 pub use error::{FfiResult, MantraException};
 pub use health::*;
+pub use metrics::*;

@@ -32,3 +32,24 @@ impl<T> Registry<T> {
         self.inner.lock().1.remove(&id)
     }
 }
+
+/// A count from the host (`u64`) as `usize`, saturating on 32-bit targets.
+pub(crate) fn to_usize(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
+/// A count from the core (`usize`) as `u64`.
+pub(crate) fn to_u64(n: usize) -> u64 {
+    n as u64
+}
+
+/// `since_epoch` as a wall-clock instant (Kotlin `Instant`, Swift `Date`).
+pub(crate) fn wall(since_epoch: std::time::Duration) -> std::time::SystemTime {
+    std::time::UNIX_EPOCH + since_epoch
+}
+
+/// Parses host JSON text; the `Decode` error says what had to be JSON.
+pub(crate) fn parse_json(text: &str, what: &str) -> mantra_sdk::Result<serde_json::Value> {
+    serde_json::from_str(text)
+        .map_err(|e| mantra_sdk::Error::Decode(format!("{what} must be JSON text: {e}")))
+}

@@ -1,5 +1,5 @@
 //! Cache hit / insert latency: our engine and CacheManager against raw `lru` (no lock,
-//! no TTL), `quick_cache::sync::Cache` and `moka::sync::Cache` with a TTL — same keys,
+//! no TTL; bounded with a pre-sized map, and unbounded like ours), `quick_cache::sync::Cache` and `moka::sync::Cache` with a TTL — same keys,
 //! same run. Our caches read `runtime::fast_clock()` (what `CacheManager::new` uses).
 //! Results: BENCHMARKS.md ("Cache (Rust)").
 
@@ -43,6 +43,18 @@ fn bench_hit(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 1) & (N - 1);
             black_box(lru.get(keys[i].as_str()).copied())
+        })
+    });
+
+    // Same map shape as our engine (which grows its maps on demand).
+    let mut lru_u = lru::LruCache::<String, u64>::unbounded();
+    for (i, k) in keys.iter().enumerate() {
+        lru_u.put(k.clone(), i as u64);
+    }
+    g.bench_function("raw_lru_unbounded", |b| {
+        b.iter(|| {
+            i = (i + 1) & (N - 1);
+            black_box(lru_u.get(keys[i].as_str()).copied())
         })
     });
 
@@ -111,6 +123,14 @@ fn bench_insert(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 1) & (N - 1);
             black_box(lru.put(keys[i].clone(), i as u64))
+        })
+    });
+
+    let mut lru_u = lru::LruCache::<String, u64>::unbounded();
+    g.bench_function("raw_lru_unbounded", |b| {
+        b.iter(|| {
+            i = (i + 1) & (N - 1);
+            black_box(lru_u.put(keys[i].clone(), i as u64))
         })
     });
 

@@ -167,6 +167,67 @@ impl Error {
     }
 }
 
+/// Structured fields an error raised by host code may carry (the fields of the bindings'
+/// exception classes); see [`Error::from_host`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HostErrorFields {
+    /// HTTP status (`transport`).
+    pub status: Option<u16>,
+    /// Server-requested retry delay (`transport`).
+    pub retry_after: Option<Duration>,
+    /// JSON-RPC error code (`rpc`).
+    pub rpc_code: Option<i64>,
+    /// JSON-RPC `data` as text (`rpc`).
+    pub data: Option<String>,
+    /// Size of the refused batch (`batch_limit`).
+    pub size: Option<usize>,
+    /// The node's batch limit (`batch_limit`).
+    pub max: Option<usize>,
+    /// The deadline that passed (`timeout`).
+    pub after: Option<Duration>,
+}
+
+impl Error {
+    /// Maps an error raised by host code (a batch executor, a transport, a check) back to a
+    /// core error, so that core — not the binding — decides what it means. `code` is the
+    /// host error's core code when it has one (an SDK exception raised or re-raised by host
+    /// code); `what` names the callback (e.g. `"batch executor"`).
+    ///
+    /// Codes core acts on keep their meaning: `transport` (status, retry_after), `timeout`,
+    /// `rpc` (rpc_code, data), `batch_limit` (max >= 1, size), `cancelled` and
+    /// `invalid_argument`. Any other code, or none, becomes [`Error::Host`].
+    pub fn from_host(
+        code: Option<&str>,
+        what: &str,
+        message: &str,
+        fields: HostErrorFields,
+    ) -> Error {
+        match code {
+            Some("transport") => Error::Transport {
+                message: message.to_string(),
+                status: fields.status.filter(|s| (100..=999).contains(s)),
+                retry_after: fields.retry_after,
+            },
+            Some("timeout") => Error::Timeout {
+                operation: format!("{what}: {message}"),
+                after: fields.after.unwrap_or_default(),
+            },
+            Some("rpc") => Error::Rpc {
+                code: fields.rpc_code.unwrap_or(0),
+                message: message.to_string(),
+                data: fields.data,
+            },
+            Some("batch_limit") if fields.max.is_some_and(|m| m >= 1) => Error::BatchLimit {
+                size: fields.size.unwrap_or(0),
+                max: fields.max.unwrap_or(1),
+            },
+            Some("cancelled") => Error::Cancelled(format!("{what}: {message}")),
+            Some("invalid_argument") => Error::InvalidArgument(format!("{what}: {message}")),
+            _ => Error::Host(format!("{what}: {message}")),
+        }
+    }
+}
+
 impl From<serde_json::Error> for Error {
     fn from(e: serde_json::Error) -> Self {
         Error::Decode(e.to_string())
@@ -188,6 +249,60 @@ mod tests {
         assert_eq!(
             Error::timeout("op", Duration::from_secs(1)).code(),
             "timeout"
+        );
+    }
+
+    #[test]
+    fn host_errors_keep_the_codes_core_acts_on() {
+        let f = |status, rpc_code, max| HostErrorFields {
+            status,
+            rpc_code,
+            max,
+            retry_after: Some(Duration::from_millis(200)),
+            ..Default::default()
+        };
+        let e = Error::from_host(
+            Some("transport"),
+            "executor",
+            "busy",
+            f(Some(503), None, None),
+        );
+        assert!(e.is_retryable());
+        assert_eq!(e.retry_after(), Some(Duration::from_millis(200)));
+        let e = Error::from_host(Some("transport"), "executor", "x", f(Some(7), None, None));
+        assert!(matches!(e, Error::Transport { status: None, .. }));
+        let e = Error::from_host(
+            Some("rpc"),
+            "executor",
+            "internal",
+            f(None, Some(-32603), None),
+        );
+        assert!(e.is_retryable());
+        assert_eq!(e.code(), "rpc");
+        let e = Error::from_host(
+            Some("batch_limit"),
+            "executor",
+            "too big",
+            f(None, None, Some(5)),
+        );
+        assert_eq!(e, Error::BatchLimit { size: 0, max: 5 });
+        // A batch limit without a usable max, an unknown code or no code: a host error.
+        let e = Error::from_host(Some("batch_limit"), "executor", "m", f(None, None, Some(0)));
+        assert_eq!(e, Error::Host("executor: m".into()));
+        let e = Error::from_host(Some("decode"), "executor", "m", HostErrorFields::default());
+        assert_eq!(e.code(), "host");
+        let e = Error::from_host(
+            None,
+            "check",
+            "ValueError: boom",
+            HostErrorFields::default(),
+        );
+        assert_eq!(e.to_string(), "host error: check: ValueError: boom");
+        let e = Error::from_host(Some("timeout"), "check", "slow", HostErrorFields::default());
+        assert_eq!(e.code(), "timeout");
+        assert_eq!(
+            Error::from_host(Some("cancelled"), "c", "m", HostErrorFields::default()).code(),
+            "cancelled"
         );
     }
 
@@ -232,6 +347,19 @@ pub fn check_duration(field: &'static str, value: Duration) -> Result<()> {
     }
 }
 
+/// Validates a config duration that may be zero (e.g. "no delay") but must be at most
+/// [`MAX_CONFIG_DURATION`].
+pub fn check_duration_allow_zero(field: &'static str, value: Duration) -> Result<()> {
+    if value > MAX_CONFIG_DURATION {
+        Err(Error::invalid_config(
+            field,
+            format!("must be at most {} s", MAX_CONFIG_DURATION.as_secs()),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod duration_tests {
     use super::*;
@@ -244,5 +372,9 @@ mod duration_tests {
         assert_eq!(zero.code(), "invalid_config");
         assert!(zero.to_string().contains("check_interval"));
         assert!(check_duration("x", Duration::MAX).is_err());
+        assert!(check_duration_allow_zero("x", Duration::ZERO).is_ok());
+        assert!(check_duration_allow_zero("x", MAX_CONFIG_DURATION).is_ok());
+        let max = check_duration_allow_zero("max_batch_delay", Duration::MAX).unwrap_err();
+        assert!(max.to_string().contains("max_batch_delay"), "{max}");
     }
 }

@@ -24,6 +24,8 @@ pub mod batch;
 #[cfg(feature = "performance")]
 pub mod cache;
 #[cfg(feature = "performance")]
+pub mod client;
+#[cfg(feature = "performance")]
 pub mod exec;
 #[cfg(feature = "performance")]
 pub mod health;
@@ -33,8 +35,10 @@ pub mod memory;
 pub mod metrics;
 #[cfg(feature = "performance")]
 pub mod monitoring;
+#[cfg(feature = "performance")]
+pub mod performance;
 
-pub use error::{Error, Result};
+pub use error::{Error, HostErrorFields, Result};
 pub use redact::{redact_text, redact_url, REDACTED};
 pub use runtime::{Clock, ManualClock, SharedClock};
 
@@ -45,6 +49,8 @@ pub use batch::*;
 #[cfg(feature = "performance")]
 pub use cache::*;
 #[cfg(feature = "performance")]
+pub use client::*;
+#[cfg(feature = "performance")]
 pub use exec::*;
 #[cfg(feature = "performance")]
 pub use health::*;
@@ -54,4 +60,6 @@ pub use memory::*;
 pub use metrics::*;
 #[cfg(feature = "performance")]
 pub use monitoring::*;
+#[cfg(feature = "performance")]
+pub use performance::*;
 pub use pool::*;

@@ -51,6 +51,8 @@ impl BatchConfig {
                 "must be greater than 0",
             ));
         }
+        crate::error::check_duration_allow_zero("max_batch_delay", self.max_batch_delay)?;
+        crate::error::check_duration_allow_zero("retry_delay", self.retry_delay)?;
         Ok(())
     }
 }
@@ -106,5 +108,20 @@ mod tests {
             ..Default::default()
         };
         assert!(ok.validate().is_ok());
+    }
+
+    #[test]
+    fn unbounded_durations_are_rejected_by_name() {
+        for field in ["max_batch_delay", "retry_delay"] {
+            let mut c = BatchConfig::default();
+            match field {
+                "max_batch_delay" => c.max_batch_delay = Duration::MAX,
+                _ => c.retry_delay = Duration::MAX,
+            }
+            match c.validate() {
+                Err(Error::InvalidConfig { field: f, .. }) => assert_eq!(f, field),
+                other => panic!("{field}: expected InvalidConfig, got {other:?}"),
+            }
+        }
     }
 }

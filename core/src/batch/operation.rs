@@ -30,8 +30,7 @@ struct OpInner {
 }
 
 impl BatchOperation {
-    /// The timeout of an operation submitted without one through a binding (30 s, the
-    /// usual RPC request deadline).
+    /// Timeout of an operation submitted without one through the bindings (30 s).
     pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
     /// The seed's constructor: serializes `params` to JSON; `priority` is a level

@@ -19,7 +19,6 @@ use crate::runtime::{BoxFuture, SharedClock};
 /// Resolves with [`Error::Timeout`](crate::Error::Timeout) exactly when the operation's timeout (measured from
 /// submission) passes, even while its batch is in flight (a late result is discarded).
 /// Dropping it discards the result; the operation is still sent.
-#[must_use = "a ticket does nothing unless awaited (dropping it discards the result)"]
 pub struct BatchTicket {
     pub(super) slot: Arc<OpSlot>,
     pub(super) op: BatchOperation,

@@ -51,18 +51,8 @@ impl CacheConfig {
                 "must be greater than 0",
             ));
         }
-        if self.default_ttl.is_zero() {
-            return Err(Error::invalid_config(
-                "default_ttl",
-                "must be greater than 0",
-            ));
-        }
-        if self.cleanup_interval.is_zero() {
-            return Err(Error::invalid_config(
-                "cleanup_interval",
-                "must be greater than 0",
-            ));
-        }
+        crate::error::check_duration("default_ttl", self.default_ttl)?;
+        crate::error::check_duration("cleanup_interval", self.cleanup_interval)?;
         Ok(())
     }
 }
@@ -181,6 +171,21 @@ mod tests {
             match c.validate() {
                 Err(Error::InvalidConfig { field, .. }) => assert_eq!(field, name),
                 other => panic!("{name}: expected InvalidConfig, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn validate_rejects_unbounded_durations() {
+        for field in ["default_ttl", "cleanup_interval"] {
+            let mut c = CacheConfig::default();
+            match field {
+                "default_ttl" => c.default_ttl = Duration::MAX,
+                _ => c.cleanup_interval = Duration::MAX,
+            }
+            match c.validate() {
+                Err(Error::InvalidConfig { field: f, .. }) => assert_eq!(f, field),
+                other => panic!("{field}: expected InvalidConfig, got {other:?}"),
             }
         }
     }

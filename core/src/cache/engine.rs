@@ -71,11 +71,11 @@ impl<V, K: Hash + Eq + Clone> std::fmt::Debug for TtlCache<V, K> {
 }
 
 impl<V, K: Hash + Eq> TtlCache<V, K> {
-    /// Bytes charged per entry on top of its key and value weight: an estimate of the key
-    /// header, the entry record, the LRU node's links and its hash-table slot. A constant,
-    /// the same on every target and for every key and value type, so that every binding
-    /// (wasm32 included) charges exactly what the Rust core charges.
-    pub const ENTRY_OVERHEAD: usize = 64;
+    /// Bytes charged per entry on top of its key and value weight: the key header, the
+    /// entry record and the LRU node's links and hash-table slot, as laid out on a 64-bit
+    /// target with a pointer-sized value. A fixed number, so that an entry weighs the same
+    /// on every platform (wasm32 included), for every key type and in every binding.
+    pub const ENTRY_OVERHEAD: usize = 104;
 
     /// Bytes an entry is charged: `key_bytes` (the key's UTF-8 length) + `value_weight` +
     /// [`ENTRY_OVERHEAD`](Self::ENTRY_OVERHEAD), saturating.

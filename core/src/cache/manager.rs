@@ -12,78 +12,15 @@ use serde_json::Value;
 use super::config::{CacheConfig, CacheType};
 use super::engine::TtlCache;
 use super::key::CacheKey;
-use super::single_flight::SingleFlight;
+use super::loader::CacheLoader;
 use super::stats::CacheStats;
+use super::weight::estimate_json_weight;
 use crate::error::{Error, Result};
 use crate::runtime::{self, BackgroundTask, SendOutsideWasm, SharedClock};
 
-/// The weight of a JSON value in the cache's byte budget: the length in UTF-8 bytes of its
-/// compact JSON text, as `serde_json::to_string` writes it (no whitespace; `"`, `\` and
-/// control characters escaped as `\"`, `\\`, `\n`, `\u001f`, …; everything else
-/// verbatim). Every binding charges the same number for the same value — JS measures
-/// `JSON.stringify(value)`, Python `json.dumps(value, separators=(",", ":"),
-/// ensure_ascii=False)` — except for floats whose text differs between languages (`1.0`
-/// vs `1`, `1e21` vs `1e+21`). Computed without allocating the text, iteratively (a deeply
-/// nested value cannot overflow the stack).
-pub fn estimate_json_weight(value: &Value) -> usize {
-    let mut total = 0usize;
-    let mut stack = vec![value];
-    while let Some(v) = stack.pop() {
-        let n = match v {
-            Value::Null | Value::Bool(true) => 4,
-            Value::Bool(false) => 5,
-            Value::Number(n) => number_text_len(n),
-            Value::String(s) => json_string_len(s),
-            Value::Array(a) => {
-                stack.extend(a.iter());
-                // brackets + commas
-                2 + a.len().saturating_sub(1)
-            }
-            Value::Object(m) => {
-                let mut n = 2 + m.len().saturating_sub(1);
-                for (k, v) in m {
-                    // "key": value
-                    n = n.saturating_add(json_string_len(k) + 1);
-                    stack.push(v);
-                }
-                n
-            }
-        };
-        total = total.saturating_add(n);
-    }
-    total
-}
-
-/// Length of a JSON string literal for `s` (quotes and escapes included).
-fn json_string_len(s: &str) -> usize {
-    let escapes: usize = s
-        .bytes()
-        .map(|b| match b {
-            b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 1,
-            0..=0x1f => 5,
-            _ => 0,
-        })
-        .sum();
-    s.len() + escapes + 2
-}
-
-/// Length of serde_json's text for a number.
-fn number_text_len(n: &serde_json::Number) -> usize {
-    struct Count(usize);
-    impl std::fmt::Write for Count {
-        fn write_str(&mut self, s: &str) -> std::fmt::Result {
-            self.0 += s.len();
-            Ok(())
-        }
-    }
-    let mut c = Count(0);
-    let _ = std::fmt::Write::write_fmt(&mut c, format_args!("{n}"));
-    c.0
-}
-
 struct Inner {
     cache: Arc<TtlCache<Arc<Value>>>,
-    flights: SingleFlight<CacheKey, Result<Arc<Value>>>,
+    loader: CacheLoader<Arc<Value>>,
     cleanup: Mutex<Option<BackgroundTask>>,
 }
 
@@ -93,8 +30,9 @@ struct Inner {
 /// stale-while-revalidate [`get_or_fetch_swr`](Self::get_or_fetch_swr).
 ///
 /// Values are stored as `Arc<serde_json::Value>`; an entry's weight is
-/// [`estimate_json_weight`] of the value (its JSON text length) + the key's UTF-8 bytes + a
-/// fixed per-entry overhead ([`TtlCache::ENTRY_OVERHEAD`]); see [`entry_weight`](Self::entry_weight). Expiry is exact on the clock: an entry put at `t` with
+/// [`estimate_json_weight`] of the value + the key's UTF-8 bytes + a
+/// fixed per-entry overhead ([`TtlCache::ENTRY_OVERHEAD`]); see
+/// [`entry_weight`](Self::entry_weight). Expiry is exact on the clock: an entry put at `t` with
 /// TTL `d` is a miss from `t + d` on. A cheap `Clone` handle; the cleanup loop stops on
 /// [`close`](Self::close) or when the last handle is dropped.
 #[derive(Clone)]
@@ -133,8 +71,8 @@ impl CacheManager {
         let task = cache.spawn_cleanup();
         Ok(Self {
             inner: Arc::new(Inner {
+                loader: CacheLoader::new(cache.clone()),
                 cache,
-                flights: SingleFlight::new(),
                 cleanup: Mutex::new(Some(task)),
             }),
         })
@@ -156,7 +94,7 @@ impl CacheManager {
     }
 
     /// Bytes an entry `key` → `value` is charged against `max_memory_bytes`:
-    /// `key.len() + estimate_json_weight(value) + ENTRY_OVERHEAD`. The same in every binding.
+    /// `key.len() + estimate_json_weight(value) + ENTRY_OVERHEAD` — the same in every binding.
     pub fn entry_weight(key: &str, value: &Value) -> usize {
         TtlCache::<Arc<Value>>::charge(key, estimate_json_weight(value))
     }
@@ -373,22 +311,12 @@ impl CacheManager {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Value>>,
     {
-        if let Some(v) = self.get_value(key, cache_type) {
-            return Ok(v);
-        }
-        let cache = &self.inner.cache;
         self.inner
-            .flights
-            .run(CacheKey::new(cache_type, key), || async move {
-                // A flight that finished between our miss and now has stored the value.
-                if let Some(v) = cache.peek(cache_type, key) {
-                    return Ok(v);
-                }
+            .loader
+            .get_or_fetch(key, cache_type, || async move {
                 let value = Arc::new(fetcher().await?);
-                let w = estimate_json_weight(&value);
-                // A refusal (too heavy) is counted in stats; the value is still returned.
-                let _ = cache.insert(cache_type, key, value.clone(), w);
-                Ok(value)
+                let weight = estimate_json_weight(&value);
+                Ok((value, weight))
             })
             .await
     }
@@ -432,7 +360,7 @@ impl CacheManager {
         Fut: Future<Output = Result<T>> + SendOutsideWasm + 'static,
     {
         let flight_key = CacheKey::new(cache_type, key);
-        if self.inner.flights.is_in_flight(&flight_key) {
+        if self.inner.loader.flights().is_in_flight(&flight_key) {
             return;
         }
         let this = self.clone();
@@ -441,7 +369,8 @@ impl CacheManager {
             let key = flight_key.key.clone();
             let _ = this
                 .inner
-                .flights
+                .loader
+                .flights()
                 .run(flight_key, || async move {
                     // Refreshed meanwhile (e.g. by an earlier refresh task)? Then skip.
                     if let Some((v, age)) = cache.peek_with_age(cache_type, &key) {
@@ -463,6 +392,6 @@ impl CacheManager {
 
     /// Number of keys being loaded right now (diagnostics).
     pub fn in_flight(&self) -> usize {
-        self.inner.flights.in_flight()
+        self.inner.loader.in_flight()
     }
 }

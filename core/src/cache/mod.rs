@@ -8,16 +8,20 @@
 mod config;
 mod engine;
 mod key;
+mod loader;
 mod manager;
 mod single_flight;
 mod stats;
 mod store;
 #[cfg(test)]
 mod tests;
+mod weight;
 
 pub use config::{CacheConfig, CacheType};
 pub use engine::TtlCache;
 pub use key::CacheKey;
-pub use manager::{estimate_json_weight, CacheManager};
+pub use loader::CacheLoader;
+pub use manager::CacheManager;
 pub use single_flight::SingleFlight;
 pub use stats::CacheStats;
+pub use weight::{estimate_json_weight, JsonWeigher, JSON_MEMBER_WEIGHT, JSON_NODE_WEIGHT};

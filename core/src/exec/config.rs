@@ -222,12 +222,7 @@ impl AsyncOptimizerConfig {
                 ),
             ));
         }
-        if self.default_timeout.is_zero() {
-            return Err(Error::invalid_config(
-                "default_timeout",
-                "must be greater than 0",
-            ));
-        }
+        crate::error::check_duration("default_timeout", self.default_timeout)?;
         let w = self.priority_weights;
         if w.high == 0 || w.normal == 0 || w.low == 0 {
             return Err(Error::invalid_config(
@@ -296,6 +291,13 @@ mod tests {
         assert_eq!(
             field_of(AsyncOptimizerConfig {
                 default_timeout: Duration::ZERO,
+                ..d()
+            }),
+            "default_timeout"
+        );
+        assert_eq!(
+            field_of(AsyncOptimizerConfig {
+                default_timeout: Duration::MAX,
                 ..d()
             }),
             "default_timeout"

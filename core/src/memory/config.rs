@@ -62,6 +62,7 @@ impl MemoryConfig {
                 "must be greater than 0 when enable_auto_gc is set",
             ));
         }
+        crate::error::check_duration_allow_zero("gc_interval", self.gc_interval)?;
         if self.pool_sizes.contains(&0) {
             return Err(Error::invalid_config(
                 "pool_sizes",

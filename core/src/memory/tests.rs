@@ -80,6 +80,17 @@ fn config_validation_names_the_field() {
         }),
         "gc_interval"
     );
+    // Duration::MAX would overflow `now + interval` in the GC loop.
+    for enable_auto_gc in [true, false] {
+        assert_eq!(
+            field(MemoryConfig {
+                gc_interval: Duration::MAX,
+                enable_auto_gc,
+                ..d()
+            }),
+            "gc_interval"
+        );
+    }
     // A zero interval is fine when the loop is off.
     assert!(MemoryConfig {
         gc_interval: Duration::ZERO,

@@ -72,12 +72,8 @@ impl Default for MetricsConfig {
 impl MetricsConfig {
     /// Checks every field; the error names the offending one.
     pub fn validate(&self) -> Result<()> {
-        if self.aggregation_interval.is_zero() {
-            return Err(Error::invalid_config(
-                "aggregation_interval",
-                "must be greater than 0",
-            ));
-        }
+        crate::error::check_duration("aggregation_interval", self.aggregation_interval)?;
+        crate::error::check_duration("retention_period", self.retention_period)?;
         if self.retention_period < self.aggregation_interval {
             return Err(Error::invalid_config(
                 "retention_period",
@@ -211,6 +207,20 @@ mod tests {
         assert_eq!(
             field_of(MetricsConfig {
                 retention_period: Duration::from_secs(1),
+                ..d()
+            }),
+            "retention_period"
+        );
+        assert_eq!(
+            field_of(MetricsConfig {
+                aggregation_interval: Duration::MAX,
+                ..d()
+            }),
+            "aggregation_interval"
+        );
+        assert_eq!(
+            field_of(MetricsConfig {
+                retention_period: Duration::MAX,
                 ..d()
             }),
             "retention_period"

@@ -36,6 +36,7 @@ mod config;
 mod export;
 mod family;
 mod histogram;
+pub(crate) use histogram::quantile as histogram_quantile;
 mod naming;
 mod registry;
 mod snapshot;

@@ -73,9 +73,7 @@ impl ConnectionPoolConfig {
             ("acquire_timeout", self.acquire_timeout),
             ("health_check_interval", self.health_check_interval),
         ] {
-            if value.is_zero() {
-                return Err(Error::invalid_config(field, "must be greater than 0"));
-            }
+            crate::error::check_duration(field, value)?;
         }
         Ok(())
     }
@@ -143,15 +141,11 @@ impl PoolOptions {
         if self.failure_threshold == 0 {
             return Err(Error::invalid_config("failure_threshold", positive));
         }
-        if self.open_duration.is_zero() {
-            return Err(Error::invalid_config("open_duration", positive));
-        }
+        crate::error::check_duration("open_duration", self.open_duration)?;
         if self.half_open_max_probes == 0 {
             return Err(Error::invalid_config("half_open_max_probes", positive));
         }
-        if self.ewma_decay.is_zero() {
-            return Err(Error::invalid_config("ewma_decay", positive));
-        }
+        crate::error::check_duration("ewma_decay", self.ewma_decay)?;
         for (field, w) in [
             ("latency_weight", self.latency_weight),
             ("stability_weight", self.stability_weight),
@@ -172,8 +166,8 @@ impl PoolOptions {
         if self.ping_method.trim().is_empty() {
             return Err(Error::invalid_config("ping_method", "must not be empty"));
         }
-        if self.ping_timeout.is_some_and(|d| d.is_zero()) {
-            return Err(Error::invalid_config("ping_timeout", positive));
+        if let Some(d) = self.ping_timeout {
+            crate::error::check_duration("ping_timeout", d)?;
         }
         if !(0.0..=1.0).contains(&self.score_tolerance) {
             return Err(Error::invalid_config(
@@ -181,8 +175,8 @@ impl PoolOptions {
                 "must be between 0 and 1",
             ));
         }
-        if self.stall_timeout.is_some_and(|d| d.is_zero()) {
-            return Err(Error::invalid_config("stall_timeout", positive));
+        if let Some(d) = self.stall_timeout {
+            crate::error::check_duration("stall_timeout", d)?;
         }
         Ok(())
     }

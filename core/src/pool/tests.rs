@@ -279,6 +279,20 @@ fn invalid_config_names_the_field() {
             },
             "health_check_interval",
         ),
+        (
+            ConnectionPoolConfig {
+                health_check_interval: Duration::MAX,
+                ..base.clone()
+            },
+            "health_check_interval",
+        ),
+        (
+            ConnectionPoolConfig {
+                acquire_timeout: Duration::MAX,
+                ..base.clone()
+            },
+            "acquire_timeout",
+        ),
     ];
     for (config, field) in cases {
         match ConnectionPool::try_new(config) {
@@ -375,6 +389,20 @@ fn invalid_options_name_the_field() {
                 ..d.clone()
             },
             "ping_timeout",
+        ),
+        (
+            PoolOptions {
+                open_duration: Duration::MAX,
+                ..d.clone()
+            },
+            "open_duration",
+        ),
+        (
+            PoolOptions {
+                stall_timeout: Some(Duration::MAX),
+                ..d.clone()
+            },
+            "stall_timeout",
         ),
         (
             PoolOptions {

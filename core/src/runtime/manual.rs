@@ -38,32 +38,71 @@ impl ManualClock {
 
     /// Moves time forward by `by`, firing every sleep that falls due on the way.
     pub async fn advance(&self, by: Duration) {
-        let target = self.state.lock().now + by;
+        let target = self.now().saturating_add(by);
         loop {
             Self::settle().await;
-            let woken = {
-                let mut st = self.state.lock();
-                let next = match st.sleepers.keys().next() {
-                    Some(&(deadline, _)) if deadline <= target => deadline,
-                    _ => break,
-                };
-                st.now = st.now.max(next);
-                let now = st.now;
-                let due: Vec<(Duration, u64)> = st
-                    .sleepers
-                    .range(..=(now, u64::MAX))
-                    .map(|(k, _)| *k)
-                    .collect();
-                due.into_iter()
-                    .filter_map(|k| st.sleepers.remove(&k))
-                    .collect::<Vec<_>>()
-            };
-            for w in woken {
-                w.wake();
+            if !self.fire_next(target) {
+                break;
             }
         }
-        self.state.lock().now = target;
+        self.jump_to(target);
         Self::settle().await;
+    }
+
+    /// One step of [`advance`](Self::advance), for hosts that interleave their own event
+    /// loop between steps: if a sleep is due at or before `target`, moves time to the
+    /// earliest such deadline (never backwards), wakes every sleep due by then and returns
+    /// `true`; otherwise changes nothing and returns `false`.
+    pub fn fire_next(&self, target: Duration) -> bool {
+        let woken = {
+            let mut st = self.state.lock();
+            let next = match st.sleepers.keys().next() {
+                Some(&(deadline, _)) if deadline <= target => deadline,
+                _ => return false,
+            };
+            st.now = st.now.max(next);
+            Self::take_due(&mut st)
+        };
+        for w in woken {
+            w.wake();
+        }
+        true
+    }
+
+    /// Sets the time to `target` (never backwards) and wakes every sleep due by then: the
+    /// last step of [`advance`](Self::advance).
+    pub fn jump_to(&self, target: Duration) {
+        let woken = {
+            let mut st = self.state.lock();
+            st.now = st.now.max(target);
+            Self::take_due(&mut st)
+        };
+        for w in woken {
+            w.wake();
+        }
+    }
+
+    fn take_due(st: &mut State) -> Vec<Waker> {
+        let now = st.now;
+        let due: Vec<(Duration, u64)> = st
+            .sleepers
+            .range(..=(now, u64::MAX))
+            .map(|(k, _)| *k)
+            .collect();
+        due.into_iter()
+            .filter_map(|k| st.sleepers.remove(&k))
+            .collect()
+    }
+
+    /// The earliest deadline among the waiting sleeps.
+    pub fn next_deadline(&self) -> Option<Duration> {
+        self.state.lock().sleepers.keys().next().map(|&(d, _)| d)
+    }
+
+    /// How many sleeps were ever created on this clock (a progress counter for hosts that
+    /// wait until their tasks are idle).
+    pub fn sleeps_created(&self) -> u64 {
+        self.state.lock().next_id
     }
 
     /// Lets ready tasks run without moving time.
@@ -166,6 +205,39 @@ mod tests {
         });
         clock.advance(Duration::from_millis(3500)).await;
         assert_eq!(*ticks.lock(), vec![1, 2, 3]);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn stepwise_advance_fires_deadlines_in_order_and_never_moves_back() {
+        let clock = ManualClock::new();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        for ms in [20u64, 10, 10] {
+            let (c, l) = (clock.clone(), log.clone());
+            tokio::spawn(async move {
+                c.sleep(Duration::from_millis(ms)).await;
+                l.lock().push(c.now().as_millis());
+            });
+        }
+        ManualClock::settle().await;
+        assert_eq!(clock.sleeps_created(), 3);
+        assert_eq!(clock.next_deadline(), Some(Duration::from_millis(10)));
+        let target = Duration::from_millis(15);
+        assert!(clock.fire_next(target));
+        ManualClock::settle().await;
+        assert_eq!(*log.lock(), vec![10, 10]);
+        assert_eq!(clock.now(), Duration::from_millis(10));
+        assert!(
+            !clock.fire_next(target),
+            "the 20 ms sleep is past the target"
+        );
+        clock.jump_to(target);
+        assert_eq!(clock.now(), target);
+        clock.jump_to(Duration::from_millis(5));
+        assert_eq!(clock.now(), target, "time never goes back");
+        clock.jump_to(Duration::from_millis(20));
+        ManualClock::settle().await;
+        assert_eq!(*log.lock(), vec![10, 10, 20]);
+        assert_eq!(clock.next_deadline(), None);
     }
 
     #[tokio::test(flavor = "current_thread")]

@@ -9,12 +9,26 @@ from typing import Dict, List, Optional
 
 import mantra_sdk
 from mantra_sdk import (
+    BatchConfig,
+    BatchManager,
+    BatchOperation,
+    BatchStats,
+    CacheConfig,
+    CacheManager,
+    CacheStats,
+    CacheType,
     ComponentHealth,
     HealthChecker,
     HealthConfig,
     HealthStatus,
     InvalidConfigError,
+    JsonValue,
+    ManualClock,
     MantraError,
+    MetricsCollector,
+    MetricsConfig,
+    MetricsSnapshot,
+    RpcError,
     SystemHealth,
 )
 
@@ -49,6 +63,62 @@ def unhealthy_components(report: SystemHealth) -> List[str]:
     return [name for name, c in report["components"].items() if c["status"] == "unhealthy"]
 
 
+async def cached_pool(cache: CacheManager, pool_id: str) -> JsonValue:
+    async def fetch() -> JsonValue:
+        return {"pool_identifier": pool_id, "reserves": ["100", "200"]}
+
+    kind: CacheType = "pool_info"
+    return await cache.get_or_fetch(pool_id, kind, fetch)
+
+
+async def rpc_batch(ops: List[BatchOperation]) -> List[object]:
+    """A batch function: one result per operation; an exception item fails that one."""
+    out: List[object] = []
+    for op in ops:
+        if op.id == "broken":
+            out.append(RpcError("method not found", rpc_code=-32601))
+        else:
+            out.append({"method": op.id, "params": op.params})
+    return out
+
+
+async def components() -> bool:
+    clock = ManualClock()
+    cache = CacheManager(CacheConfig(max_entries=100, ttl_by_type={"block": 6.0}), clock=clock)
+    cache.put("latest", {"height": 1}, "block")
+    pool = await cached_pool(cache, "o.uom.uusdc")
+    await clock.advance(6.0)
+    stats: CacheStats = cache.stats()
+    expired = cache.get("latest", "block") is None
+
+    batch = BatchManager(BatchConfig(max_batch_size=10, max_batch_delay=0.002), rpc_batch)
+    status = batch.submit("status", [])
+    broken = batch.submit("broken", priority="high", timeout=5.0)
+    await batch.flush()
+    reply: JsonValue = await status
+    try:
+        await broken
+    except RpcError as e:
+        code: int = e.rpc_code
+        print("rpc error", code)
+    bstats: BatchStats = batch.stats()
+
+    metrics = MetricsCollector(MetricsConfig(namespace="demo"))
+    metrics.record_protocol_operation("rpc", "status", 0.012, True)
+    metrics.record_custom_metric("dex", "swaps", 1.0, "counter")
+    snapshot: MetricsSnapshot = metrics.get_all_metrics()
+    text: str = metrics.prometheus()
+    return (
+        expired
+        and stats["hits"] == 0
+        and pool is not None
+        and reply is not None
+        and bstats["operations"] == 2
+        and len(snapshot["families"]) > 0
+        and "demo_protocol_operations_total" in text
+    )
+
+
 async def main() -> int:
     assert build_config(0.0) is None  # check_timeout must be > 0
     config = build_config(2.0)
@@ -72,7 +142,8 @@ async def main() -> int:
 
     diagnostics = checker.get_diagnostics()
     runs: int = diagnostics["total_runs"]
-    return 0 if overall == "healthy" and runs == 1 else 1
+    ok = await components()
+    return 0 if overall == "healthy" and runs == 1 and ok else 1
 
 
 if __name__ == "__main__":

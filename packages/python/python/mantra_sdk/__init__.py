@@ -28,8 +28,25 @@ from ._errors import (
     RpcError,
     TransportError,
 )
-from ._native import HealthChecker, HealthConfig, __version__
+from ._native import (
+    BatchConfig,
+    BatchManager,
+    BatchOperation,
+    CacheConfig,
+    CacheManager,
+    HealthChecker,
+    HealthConfig,
+    ManualClock,
+    MetricsCollector,
+    MetricsConfig,
+    __version__,
+)
 from ._types import (
+    BatchExecutorFn,
+    BatchStats,
+    CacheFetcher,
+    CacheStats,
+    CacheType,
     CheckResult,
     ComponentDiagnostics,
     ComponentHealth,
@@ -38,6 +55,14 @@ from ._types import (
     HealthDiagnostics,
     HealthCheckFn,
     HealthStatus,
+    JsonValue,
+    MetricFamily,
+    MetricsBucket,
+    MetricSeries,
+    MetricsSnapshot,
+    MetricsWindow,
+    MetricType,
+    Priority,
     RecoveryDiagnostics,
     RecoveryFn,
     SystemHealth,
@@ -45,6 +70,31 @@ from ._types import (
 
 __all__ = [
     "__version__",
+    # cache
+    "CacheManager",
+    "CacheConfig",
+    "CacheType",
+    "CacheStats",
+    "CacheFetcher",
+    "JsonValue",
+    # batch
+    "BatchManager",
+    "BatchConfig",
+    "BatchOperation",
+    "BatchExecutorFn",
+    "BatchStats",
+    "Priority",
+    # metrics
+    "MetricsCollector",
+    "MetricsConfig",
+    "MetricsSnapshot",
+    "MetricFamily",
+    "MetricSeries",
+    "MetricsBucket",
+    "MetricsWindow",
+    "MetricType",
+    # virtual time (tests)
+    "ManualClock",
     # health
     "HealthChecker",
     "HealthConfig",

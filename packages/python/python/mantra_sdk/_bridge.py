@@ -13,6 +13,7 @@ would otherwise re-raise out of the event loop — escapes into the loop. The na
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from typing import Any, Callable, Tuple
 
@@ -52,3 +53,48 @@ def _resolve(fut: Any, ok: bool, value: Any) -> None:
         fut.set_result(value)
     else:
         fut.set_exception(value)
+
+
+async def _ready(value: Any) -> Any:
+    """An awaitable that is already done (synchronous fast paths of async methods)."""
+    return value
+
+
+# ---- virtual time (ManualClock) ----
+
+# Rounds without visible progress before a settle ends, and a bound on the rounds.
+_QUIET_ROUNDS = 2
+_MAX_ROUNDS = 2000
+
+
+async def _settle(clock: Any) -> None:
+    """Lets SDK tasks (the SDK's runtime thread) and host callbacks (this event loop) run
+    until neither makes progress: repeats loop turns and runtime turns until the clock's
+    progress fingerprint (sleeps created / waiting, host callbacks scheduled / completed,
+    SDK results not yet handed to the loop) is unchanged for a few rounds with no result
+    in transit."""
+    last = None
+    quiet = 0
+    for _ in range(_MAX_ROUNDS):
+        for _ in range(4):
+            await asyncio.sleep(0)
+        await clock._settle_rust()
+        progress = clock._progress()
+        if progress == last and progress[3] == 0:
+            quiet += 1
+            if quiet >= _QUIET_ROUNDS:
+                return
+        else:
+            quiet = 0
+            last = progress
+
+
+async def _advance(clock: Any, target_ns: int) -> None:
+    """``ManualClock.advance``: fires the timers due up to ``target_ns`` one deadline at a
+    time (the core's stepwise advance), settling in between, then sets the time."""
+    while True:
+        await _settle(clock)
+        if not clock._fire_next(target_ns):
+            break
+    clock._jump_to(target_ns)
+    await _settle(clock)

@@ -1,18 +1,40 @@
 """Type stubs of the native module ``mantra_sdk._native`` (Rust, pyo3)."""
 
-from typing import Any, Dict, List, Optional, final
+from typing import Any, Awaitable, Dict, List, Mapping, Optional, Sequence, final
 
 from ._types import (
+    BatchExecutorFn,
+    BatchStats,
+    CacheFetcher,
+    CacheStats,
+    CacheType,
     ComponentHealth,
     HealthCheckFn,
     HealthConfigDict,
     HealthDiagnostics,
     HealthStatus,
+    JsonValue,
+    MetricsSnapshot,
+    MetricType,
+    Priority,
     RecoveryFn,
     SystemHealth,
 )
 
-__all__ = ["__version__", "HealthConfig", "HealthChecker", "_panic_for_tests"]
+__all__ = [
+    "__version__",
+    "HealthConfig",
+    "HealthChecker",
+    "ManualClock",
+    "CacheConfig",
+    "CacheManager",
+    "BatchConfig",
+    "BatchOperation",
+    "BatchManager",
+    "MetricsConfig",
+    "MetricsCollector",
+    "_panic_for_tests",
+]
 
 __version__: str
 
@@ -87,7 +109,9 @@ class HealthChecker:
     ``asyncio.wait_for``) leaves the checker consistent and usable.
     """
 
-    def __new__(cls, config: Optional[HealthConfig] = None) -> HealthChecker: ...
+    def __new__(
+        cls, config: Optional[HealthConfig] = None, *, clock: Optional[ManualClock] = None
+    ) -> HealthChecker: ...
     @property
     def config(self) -> HealthConfig:
         """The configuration in effect."""
@@ -134,6 +158,329 @@ class HealthChecker:
         """Starts periodic checks on the running event loop (call it from async code)."""
     def stop(self) -> None:
         """Stops the periodic checks. Idempotent."""
+
+@final
+class ManualClock:
+    """Virtual time for tests: pass it as ``clock=`` to any component; time moves only when
+    ``advance()`` is awaited (TTLs, batch delays, retries, timeouts, intervals)."""
+
+    def __new__(cls) -> ManualClock: ...
+    @property
+    def now(self) -> float:
+        """Virtual seconds since the clock was created."""
+    @property
+    def pending_sleeps(self) -> int:
+        """Timers currently waiting on this clock."""
+    def advance(self, seconds: float) -> Awaitable[None]:
+        """Moves time forward, firing due timers in order and letting SDK tasks and host
+        callbacks run between them. Await it from a running event loop."""
+    def settle(self) -> Awaitable[None]:
+        """Lets SDK tasks and host callbacks run until idle, without moving time."""
+    def sleep(self, seconds: float) -> Awaitable[None]:
+        """Completes once ``seconds`` of virtual time have passed."""
+    def _fire_next(self, target_ns: int) -> bool: ...
+    def _jump_to(self, target_ns: int) -> None: ...
+    def _progress(self) -> Any: ...
+    def _settle_rust(self) -> Awaitable[None]: ...
+
+@final
+class CacheConfig:
+    """Cache configuration (keyword-only; durations in seconds; defaults from the core).
+
+    ``ttl_by_type`` overrides the TTL of single cache types, e.g. ``{"block": 6.0}``.
+    """
+
+    def __new__(
+        cls,
+        *,
+        max_entries: Optional[int] = None,
+        default_ttl: Optional[float] = None,
+        enable_stats: Optional[bool] = None,
+        cleanup_interval: Optional[float] = None,
+        max_memory_bytes: Optional[int] = None,
+        ttl_by_type: Optional[Mapping[CacheType, float]] = None,
+    ) -> CacheConfig: ...
+    @property
+    def max_entries(self) -> int:
+        """Most entries (default 10000)."""
+    @property
+    def default_ttl(self) -> float:
+        """TTL of every type without an override, seconds (default 300)."""
+    @property
+    def enable_stats(self) -> bool:
+        """Whether hit/miss/eviction counters are kept (default True)."""
+    @property
+    def cleanup_interval(self) -> float:
+        """Period of the background sweep of expired entries, seconds (default 60)."""
+    @property
+    def max_memory_bytes(self) -> int:
+        """Byte budget over all entries' weights (default 100 MiB)."""
+    @property
+    def ttl_by_type(self) -> Dict[str, float]:
+        """Per-type TTL overrides, seconds."""
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+
+@final
+class CacheManager:
+    """LRU + TTL cache of JSON-compatible Python values, bounded by entries and bytes.
+
+    Values are stored by reference (``get`` returns the object that was ``put``) and
+    weighed once, at ``put``, by the core's rule (the same weight in every language).
+    Thread-safe: many threads may share one cache.
+    """
+
+    def __new__(
+        cls, config: Optional[CacheConfig] = None, *, clock: Optional[ManualClock] = None
+    ) -> CacheManager: ...
+    @property
+    def config(self) -> CacheConfig:
+        """The configuration in effect."""
+    @property
+    def memory_bytes(self) -> int:
+        """Sum of the entries' weights, in bytes."""
+    @property
+    def in_flight(self) -> int:
+        """Keys being fetched by ``get_or_fetch`` right now."""
+    @property
+    def is_closed(self) -> bool:
+        """Whether ``close()`` was called."""
+    def put(
+        self, key: str, value: JsonValue, type: CacheType = "generic", *, ttl: Optional[float] = None
+    ) -> None:
+        """Stores ``value`` under ``(type, key)`` with the type's TTL (or ``ttl`` seconds),
+        evicting least-recently-used entries until both limits hold. Raises
+        ``CapacityExceededError`` for a value heavier than ``max_memory_bytes``,
+        ``MantraTypeError`` for a value that is not JSON-compatible."""
+    def get(self, key: str, type: CacheType = "generic") -> JsonValue:
+        """The live value (refreshing its recency), or ``None``."""
+    def contains(self, key: str, type: CacheType = "generic") -> bool:
+        """Whether a live entry exists (recency and stats unchanged)."""
+    def remove(self, key: str, type: CacheType = "generic") -> bool:
+        """Removes one entry; returns whether it was stored."""
+    def clear(self) -> None:
+        """Removes every entry."""
+    def clear_type(self, type: CacheType) -> int:
+        """Removes every entry of one type; returns how many."""
+    def cleanup(self) -> int:
+        """Drops expired entries now; returns how many."""
+    def __len__(self) -> int: ...
+    def stats(self) -> CacheStats:
+        """Counters and sizes."""
+    def reset_stats(self) -> None:
+        """Zeroes the counters (sizes are unaffected)."""
+    def type_ttl(self, type: CacheType = "generic") -> float:
+        """The TTL, in seconds, that puts of ``type`` get."""
+    def weigh(self, key: str, value: JsonValue) -> int:
+        """Bytes the entry ``(key, value)`` is charged against ``max_memory_bytes``."""
+    def get_or_fetch(self, key: str, type: CacheType, fetcher: CacheFetcher) -> Awaitable[JsonValue]:
+        """The cached value, or ``await fetcher()``'s value, cached and returned. Concurrent
+        calls for one key share a single fetch; errors are not cached."""
+    def close(self) -> None:
+        """Stops the periodic cleanup (idempotent); the cache stays usable."""
+
+@final
+class BatchConfig:
+    """Batching configuration (keyword-only; durations in seconds; defaults from the core)."""
+
+    def __new__(
+        cls,
+        *,
+        max_batch_size: Optional[int] = None,
+        max_batch_delay: Optional[float] = None,
+        enable_auto_batching: Optional[bool] = None,
+        max_concurrent_batches: Optional[int] = None,
+        retry_attempts: Optional[int] = None,
+        retry_delay: Optional[float] = None,
+        retry_jitter: Optional[bool] = None,
+        max_batch_bytes: Optional[int] = None,
+    ) -> BatchConfig: ...
+    @property
+    def max_batch_size(self) -> int:
+        """Most operations per batch (default 10, CometBFT's limit)."""
+    @property
+    def max_batch_delay(self) -> float:
+        """Longest an operation waits for companions, seconds (default 0.01)."""
+    @property
+    def enable_auto_batching(self) -> bool:
+        """``False`` sends each operation alone, at once (default True)."""
+    @property
+    def max_concurrent_batches(self) -> int:
+        """Most executor calls in flight (default 10)."""
+    @property
+    def retry_attempts(self) -> int:
+        """Retries of a retryable error per operation (default 3)."""
+    @property
+    def retry_delay(self) -> float:
+        """First retry backoff, doubled each retry, seconds (default 0.15)."""
+    @property
+    def retry_jitter(self) -> bool:
+        """Whether backoffs get up to 50 % jitter (default True)."""
+    @property
+    def max_batch_bytes(self) -> Optional[int]:
+        """Bound on the encoded size of one batch (default None: no bound)."""
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+
+@final
+class BatchOperation:
+    """One operation as the batch executor receives it."""
+
+    @property
+    def id(self) -> str:
+        """The operation's name (for JSON-RPC, the method)."""
+    @property
+    def params(self) -> JsonValue:
+        """Its parameters."""
+    @property
+    def priority(self) -> Priority:
+        """``"high"``, ``"normal"`` or ``"low"``."""
+    @property
+    def timeout(self) -> float:
+        """Its timeout in seconds, measured from submission."""
+
+@final
+class BatchManager:
+    """Groups submitted operations into batches for an async batch function.
+
+    ``executor(ops)`` returns one result per operation, in order; an item that is an
+    exception fails that operation; raising fails the whole batch (an SDK error such as
+    ``TransportError(status=503)`` or ``RpcError(rpc_code=-32603)`` is retried).
+    """
+
+    def __new__(
+        cls,
+        config: Optional[BatchConfig] = None,
+        executor: Optional[BatchExecutorFn] = None,
+        *,
+        clock: Optional[ManualClock] = None,
+    ) -> BatchManager: ...
+    @property
+    def config(self) -> BatchConfig:
+        """The configuration in effect."""
+    @property
+    def effective_max_batch_size(self) -> int:
+        """The batch size cap (lowered to the node's limit once learned)."""
+    @property
+    def is_closed(self) -> bool:
+        """Whether ``close()`` was called."""
+    def set_executor(self, executor: BatchExecutorFn) -> None:
+        """Attaches (or replaces) the batch function."""
+    def submit(
+        self,
+        op: str,
+        params: JsonValue = None,
+        *,
+        priority: Priority = "normal",
+        timeout: Optional[float] = None,
+    ) -> Awaitable[JsonValue]:
+        """Queues the operation now (call it from a running event loop) and returns an
+        awaitable of its result. ``timeout`` (seconds, default 30) runs from submission."""
+    def flush(self) -> Awaitable[None]:
+        """Sends everything pending now."""
+    def stats(self) -> BatchStats:
+        """Counters and queue sizes."""
+    def close(self) -> None:
+        """Fails pending and later operations with ``ClosedError``. Idempotent."""
+
+@final
+class MetricsConfig:
+    """Metrics configuration (keyword-only; durations in seconds; defaults from the core)."""
+
+    def __new__(
+        cls,
+        *,
+        enable_protocol_metrics: Optional[bool] = None,
+        enable_mcp_metrics: Optional[bool] = None,
+        enable_resource_metrics: Optional[bool] = None,
+        enable_custom_metrics: Optional[bool] = None,
+        retention_period: Optional[float] = None,
+        aggregation_interval: Optional[float] = None,
+        namespace: Optional[str] = None,
+        max_series_per_family: Optional[int] = None,
+        max_custom_metrics: Optional[int] = None,
+        max_window_entries: Optional[int] = None,
+        histogram_buckets: Optional[Sequence[float]] = None,
+        const_labels: Optional[Mapping[str, str]] = None,
+        enable_process_metrics: Optional[bool] = None,
+    ) -> MetricsConfig: ...
+    @property
+    def enable_protocol_metrics(self) -> bool: ...
+    @property
+    def enable_mcp_metrics(self) -> bool: ...
+    @property
+    def enable_resource_metrics(self) -> bool: ...
+    @property
+    def enable_custom_metrics(self) -> bool: ...
+    @property
+    def retention_period(self) -> float:
+        """How long window summaries are kept, seconds (default 3600)."""
+    @property
+    def aggregation_interval(self) -> float:
+        """Length of one aggregation window, seconds (default 60)."""
+    @property
+    def namespace(self) -> str:
+        """Prefix of every family name (default ``"mantra"``)."""
+    @property
+    def max_series_per_family(self) -> int:
+        """Cardinality cap per family (default 1000)."""
+    @property
+    def max_custom_metrics(self) -> int: ...
+    @property
+    def max_window_entries(self) -> int: ...
+    @property
+    def histogram_buckets(self) -> List[float]:
+        """Histogram upper bounds in seconds (prom-client's by default)."""
+    @property
+    def const_labels(self) -> Dict[str, str]: ...
+    @property
+    def enable_process_metrics(self) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+
+@final
+class MetricsCollector:
+    """Protocol, server-request and custom metrics with Prometheus and OTLP exporters.
+    Recording is synchronous and thread-safe."""
+
+    def __new__(
+        cls, config: Optional[MetricsConfig] = None, *, clock: Optional[ManualClock] = None
+    ) -> MetricsCollector: ...
+    @property
+    def config(self) -> MetricsConfig:
+        """The configuration in effect."""
+    @property
+    def is_running(self) -> bool:
+        """Whether the aggregation loop runs."""
+    def record_protocol_operation(
+        self,
+        protocol: str,
+        operation: str,
+        latency: float,
+        success: bool,
+        error: Optional[str] = None,
+    ) -> None:
+        """Records one protocol operation; ``latency`` in seconds."""
+    def record_mcp_request(self, latency: float, success: bool, transport: str) -> None:
+        """Records one server request; ``latency`` in seconds."""
+    def record_custom_metric(self, category: str, name: str, value: float, type: MetricType) -> None:
+        """Records ``<namespace>_custom_<category>_<name>``. Raises ``InvalidArgumentError``
+        for a bad value or a type change, ``CapacityExceededError`` past
+        ``max_custom_metrics``."""
+    def record_memory_bytes(self, kind: str, bytes: int) -> None:
+        """Sets ``<namespace>_resource_memory_bytes{kind}``."""
+    def get_all_metrics(self) -> MetricsSnapshot:
+        """Every family and series (counts, sums, buckets, p50/p95/p99) and the windows."""
+    def prometheus(self) -> str:
+        """Prometheus text exposition format 0.0.4."""
+    def otlp_json(self) -> str:
+        """OTLP/HTTP JSON ``ExportMetricsServiceRequest``."""
+    def aggregate_now(self) -> None:
+        """Closes the current aggregation window now."""
+    def start(self) -> None:
+        """Starts the periodic aggregation loop. Idempotent."""
+    def close(self) -> None:
+        """Stops the aggregation loop; recording and exporting keep working."""
 
 def _panic_for_tests(kind: str) -> Any:
     """Test hook: panics in Rust (``"sync"``, or ``"async"`` inside a coroutine)."""

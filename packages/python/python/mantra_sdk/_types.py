@@ -6,7 +6,23 @@ milliseconds (``*_ms``), timestamps are RFC 3339 strings.
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, Dict, List, Literal, Mapping, Optional, TypedDict, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Awaitable,
+    Callable,
+    Dict,
+    List,
+    Literal,
+    Mapping,
+    Optional,
+    Sequence,
+    TypedDict,
+    Union,
+)
+
+if TYPE_CHECKING:
+    from ._native import BatchOperation
 
 HealthStatus = Literal["healthy", "degraded", "unhealthy", "unknown"]
 """Status of a component or of the whole system."""
@@ -112,3 +128,138 @@ class HealthDiagnostics(TypedDict):
     recovery_successes: int
     components: Dict[str, ComponentDiagnostics]
     recoveries: Dict[str, RecoveryDiagnostics]
+
+
+# ---- cache ----
+
+CacheType = Literal[
+    "pool_info", "balance", "block", "node_status", "contract_query", "simulation", "generic"
+]
+"""What a cached value is; each type has its own TTL and can be cleared on its own."""
+
+JsonValue = Any
+"""A JSON-compatible value: ``dict`` (str keys), ``list``, ``tuple``, ``str``, ``int``,
+``float``, ``bool`` or ``None``, nested."""
+
+CacheFetcher = Callable[[], Union[Awaitable[JsonValue], JsonValue]]
+"""Loads a value on a cache miss: an ``async def`` of no arguments."""
+
+
+class CacheStats(TypedDict):
+    """``CacheManager.stats()``: counters since creation (or ``reset_stats()``) and sizes."""
+
+    hits: int
+    misses: int
+    insertions: int
+    evictions: int
+    evictions_capacity: int
+    evictions_size: int
+    expirations: int
+    rejected: int
+    entries: int
+    memory_bytes: int
+    hit_rate: float
+
+
+# ---- batch ----
+
+Priority = Literal["high", "normal", "low"]
+"""Priority of a batch operation."""
+
+
+BatchExecutorFn = Callable[[List["BatchOperation"]], Awaitable[Sequence[object]]]
+"""A batch function: ``async def executor(ops) -> list`` with one result per operation, in
+order; an item that is an exception fails that operation."""
+
+
+class BatchStats(TypedDict):
+    """``BatchManager.stats()``."""
+
+    batches: int
+    operations: int
+    avg_batch_size: float
+    retries: int
+    failures: int
+    timeouts: int
+    succeeded: int
+    closed: int
+    batch_limit_splits: int
+    pending: int
+    in_flight: int
+    effective_max_batch_size: int
+
+
+# ---- metrics ----
+
+MetricType = Literal["counter", "gauge", "histogram"]
+"""Kind of a custom metric."""
+
+
+class MetricsBucket(TypedDict):
+    """One cumulative histogram bucket (the implicit ``+Inf`` bucket is the series' count)."""
+
+    le: float
+    count: int
+
+
+class _MetricSeriesBase(TypedDict):
+    labels: Dict[str, str]
+
+
+class MetricSeries(_MetricSeriesBase, total=False):
+    """One labelled series: ``value`` (counter, gauge) or the histogram fields."""
+
+    value: float
+    count: int
+    sum: float
+    buckets: List[MetricsBucket]
+    min: Optional[float]
+    max: Optional[float]
+    p50: Optional[float]
+    p95: Optional[float]
+    p99: Optional[float]
+
+
+MetricFamily = TypedDict(
+    "MetricFamily",
+    {
+        "name": str,
+        "type": MetricType,
+        "help": str,
+        "label_names": List[str],
+        "max_series": int,
+        "dropped_series": int,
+        "series": List[MetricSeries],
+    },
+)
+"""One metric family with its series."""
+
+
+class MetricsWindow(TypedDict):
+    """Summary of one histogram series over one aggregation window."""
+
+    family: str
+    labels: Dict[str, str]
+    start_unix_ms: int
+    end_unix_ms: int
+    count: int
+    sum: float
+    min: Optional[float]
+    max: Optional[float]
+    p50: Optional[float]
+    p95: Optional[float]
+    p99: Optional[float]
+
+
+class MetricsSnapshot(TypedDict):
+    """``MetricsCollector.get_all_metrics()``."""
+
+    timestamp_unix_ms: int
+    start_time_unix_ms: int
+    namespace: str
+    const_labels: Dict[str, str]
+    families: List[MetricFamily]
+    dropped_series: Dict[str, int]
+    windows: List[MetricsWindow]
+    window_interval_seconds: Optional[float]
+    retention_seconds: Optional[float]

@@ -471,6 +471,22 @@ private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
+    typealias FfiType = UInt16
+    typealias SwiftType = UInt16
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt16 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
     typealias FfiType = UInt32
     typealias SwiftType = UInt32
@@ -497,6 +513,38 @@ fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
 
     public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
         writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
+    typealias FfiType = Int64
+    typealias SwiftType = Int64
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Int64 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: Int64, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterDouble: FfiConverterPrimitive {
+    typealias FfiType = Double
+    typealias SwiftType = Double
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Double {
+        return try lift(readDouble(&buf))
+    }
+
+    public static func write(_ value: Double, into buf: inout [UInt8]) {
+        writeDouble(&buf, lower(value))
     }
 }
 
@@ -640,6 +688,1500 @@ fileprivate struct FfiConverterDuration: FfiConverterRustBuffer {
         writeInt(&buf, nanoseconds)
     }
 }
+
+
+
+
+/**
+ * The host's batch function (DataLoader's contract): gets the operations of one batch and
+ * returns one result per operation, same order and length (another length fails every
+ * operation of the batch with `Host`). Throwing fails the whole batch with that error
+ * (retried if retryable; `MantraException.BatchLimit` teaches the node's limit and the
+ * batch is split and resent; any other exception becomes `Host`).
+ */
+public protocol BatchExecutor: AnyObject, Sendable {
+    
+    /**
+     * Executes `ops` as one batch.
+     */
+    func execute(ops: [BatchOperation]) async throws  -> [BatchItemResult]
+    
+}
+/**
+ * The host's batch function (DataLoader's contract): gets the operations of one batch and
+ * returns one result per operation, same order and length (another length fails every
+ * operation of the batch with `Host`). Throwing fails the whole batch with that error
+ * (retried if retryable; `MantraException.BatchLimit` teaches the node's limit and the
+ * batch is split and resent; any other exception becomes `Host`).
+ */
+open class BatchExecutorImpl: BatchExecutor, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_mantra_sdk_ffi_fn_clone_batchexecutor(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_mantra_sdk_ffi_fn_free_batchexecutor(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Executes `ops` as one batch.
+     */
+open func execute(ops: [BatchOperation])async throws  -> [BatchItemResult]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mantra_sdk_ffi_fn_method_batchexecutor_execute(
+                        self.uniffiCloneHandle(),FfiConverterSequenceTypeBatchOperation.lower(ops)
+                )
+            },
+            pollFunc: ffi_mantra_sdk_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mantra_sdk_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mantra_sdk_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeBatchItemResult.lift,
+            errorHandler: FfiConverterTypeMantraException_lift
+        )
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceBatchExecutor {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceBatchExecutor = UniffiVTableCallbackInterfaceBatchExecutor(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeBatchExecutor.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface BatchExecutor: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeBatchExecutor.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface BatchExecutor: handle missing in uniffiClone")
+            }
+        },
+        execute: { (
+            uniffiHandle: UInt64,
+            ops: RustBuffer,
+            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
+            uniffiCallbackData: UInt64,
+            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
+        ) in
+            let makeCall = {
+                () async throws -> [BatchItemResult] in
+                guard let uniffiObj = try? FfiConverterTypeBatchExecutor.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try await uniffiObj.execute(
+                     ops: try FfiConverterSequenceTypeBatchOperation.lift(ops)
+                )
+            }
+
+            let uniffiHandleSuccess = { (returnValue: [BatchItemResult]) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureResultRustBuffer(
+                        returnValue: FfiConverterSequenceTypeBatchItemResult.lower(returnValue),
+                        callStatus: RustCallStatus()
+                    )
+                )
+            }
+            let uniffiHandleError = { (statusCode, errorBuf) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureResultRustBuffer(
+                        returnValue: RustBuffer.empty(),
+                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
+                    )
+                )
+            }
+            uniffiTraitInterfaceCallAsyncWithError(
+                makeCall: makeCall,
+                handleSuccess: uniffiHandleSuccess,
+                handleError: uniffiHandleError,
+                lowerError: FfiConverterTypeMantraException_lower,
+                droppedCallback: uniffiOutDroppedCallback
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceBatchExecutor> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceBatchExecutor>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitBatchExecutor() {
+    uniffi_mantra_sdk_ffi_fn_init_callback_vtable_batchexecutor(UniffiCallbackInterfaceBatchExecutor.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBatchExecutor: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<BatchExecutor>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = BatchExecutor
+
+    public static func lift(_ handle: UInt64) throws -> BatchExecutor {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return BatchExecutorImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: BatchExecutor) -> UInt64 {
+         if let rustImpl = value as? BatchExecutorImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BatchExecutor {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: BatchExecutor, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBatchExecutor_lift(_ handle: UInt64) throws -> BatchExecutor {
+    return try FfiConverterTypeBatchExecutor.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBatchExecutor_lower(_ value: BatchExecutor) -> UInt64 {
+    return FfiConverterTypeBatchExecutor.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Groups operations into batches for the host's [`BatchExecutor`]: flushed when full,
+ * after `maxBatchDelay`, or on `flush()`; higher priority first; at most
+ * `maxConcurrentBatches` executor calls at once; retryable errors retried with backoff;
+ * every operation ends exactly once (its value, its error, `Timeout` or `Closed`).
+ */
+public protocol BatchManagerProtocol: AnyObject, Sendable {
+    
+    /**
+     * Queues an operation without waiting (the seed's `add_operation`) and returns its
+     * ticket. Throws at once: `Decode` (params not JSON), `InvalidArgument` (empty id,
+     * zero timeout), `CapacityExceeded` (larger than `maxBatchBytes`), `Closed`.
+     */
+    func addOperation(id: String, paramsJson: String, priority: Priority, timeout: TimeInterval) throws  -> BatchTicket
+    
+    /**
+     * The effective configuration (the extra knobs as given at construction; the byte
+     * bound as currently set).
+     */
+    func config()  -> BatchConfig
+    
+    /**
+     * Current batch size cap (`maxBatchSize`, lowered to the node's limit once learned).
+     */
+    func effectiveMaxBatchSize()  -> UInt64
+    
+    /**
+     * Sends everything pending now (within `maxConcurrentBatches`); does not wait for the
+     * results.
+     */
+    func flush() async 
+    
+    /**
+     * Whether `shutdown()` was called.
+     */
+    func isClosed()  -> Bool
+    
+    /**
+     * Fails every pending operation with `Closed` and refuses new ones; batches in
+     * flight still deliver. Idempotent.
+     * (The core's `close`; named `shutdown` because Kotlin's `close()` is `AutoCloseable`'s,
+     * which releases the object — and, for a manager, closes it too.)
+     */
+    func shutdown() 
+    
+    /**
+     * Counters.
+     */
+    func stats()  -> BatchStats
+    
+    /**
+     * Queues an operation and waits for its result (JSON text). Errors as `addOperation`,
+     * then the operation's own: `Timeout`, `Closed`, or the executor's error.
+     */
+    func submit(id: String, paramsJson: String, priority: Priority, timeout: TimeInterval) async throws  -> String
+    
+}
+/**
+ * Groups operations into batches for the host's [`BatchExecutor`]: flushed when full,
+ * after `maxBatchDelay`, or on `flush()`; higher priority first; at most
+ * `maxConcurrentBatches` executor calls at once; retryable errors retried with backoff;
+ * every operation ends exactly once (its value, its error, `Timeout` or `Closed`).
+ */
+open class BatchManager: BatchManagerProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_mantra_sdk_ffi_fn_clone_batchmanager(self.handle, $0) }
+    }
+    /**
+     * A manager with `config` sending batches through `executor`. Throws `InvalidConfig`
+     * naming the field for a zero size or concurrency.
+     */
+public convenience init(config: BatchConfig, executor: BatchExecutor)throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeMantraException_lift) {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_constructor_batchmanager_new(
+        FfiConverterTypeBatchConfig_lower(config),
+        FfiConverterTypeBatchExecutor_lower(executor),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_mantra_sdk_ffi_fn_free_batchmanager(handle, $0) }
+    }
+
+    
+    /**
+     * A manager whose delays, timeouts and backoffs run on `clock` (virtual time).
+     */
+public static func withClock(config: BatchConfig, executor: BatchExecutor, clock: ManualClock)throws  -> BatchManager  {
+    return try  FfiConverterTypeBatchManager_lift(try rustCallWithError(FfiConverterTypeMantraException_lift) {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_constructor_batchmanager_with_clock(
+        FfiConverterTypeBatchConfig_lower(config),
+        FfiConverterTypeBatchExecutor_lower(executor),
+        FfiConverterTypeManualClock_lower(clock),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+    /**
+     * Queues an operation without waiting (the seed's `add_operation`) and returns its
+     * ticket. Throws at once: `Decode` (params not JSON), `InvalidArgument` (empty id,
+     * zero timeout), `CapacityExceeded` (larger than `maxBatchBytes`), `Closed`.
+     */
+open func addOperation(id: String, paramsJson: String, priority: Priority, timeout: TimeInterval)throws  -> BatchTicket  {
+    return try  FfiConverterTypeBatchTicket_lift(try rustCallWithError(FfiConverterTypeMantraException_lift) {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_batchmanager_add_operation(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(id),
+        FfiConverterString.lower(paramsJson),
+        FfiConverterTypePriority_lower(priority),
+        FfiConverterDuration.lower(timeout),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The effective configuration (the extra knobs as given at construction; the byte
+     * bound as currently set).
+     */
+open func config() -> BatchConfig  {
+    return try!  FfiConverterTypeBatchConfig_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_batchmanager_config(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Current batch size cap (`maxBatchSize`, lowered to the node's limit once learned).
+     */
+open func effectiveMaxBatchSize() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_batchmanager_effective_max_batch_size(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Sends everything pending now (within `maxConcurrentBatches`); does not wait for the
+     * results.
+     */
+open func flush()async   {
+    return
+        try!  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mantra_sdk_ffi_fn_method_batchmanager_flush(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_mantra_sdk_ffi_rust_future_poll_void,
+            completeFunc: ffi_mantra_sdk_ffi_rust_future_complete_void,
+            freeFunc: ffi_mantra_sdk_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: nil
+            
+        )
+}
+    
+    /**
+     * Whether `shutdown()` was called.
+     */
+open func isClosed() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_batchmanager_is_closed(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Fails every pending operation with `Closed` and refuses new ones; batches in
+     * flight still deliver. Idempotent.
+     * (The core's `close`; named `shutdown` because Kotlin's `close()` is `AutoCloseable`'s,
+     * which releases the object — and, for a manager, closes it too.)
+     */
+open func shutdown()  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_batchmanager_shutdown(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Counters.
+     */
+open func stats() -> BatchStats  {
+    return try!  FfiConverterTypeBatchStats_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_batchmanager_stats(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Queues an operation and waits for its result (JSON text). Errors as `addOperation`,
+     * then the operation's own: `Timeout`, `Closed`, or the executor's error.
+     */
+open func submit(id: String, paramsJson: String, priority: Priority, timeout: TimeInterval)async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mantra_sdk_ffi_fn_method_batchmanager_submit(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(id),FfiConverterString.lower(paramsJson),FfiConverterTypePriority_lower(priority),FfiConverterDuration.lower(timeout)
+                )
+            },
+            pollFunc: ffi_mantra_sdk_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mantra_sdk_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mantra_sdk_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeMantraException_lift
+        )
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBatchManager: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = BatchManager
+
+    public static func lift(_ handle: UInt64) throws -> BatchManager {
+        return BatchManager(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: BatchManager) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BatchManager {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: BatchManager, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBatchManager_lift(_ handle: UInt64) throws -> BatchManager {
+    return try FfiConverterTypeBatchManager.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBatchManager_lower(_ value: BatchManager) -> UInt64 {
+    return FfiConverterTypeBatchManager.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The pending result of one queued operation (`BatchManager.addOperation`). The SDK
+ * watches the operation (its timeout runs even if nobody awaits the ticket); `result()`
+ * may be called any number of times, from any coroutine/task. Dropping the ticket discards
+ * the result; the operation is still sent.
+ */
+public protocol BatchTicketProtocol: AnyObject, Sendable {
+    
+    /**
+     * The operation's id.
+     */
+    func id()  -> String
+    
+    /**
+     * Whether the result (or error) is known; `result()` then returns at once.
+     */
+    func isDone()  -> Bool
+    
+    /**
+     * The operation's result as JSON text, or its error (`Timeout` when its timeout passed,
+     * `Closed` after `shutdown()`, the executor's error otherwise).
+     */
+    func result() async throws  -> String
+    
+}
+/**
+ * The pending result of one queued operation (`BatchManager.addOperation`). The SDK
+ * watches the operation (its timeout runs even if nobody awaits the ticket); `result()`
+ * may be called any number of times, from any coroutine/task. Dropping the ticket discards
+ * the result; the operation is still sent.
+ */
+open class BatchTicket: BatchTicketProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_mantra_sdk_ffi_fn_clone_batchticket(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_mantra_sdk_ffi_fn_free_batchticket(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The operation's id.
+     */
+open func id() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_batchticket_id(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Whether the result (or error) is known; `result()` then returns at once.
+     */
+open func isDone() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_batchticket_is_done(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The operation's result as JSON text, or its error (`Timeout` when its timeout passed,
+     * `Closed` after `shutdown()`, the executor's error otherwise).
+     */
+open func result()async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mantra_sdk_ffi_fn_method_batchticket_result(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_mantra_sdk_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mantra_sdk_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mantra_sdk_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeMantraException_lift
+        )
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBatchTicket: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = BatchTicket
+
+    public static func lift(_ handle: UInt64) throws -> BatchTicket {
+        return BatchTicket(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: BatchTicket) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BatchTicket {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: BatchTicket, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBatchTicket_lift(_ handle: UInt64) throws -> BatchTicket {
+    return try FfiConverterTypeBatchTicket.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBatchTicket_lower(_ value: BatchTicket) -> UInt64 {
+    return FfiConverterTypeBatchTicket.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Loads a value on a cache miss (Kotlin `suspend fun fetch(): String`, Swift
+ * `func fetch() async throws -> String`): return JSON text, or throw. Called once per
+ * key for all concurrent `getOrFetch` callers; a thrown exception reaches every waiting
+ * caller and nothing is cached.
+ */
+public protocol CacheFetcher: AnyObject, Sendable {
+    
+    /**
+     * Produces the value, as JSON text.
+     */
+    func fetch() async throws  -> String
+    
+}
+/**
+ * Loads a value on a cache miss (Kotlin `suspend fun fetch(): String`, Swift
+ * `func fetch() async throws -> String`): return JSON text, or throw. Called once per
+ * key for all concurrent `getOrFetch` callers; a thrown exception reaches every waiting
+ * caller and nothing is cached.
+ */
+open class CacheFetcherImpl: CacheFetcher, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_mantra_sdk_ffi_fn_clone_cachefetcher(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_mantra_sdk_ffi_fn_free_cachefetcher(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Produces the value, as JSON text.
+     */
+open func fetch()async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mantra_sdk_ffi_fn_method_cachefetcher_fetch(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_mantra_sdk_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mantra_sdk_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mantra_sdk_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeMantraException_lift
+        )
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceCacheFetcher {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceCacheFetcher = UniffiVTableCallbackInterfaceCacheFetcher(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeCacheFetcher.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface CacheFetcher: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeCacheFetcher.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface CacheFetcher: handle missing in uniffiClone")
+            }
+        },
+        fetch: { (
+            uniffiHandle: UInt64,
+            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
+            uniffiCallbackData: UInt64,
+            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
+        ) in
+            let makeCall = {
+                () async throws -> String in
+                guard let uniffiObj = try? FfiConverterTypeCacheFetcher.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try await uniffiObj.fetch(
+                )
+            }
+
+            let uniffiHandleSuccess = { (returnValue: String) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureResultRustBuffer(
+                        returnValue: FfiConverterString.lower(returnValue),
+                        callStatus: RustCallStatus()
+                    )
+                )
+            }
+            let uniffiHandleError = { (statusCode, errorBuf) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureResultRustBuffer(
+                        returnValue: RustBuffer.empty(),
+                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
+                    )
+                )
+            }
+            uniffiTraitInterfaceCallAsyncWithError(
+                makeCall: makeCall,
+                handleSuccess: uniffiHandleSuccess,
+                handleError: uniffiHandleError,
+                lowerError: FfiConverterTypeMantraException_lower,
+                droppedCallback: uniffiOutDroppedCallback
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceCacheFetcher> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceCacheFetcher>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitCacheFetcher() {
+    uniffi_mantra_sdk_ffi_fn_init_callback_vtable_cachefetcher(UniffiCallbackInterfaceCacheFetcher.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCacheFetcher: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<CacheFetcher>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = CacheFetcher
+
+    public static func lift(_ handle: UInt64) throws -> CacheFetcher {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return CacheFetcherImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: CacheFetcher) -> UInt64 {
+         if let rustImpl = value as? CacheFetcherImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CacheFetcher {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: CacheFetcher, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCacheFetcher_lift(_ handle: UInt64) throws -> CacheFetcher {
+    return try FfiConverterTypeCacheFetcher.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCacheFetcher_lower(_ value: CacheFetcher) -> UInt64 {
+    return FfiConverterTypeCacheFetcher.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The SDK's cache: JSON values (as text) under `(type, key)`, LRU-evicted under
+ * `maxEntries` and `maxMemoryBytes`, expiring after the type's TTL. Every method except
+ * `getOrFetch` is synchronous (no I/O). An entry's weight is the core's estimate of the
+ * parsed JSON value plus the key and a fixed overhead (`cacheEntryWeight`).
+ */
+public protocol CacheManagerProtocol: AnyObject, Sendable {
+    
+    /**
+     * Removes expired entries now; returns how many.
+     */
+    func cleanup()  -> UInt64
+    
+    /**
+     * Removes every entry.
+     */
+    func clear() 
+    
+    /**
+     * Removes every entry of one type; returns how many.
+     */
+    func clearType(cacheType: CacheType)  -> UInt64
+    
+    /**
+     * The effective configuration, with the TTL of every cache type in `ttlByType`.
+     */
+    func config()  -> CacheConfig
+    
+    /**
+     * Whether a live entry exists (recency and counters unchanged).
+     */
+    func contains(key: String, cacheType: CacheType)  -> Bool
+    
+    /**
+     * The live value as JSON text, or null/nil when absent or expired. A hit refreshes
+     * the entry's recency.
+     */
+    func get(key: String, cacheType: CacheType)  -> String?
+    
+    /**
+     * The cached value, or `fetcher`'s result (cached with the type's TTL and returned).
+     * Concurrent callers for the same key share one fetch; a fetch error (thrown by the
+     * fetcher, or `Decode` when it returned no JSON) reaches every waiting caller and is
+     * not cached. A value too heavy to cache is still returned.
+     */
+    func getOrFetch(key: String, cacheType: CacheType, fetcher: CacheFetcher) async throws  -> String
+    
+    /**
+     * Keys being loaded by `getOrFetch` right now.
+     */
+    func inFlight()  -> UInt64
+    
+    /**
+     * Whether `shutdown()` was called.
+     */
+    func isClosed()  -> Bool
+    
+    /**
+     * Whether nothing is stored.
+     */
+    func isEmpty()  -> Bool
+    
+    /**
+     * Entries stored (expired ones count until a lookup or cleanup removes them).
+     */
+    func len()  -> UInt64
+    
+    /**
+     * Sum of the entries' weights, in bytes.
+     */
+    func memoryBytes()  -> UInt64
+    
+    /**
+     * Stores `value_json` (JSON text) under `(cache_type, key)` with the type's TTL,
+     * evicting least-recently-used entries until both limits hold. Throws `Decode` if the
+     * value is not JSON, `CapacityExceeded` if it alone exceeds `maxMemoryBytes`.
+     */
+    func put(key: String, valueJson: String, cacheType: CacheType) throws 
+    
+    /**
+     * Like `put`, with a TTL for this entry only (zero throws `InvalidArgument`).
+     */
+    func putWithTtl(key: String, valueJson: String, cacheType: CacheType, ttl: TimeInterval) throws 
+    
+    /**
+     * Removes one entry; returns whether it was stored.
+     */
+    func remove(key: String, cacheType: CacheType)  -> Bool
+    
+    /**
+     * Zeroes the counters.
+     */
+    func resetStats() 
+    
+    /**
+     * Overrides one type's TTL for later puts (zero throws `InvalidArgument`).
+     */
+    func setTypeTtl(cacheType: CacheType, ttl: TimeInterval) throws 
+    
+    /**
+     * Stops the periodic cleanup loop (idempotent); the cache stays usable.
+     * (The core's `close`; Kotlin's `close()` is `AutoCloseable`'s and releases the object.)
+     */
+    func shutdown() 
+    
+    /**
+     * Counters and size.
+     */
+    func stats()  -> CacheStats
+    
+    /**
+     * The TTL that puts of `cache_type` get.
+     */
+    func typeTtl(cacheType: CacheType)  -> TimeInterval
+    
+}
+/**
+ * The SDK's cache: JSON values (as text) under `(type, key)`, LRU-evicted under
+ * `maxEntries` and `maxMemoryBytes`, expiring after the type's TTL. Every method except
+ * `getOrFetch` is synchronous (no I/O). An entry's weight is the core's estimate of the
+ * parsed JSON value plus the key and a fixed overhead (`cacheEntryWeight`).
+ */
+open class CacheManager: CacheManagerProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_mantra_sdk_ffi_fn_clone_cachemanager(self.handle, $0) }
+    }
+    /**
+     * A cache with `config` (all defaults when omitted). Throws `InvalidConfig` naming the
+     * field for a zero limit or duration, `InvalidArgument` for a zero `ttlByType` entry.
+     */
+public convenience init(config: CacheConfig = CacheConfig())throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeMantraException_lift) {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_constructor_cachemanager_new(
+        FfiConverterTypeCacheConfig_lower(config),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_mantra_sdk_ffi_fn_free_cachemanager(handle, $0) }
+    }
+
+    
+    /**
+     * A cache whose TTLs and cleanup loop run on `clock` (virtual time, for tests).
+     */
+public static func withClock(config: CacheConfig, clock: ManualClock)throws  -> CacheManager  {
+    return try  FfiConverterTypeCacheManager_lift(try rustCallWithError(FfiConverterTypeMantraException_lift) {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_constructor_cachemanager_with_clock(
+        FfiConverterTypeCacheConfig_lower(config),
+        FfiConverterTypeManualClock_lower(clock),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+    /**
+     * Removes expired entries now; returns how many.
+     */
+open func cleanup() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_cachemanager_cleanup(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Removes every entry.
+     */
+open func clear()  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_cachemanager_clear(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Removes every entry of one type; returns how many.
+     */
+open func clearType(cacheType: CacheType) -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_cachemanager_clear_type(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCacheType_lower(cacheType),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The effective configuration, with the TTL of every cache type in `ttlByType`.
+     */
+open func config() -> CacheConfig  {
+    return try!  FfiConverterTypeCacheConfig_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_cachemanager_config(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Whether a live entry exists (recency and counters unchanged).
+     */
+open func contains(key: String, cacheType: CacheType) -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_cachemanager_contains(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(key),
+        FfiConverterTypeCacheType_lower(cacheType),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The live value as JSON text, or null/nil when absent or expired. A hit refreshes
+     * the entry's recency.
+     */
+open func get(key: String, cacheType: CacheType) -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_cachemanager_get(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(key),
+        FfiConverterTypeCacheType_lower(cacheType),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The cached value, or `fetcher`'s result (cached with the type's TTL and returned).
+     * Concurrent callers for the same key share one fetch; a fetch error (thrown by the
+     * fetcher, or `Decode` when it returned no JSON) reaches every waiting caller and is
+     * not cached. A value too heavy to cache is still returned.
+     */
+open func getOrFetch(key: String, cacheType: CacheType, fetcher: CacheFetcher)async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mantra_sdk_ffi_fn_method_cachemanager_get_or_fetch(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(key),FfiConverterTypeCacheType_lower(cacheType),FfiConverterTypeCacheFetcher_lower(fetcher)
+                )
+            },
+            pollFunc: ffi_mantra_sdk_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mantra_sdk_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mantra_sdk_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeMantraException_lift
+        )
+}
+    
+    /**
+     * Keys being loaded by `getOrFetch` right now.
+     */
+open func inFlight() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_cachemanager_in_flight(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Whether `shutdown()` was called.
+     */
+open func isClosed() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_cachemanager_is_closed(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Whether nothing is stored.
+     */
+open func isEmpty() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_cachemanager_is_empty(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Entries stored (expired ones count until a lookup or cleanup removes them).
+     */
+open func len() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_cachemanager_len(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Sum of the entries' weights, in bytes.
+     */
+open func memoryBytes() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_cachemanager_memory_bytes(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Stores `value_json` (JSON text) under `(cache_type, key)` with the type's TTL,
+     * evicting least-recently-used entries until both limits hold. Throws `Decode` if the
+     * value is not JSON, `CapacityExceeded` if it alone exceeds `maxMemoryBytes`.
+     */
+open func put(key: String, valueJson: String, cacheType: CacheType)throws   {try rustCallWithError(FfiConverterTypeMantraException_lift) {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_cachemanager_put(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(key),
+        FfiConverterString.lower(valueJson),
+        FfiConverterTypeCacheType_lower(cacheType),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Like `put`, with a TTL for this entry only (zero throws `InvalidArgument`).
+     */
+open func putWithTtl(key: String, valueJson: String, cacheType: CacheType, ttl: TimeInterval)throws   {try rustCallWithError(FfiConverterTypeMantraException_lift) {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_cachemanager_put_with_ttl(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(key),
+        FfiConverterString.lower(valueJson),
+        FfiConverterTypeCacheType_lower(cacheType),
+        FfiConverterDuration.lower(ttl),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Removes one entry; returns whether it was stored.
+     */
+open func remove(key: String, cacheType: CacheType) -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_cachemanager_remove(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(key),
+        FfiConverterTypeCacheType_lower(cacheType),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Zeroes the counters.
+     */
+open func resetStats()  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_cachemanager_reset_stats(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Overrides one type's TTL for later puts (zero throws `InvalidArgument`).
+     */
+open func setTypeTtl(cacheType: CacheType, ttl: TimeInterval)throws   {try rustCallWithError(FfiConverterTypeMantraException_lift) {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_cachemanager_set_type_ttl(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCacheType_lower(cacheType),
+        FfiConverterDuration.lower(ttl),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Stops the periodic cleanup loop (idempotent); the cache stays usable.
+     * (The core's `close`; Kotlin's `close()` is `AutoCloseable`'s and releases the object.)
+     */
+open func shutdown()  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_cachemanager_shutdown(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Counters and size.
+     */
+open func stats() -> CacheStats  {
+    return try!  FfiConverterTypeCacheStats_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_cachemanager_stats(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The TTL that puts of `cache_type` get.
+     */
+open func typeTtl(cacheType: CacheType) -> TimeInterval  {
+    return try!  FfiConverterDuration.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_cachemanager_type_ttl(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCacheType_lower(cacheType),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCacheManager: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = CacheManager
+
+    public static func lift(_ handle: UInt64) throws -> CacheManager {
+        return CacheManager(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: CacheManager) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CacheManager {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: CacheManager, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCacheManager_lift(_ handle: UInt64) throws -> CacheManager {
+    return try FfiConverterTypeCacheManager.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCacheManager_lower(_ value: CacheManager) -> UInt64 {
+    return FfiConverterTypeCacheManager.lower(value)
+}
+
+
 
 
 
@@ -1056,6 +2598,20 @@ public convenience init(config: HealthConfig = HealthConfig())throws  {
         try! rustCall { uniffi_mantra_sdk_ffi_fn_free_healthchecker(handle, $0) }
     }
 
+    
+    /**
+     * A checker whose timeouts and check interval run on `clock` (virtual time, for
+     * tests). Host checks that must take time wait with `clock.sleep`.
+     */
+public static func withClock(config: HealthConfig, clock: ManualClock)throws  -> HealthChecker  {
+    return try  FfiConverterTypeHealthChecker_lift(try rustCallWithError(FfiConverterTypeMantraException_lift) {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_constructor_healthchecker_with_clock(
+        FfiConverterTypeHealthConfig_lower(config),
+        FfiConverterTypeManualClock_lower(clock),uniffiCallStatus
+    )
+})
+}
     
 
     
@@ -1815,6 +3371,1383 @@ public func FfiConverterTypeHealthRecoveryAction_lower(_ value: HealthRecoveryAc
 }
 
 
+
+
+
+
+/**
+ * A clock that moves only when told to (the core's `ManualClock`). Starts at zero; its
+ * wall time starts at 2023-11-14T22:13:20Z. Build components on it with their
+ * `withClock` constructors.
+ *
+ * `advance` fires due timers in deadline order and, between timers, waits until the
+ * effects have settled: SDK tasks ran, host callbacks returned (or wait on `sleep`), and
+ * SDK calls the host awaits were polled. Host callbacks that must wait on virtual time use
+ * `sleep`.
+ */
+public protocol ManualClockProtocol: AnyObject, Sendable {
+    
+    /**
+     * Moves time forward by `by`, firing every timer that falls due on the way, in order,
+     * and letting the effects of each settle before the next.
+     */
+    func advance(by: TimeInterval) async 
+    
+    /**
+     * Virtual time since the clock was created.
+     */
+    func now()  -> TimeInterval
+    
+    /**
+     * Timers currently waiting on this clock.
+     */
+    func pendingSleeps()  -> UInt64
+    
+    /**
+     * Waits (in real time, at most 10 s) until the SDK and host callbacks are quiet,
+     * without moving virtual time.
+     */
+    func settle() async 
+    
+    /**
+     * Suspends the calling host code until `duration` of virtual time has passed: how a
+     * host callback (an executor, a check) waits on this clock.
+     */
+    func sleep(duration: TimeInterval) async 
+    
+    /**
+     * The wall time this clock reports (its origin plus `now()`).
+     */
+    func wallTime()  -> Date
+    
+}
+/**
+ * A clock that moves only when told to (the core's `ManualClock`). Starts at zero; its
+ * wall time starts at 2023-11-14T22:13:20Z. Build components on it with their
+ * `withClock` constructors.
+ *
+ * `advance` fires due timers in deadline order and, between timers, waits until the
+ * effects have settled: SDK tasks ran, host callbacks returned (or wait on `sleep`), and
+ * SDK calls the host awaits were polled. Host callbacks that must wait on virtual time use
+ * `sleep`.
+ */
+open class ManualClock: ManualClockProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_mantra_sdk_ffi_fn_clone_manualclock(self.handle, $0) }
+    }
+    /**
+     * A clock at virtual time zero.
+     */
+public convenience init() {
+    let handle =
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_constructor_manualclock_new(uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_mantra_sdk_ffi_fn_free_manualclock(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Moves time forward by `by`, firing every timer that falls due on the way, in order,
+     * and letting the effects of each settle before the next.
+     */
+open func advance(by: TimeInterval)async   {
+    return
+        try!  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mantra_sdk_ffi_fn_method_manualclock_advance(
+                        self.uniffiCloneHandle(),FfiConverterDuration.lower(by)
+                )
+            },
+            pollFunc: ffi_mantra_sdk_ffi_rust_future_poll_void,
+            completeFunc: ffi_mantra_sdk_ffi_rust_future_complete_void,
+            freeFunc: ffi_mantra_sdk_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: nil
+            
+        )
+}
+    
+    /**
+     * Virtual time since the clock was created.
+     */
+open func now() -> TimeInterval  {
+    return try!  FfiConverterDuration.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_manualclock_now(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Timers currently waiting on this clock.
+     */
+open func pendingSleeps() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_manualclock_pending_sleeps(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Waits (in real time, at most 10 s) until the SDK and host callbacks are quiet,
+     * without moving virtual time.
+     */
+open func settle()async   {
+    return
+        try!  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mantra_sdk_ffi_fn_method_manualclock_settle(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_mantra_sdk_ffi_rust_future_poll_void,
+            completeFunc: ffi_mantra_sdk_ffi_rust_future_complete_void,
+            freeFunc: ffi_mantra_sdk_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: nil
+            
+        )
+}
+    
+    /**
+     * Suspends the calling host code until `duration` of virtual time has passed: how a
+     * host callback (an executor, a check) waits on this clock.
+     */
+open func sleep(duration: TimeInterval)async   {
+    return
+        try!  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mantra_sdk_ffi_fn_method_manualclock_sleep(
+                        self.uniffiCloneHandle(),FfiConverterDuration.lower(duration)
+                )
+            },
+            pollFunc: ffi_mantra_sdk_ffi_rust_future_poll_void,
+            completeFunc: ffi_mantra_sdk_ffi_rust_future_complete_void,
+            freeFunc: ffi_mantra_sdk_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: nil
+            
+        )
+}
+    
+    /**
+     * The wall time this clock reports (its origin plus `now()`).
+     */
+open func wallTime() -> Date  {
+    return try!  FfiConverterTimestamp.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_manualclock_wall_time(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeManualClock: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = ManualClock
+
+    public static func lift(_ handle: UInt64) throws -> ManualClock {
+        return ManualClock(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: ManualClock) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ManualClock {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: ManualClock, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeManualClock_lift(_ handle: UInt64) throws -> ManualClock {
+    return try FfiConverterTypeManualClock.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeManualClock_lower(_ value: ManualClock) -> UInt64 {
+    return FfiConverterTypeManualClock.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Records protocol operations, server requests, resource gauges and custom metrics, and
+ * exports them (Prometheus text, OTLP JSON, snapshot). Every method is synchronous.
+ * Families are listed in the core's `MetricsCollector` docs (`mantra_protocol_operations_total`, ...).
+ */
+public protocol MetricsCollectorProtocol: AnyObject, Sendable {
+    
+    /**
+     * Closes the current aggregation window now.
+     */
+    func aggregateNow() 
+    
+    /**
+     * The effective configuration.
+     */
+    func config()  -> MetricsConfig
+    
+    /**
+     * Every family with its series (counts, sums, buckets, p50/p95/p99), the retained
+     * windows and dropped-series counts.
+     */
+    func getAllMetrics()  -> MetricsSnapshot
+    
+    /**
+     * Starts the aggregation loop (one window every `aggregationInterval`). Idempotent;
+     * throws `Closed` after `shutdown()`.
+     */
+    func initialize() throws 
+    
+    /**
+     * Whether the aggregation loop is running.
+     */
+    func isRunning()  -> Bool
+    
+    /**
+     * OTLP/HTTP JSON `ExportMetricsServiceRequest` (POST it to `/v1/metrics`).
+     */
+    func otlpJson()  -> String
+    
+    /**
+     * Prometheus text exposition format 0.0.4 (serve it with `prometheusContentType()`).
+     */
+    func prometheus()  -> String
+    
+    /**
+     * Records `<ns>_custom_<category>_<name>`: a counter adds `value` (>= 0), a gauge is
+     * set to it, a histogram observes it. Throws `InvalidArgument` (no usable name,
+     * negative/NaN counter value, a name first recorded with another type) or
+     * `CapacityExceeded` (more than `maxCustomMetrics`); each refusal is also counted in
+     * `<ns>_metrics_rejected_total{reason}`. Nothing happens when custom metrics are off.
+     */
+    func recordCustomMetric(category: String, name: String, value: Double, metricType: MetricType) throws 
+    
+    /**
+     * Records one server request (the seed's "MCP" request): count by transport and
+     * outcome, and its latency.
+     */
+    func recordMcpRequest(latency: TimeInterval, success: Bool, transport: String) 
+    
+    /**
+     * Sets `<ns>_resource_memory_bytes{kind}` to `bytes`.
+     */
+    func recordMemoryBytes(kind: String, bytes: UInt64) 
+    
+    /**
+     * Records one protocol operation: `<ns>_protocol_operations_total{protocol, operation,
+     * status}`, its latency histogram, and on failure `<ns>_protocol_errors_total{..., error}`
+     * (`error` defaults to `"unknown"`). Label values are cut to 128 bytes.
+     */
+    func recordProtocolOperation(`protocol`: String, operation: String, latency: TimeInterval, success: Bool, error: String?) 
+    
+    /**
+     * Sets the resource gauges given in `usage`.
+     */
+    func recordResourceUsage(usage: MetricsResourceUsage) 
+    
+    /**
+     * Stops the aggregation loop (idempotent). Recording and exporting keep working.
+     * (The core's `close`; Kotlin's `close()` is `AutoCloseable`'s and releases the object.)
+     */
+    func shutdown() 
+    
+    /**
+     * `getAllMetrics()` as JSON text (the core's stable snapshot shape, shared with
+     * the JS and Python packages).
+     */
+    func snapshotJson()  -> String
+    
+    /**
+     * The retained window summaries, oldest first.
+     */
+    func windows()  -> [MetricsWindow]
+    
+}
+/**
+ * Records protocol operations, server requests, resource gauges and custom metrics, and
+ * exports them (Prometheus text, OTLP JSON, snapshot). Every method is synchronous.
+ * Families are listed in the core's `MetricsCollector` docs (`mantra_protocol_operations_total`, ...).
+ */
+open class MetricsCollector: MetricsCollectorProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_mantra_sdk_ffi_fn_clone_metricscollector(self.handle, $0) }
+    }
+    /**
+     * A collector with `config` (all defaults when omitted). Throws `InvalidConfig` naming
+     * the field. The aggregation loop starts with `initialize()`.
+     */
+public convenience init(config: MetricsConfig = MetricsConfig())throws  {
+    let handle =
+        try rustCallWithError(FfiConverterTypeMantraException_lift) {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_constructor_metricscollector_new(
+        FfiConverterTypeMetricsConfig_lower(config),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_mantra_sdk_ffi_fn_free_metricscollector(handle, $0) }
+    }
+
+    
+    /**
+     * A collector whose windows and timestamps follow `clock` (virtual time, for tests).
+     */
+public static func withClock(config: MetricsConfig, clock: ManualClock)throws  -> MetricsCollector  {
+    return try  FfiConverterTypeMetricsCollector_lift(try rustCallWithError(FfiConverterTypeMantraException_lift) {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_constructor_metricscollector_with_clock(
+        FfiConverterTypeMetricsConfig_lower(config),
+        FfiConverterTypeManualClock_lower(clock),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+    /**
+     * Closes the current aggregation window now.
+     */
+open func aggregateNow()  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_metricscollector_aggregate_now(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The effective configuration.
+     */
+open func config() -> MetricsConfig  {
+    return try!  FfiConverterTypeMetricsConfig_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_metricscollector_config(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Every family with its series (counts, sums, buckets, p50/p95/p99), the retained
+     * windows and dropped-series counts.
+     */
+open func getAllMetrics() -> MetricsSnapshot  {
+    return try!  FfiConverterTypeMetricsSnapshot_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_metricscollector_get_all_metrics(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Starts the aggregation loop (one window every `aggregationInterval`). Idempotent;
+     * throws `Closed` after `shutdown()`.
+     */
+open func initialize()throws   {try rustCallWithError(FfiConverterTypeMantraException_lift) {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_metricscollector_initialize(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Whether the aggregation loop is running.
+     */
+open func isRunning() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_metricscollector_is_running(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * OTLP/HTTP JSON `ExportMetricsServiceRequest` (POST it to `/v1/metrics`).
+     */
+open func otlpJson() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_metricscollector_otlp_json(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Prometheus text exposition format 0.0.4 (serve it with `prometheusContentType()`).
+     */
+open func prometheus() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_metricscollector_prometheus(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Records `<ns>_custom_<category>_<name>`: a counter adds `value` (>= 0), a gauge is
+     * set to it, a histogram observes it. Throws `InvalidArgument` (no usable name,
+     * negative/NaN counter value, a name first recorded with another type) or
+     * `CapacityExceeded` (more than `maxCustomMetrics`); each refusal is also counted in
+     * `<ns>_metrics_rejected_total{reason}`. Nothing happens when custom metrics are off.
+     */
+open func recordCustomMetric(category: String, name: String, value: Double, metricType: MetricType)throws   {try rustCallWithError(FfiConverterTypeMantraException_lift) {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_metricscollector_record_custom_metric(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(category),
+        FfiConverterString.lower(name),
+        FfiConverterDouble.lower(value),
+        FfiConverterTypeMetricType_lower(metricType),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Records one server request (the seed's "MCP" request): count by transport and
+     * outcome, and its latency.
+     */
+open func recordMcpRequest(latency: TimeInterval, success: Bool, transport: String)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_metricscollector_record_mcp_request(
+            self.uniffiCloneHandle(),
+        FfiConverterDuration.lower(latency),
+        FfiConverterBool.lower(success),
+        FfiConverterString.lower(transport),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Sets `<ns>_resource_memory_bytes{kind}` to `bytes`.
+     */
+open func recordMemoryBytes(kind: String, bytes: UInt64)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_metricscollector_record_memory_bytes(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(kind),
+        FfiConverterUInt64.lower(bytes),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Records one protocol operation: `<ns>_protocol_operations_total{protocol, operation,
+     * status}`, its latency histogram, and on failure `<ns>_protocol_errors_total{..., error}`
+     * (`error` defaults to `"unknown"`). Label values are cut to 128 bytes.
+     */
+open func recordProtocolOperation(`protocol`: String, operation: String, latency: TimeInterval, success: Bool, error: String? = nil)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_metricscollector_record_protocol_operation(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(`protocol`),
+        FfiConverterString.lower(operation),
+        FfiConverterDuration.lower(latency),
+        FfiConverterBool.lower(success),
+        FfiConverterOptionString.lower(error),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Sets the resource gauges given in `usage`.
+     */
+open func recordResourceUsage(usage: MetricsResourceUsage)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_metricscollector_record_resource_usage(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeMetricsResourceUsage_lower(usage),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Stops the aggregation loop (idempotent). Recording and exporting keep working.
+     * (The core's `close`; Kotlin's `close()` is `AutoCloseable`'s and releases the object.)
+     */
+open func shutdown()  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_metricscollector_shutdown(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * `getAllMetrics()` as JSON text (the core's stable snapshot shape, shared with
+     * the JS and Python packages).
+     */
+open func snapshotJson() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_metricscollector_snapshot_json(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The retained window summaries, oldest first.
+     */
+open func windows() -> [MetricsWindow]  {
+    return try!  FfiConverterSequenceTypeMetricsWindow.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_method_metricscollector_windows(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMetricsCollector: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = MetricsCollector
+
+    public static func lift(_ handle: UInt64) throws -> MetricsCollector {
+        return MetricsCollector(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: MetricsCollector) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MetricsCollector {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: MetricsCollector, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMetricsCollector_lift(_ handle: UInt64) throws -> MetricsCollector {
+    return try FfiConverterTypeMetricsCollector.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMetricsCollector_lower(_ value: MetricsCollector) -> UInt64 {
+    return FfiConverterTypeMetricsCollector.lower(value)
+}
+
+
+
+
+/**
+ * Configuration of a [`BatchManager`]. Every field is optional: `null`/`nil` means the
+ * core default (`max_batch_size` 10, `max_batch_delay` 10 ms, `enable_auto_batching`
+ * true, `max_concurrent_batches` 10, `retry_attempts` 3, `retry_delay` 150 ms, no byte
+ * bound, jitter on, `max_retry_delay` 30 s, `priority_aging` 1 s).
+ */
+public struct BatchConfig: Equatable, Hashable {
+    /**
+     * Most operations in one batch (> 0).
+     */
+    public let maxBatchSize: UInt32?
+    /**
+     * Longest an operation waits for companions before its batch is sent (0 = next turn).
+     */
+    public let maxBatchDelay: TimeInterval?
+    /**
+     * `false` sends every operation alone, at once.
+     */
+    public let enableAutoBatching: Bool?
+    /**
+     * Most executor calls in flight at once (> 0).
+     */
+    public let maxConcurrentBatches: UInt32?
+    /**
+     * Retries of a retryable error per operation (0 disables retries).
+     */
+    public let retryAttempts: UInt32?
+    /**
+     * First retry backoff, doubled on every further retry, plus jitter.
+     */
+    public let retryDelay: TimeInterval?
+    /**
+     * Bound on the encoded size of one batch in bytes (> 0); none by default.
+     */
+    public let maxBatchBytes: UInt64?
+    /**
+     * Random extra backoff of up to 50 % (turn off for exact, reproducible delays).
+     */
+    public let retryJitter: Bool?
+    /**
+     * Cap on one retry's backoff (a server's `Retry-After` is still honoured).
+     */
+    public let maxRetryDelay: TimeInterval?
+    /**
+     * Wait after which an operation counts one priority level higher (> 0).
+     */
+    public let priorityAging: TimeInterval?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Most operations in one batch (> 0).
+         */maxBatchSize: UInt32? = nil, 
+        /**
+         * Longest an operation waits for companions before its batch is sent (0 = next turn).
+         */maxBatchDelay: TimeInterval? = nil, 
+        /**
+         * `false` sends every operation alone, at once.
+         */enableAutoBatching: Bool? = nil, 
+        /**
+         * Most executor calls in flight at once (> 0).
+         */maxConcurrentBatches: UInt32? = nil, 
+        /**
+         * Retries of a retryable error per operation (0 disables retries).
+         */retryAttempts: UInt32? = nil, 
+        /**
+         * First retry backoff, doubled on every further retry, plus jitter.
+         */retryDelay: TimeInterval? = nil, 
+        /**
+         * Bound on the encoded size of one batch in bytes (> 0); none by default.
+         */maxBatchBytes: UInt64? = nil, 
+        /**
+         * Random extra backoff of up to 50 % (turn off for exact, reproducible delays).
+         */retryJitter: Bool? = nil, 
+        /**
+         * Cap on one retry's backoff (a server's `Retry-After` is still honoured).
+         */maxRetryDelay: TimeInterval? = nil, 
+        /**
+         * Wait after which an operation counts one priority level higher (> 0).
+         */priorityAging: TimeInterval? = nil) {
+        self.maxBatchSize = maxBatchSize
+        self.maxBatchDelay = maxBatchDelay
+        self.enableAutoBatching = enableAutoBatching
+        self.maxConcurrentBatches = maxConcurrentBatches
+        self.retryAttempts = retryAttempts
+        self.retryDelay = retryDelay
+        self.maxBatchBytes = maxBatchBytes
+        self.retryJitter = retryJitter
+        self.maxRetryDelay = maxRetryDelay
+        self.priorityAging = priorityAging
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BatchConfig: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBatchConfig: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BatchConfig {
+        return
+            try BatchConfig(
+                maxBatchSize: FfiConverterOptionUInt32.read(from: &buf), 
+                maxBatchDelay: FfiConverterOptionDuration.read(from: &buf), 
+                enableAutoBatching: FfiConverterOptionBool.read(from: &buf), 
+                maxConcurrentBatches: FfiConverterOptionUInt32.read(from: &buf), 
+                retryAttempts: FfiConverterOptionUInt32.read(from: &buf), 
+                retryDelay: FfiConverterOptionDuration.read(from: &buf), 
+                maxBatchBytes: FfiConverterOptionUInt64.read(from: &buf), 
+                retryJitter: FfiConverterOptionBool.read(from: &buf), 
+                maxRetryDelay: FfiConverterOptionDuration.read(from: &buf), 
+                priorityAging: FfiConverterOptionDuration.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BatchConfig, into buf: inout [UInt8]) {
+        FfiConverterOptionUInt32.write(value.maxBatchSize, into: &buf)
+        FfiConverterOptionDuration.write(value.maxBatchDelay, into: &buf)
+        FfiConverterOptionBool.write(value.enableAutoBatching, into: &buf)
+        FfiConverterOptionUInt32.write(value.maxConcurrentBatches, into: &buf)
+        FfiConverterOptionUInt32.write(value.retryAttempts, into: &buf)
+        FfiConverterOptionDuration.write(value.retryDelay, into: &buf)
+        FfiConverterOptionUInt64.write(value.maxBatchBytes, into: &buf)
+        FfiConverterOptionBool.write(value.retryJitter, into: &buf)
+        FfiConverterOptionDuration.write(value.maxRetryDelay, into: &buf)
+        FfiConverterOptionDuration.write(value.priorityAging, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBatchConfig_lift(_ buf: RustBuffer) throws -> BatchConfig {
+    return try FfiConverterTypeBatchConfig.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBatchConfig_lower(_ value: BatchConfig) -> RustBuffer {
+    return FfiConverterTypeBatchConfig.lower(value)
+}
+
+
+/**
+ * One operation as the executor sees it.
+ */
+public struct BatchOperation: Equatable, Hashable {
+    /**
+     * The operation's name (for JSON-RPC: the method).
+     */
+    public let id: String
+    /**
+     * Its parameters, as JSON text.
+     */
+    public let paramsJson: String
+    /**
+     * Its priority.
+     */
+    public let priority: Priority
+    /**
+     * Its timeout, measured from submission.
+     */
+    public let timeout: TimeInterval
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The operation's name (for JSON-RPC: the method).
+         */id: String, 
+        /**
+         * Its parameters, as JSON text.
+         */paramsJson: String, 
+        /**
+         * Its priority.
+         */priority: Priority, 
+        /**
+         * Its timeout, measured from submission.
+         */timeout: TimeInterval) {
+        self.id = id
+        self.paramsJson = paramsJson
+        self.priority = priority
+        self.timeout = timeout
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BatchOperation: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBatchOperation: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BatchOperation {
+        return
+            try BatchOperation(
+                id: FfiConverterString.read(from: &buf), 
+                paramsJson: FfiConverterString.read(from: &buf), 
+                priority: FfiConverterTypePriority.read(from: &buf), 
+                timeout: FfiConverterDuration.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BatchOperation, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.paramsJson, into: &buf)
+        FfiConverterTypePriority.write(value.priority, into: &buf)
+        FfiConverterDuration.write(value.timeout, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBatchOperation_lift(_ buf: RustBuffer) throws -> BatchOperation {
+    return try FfiConverterTypeBatchOperation.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBatchOperation_lower(_ value: BatchOperation) -> RustBuffer {
+    return FfiConverterTypeBatchOperation.lower(value)
+}
+
+
+/**
+ * Counters of a [`BatchManager`].
+ */
+public struct BatchStats: Equatable, Hashable {
+    /**
+     * Executor calls made (first sends, retries and split re-sends).
+     */
+    public let batches: UInt64
+    /**
+     * Operations accepted.
+     */
+    public let operations: UInt64
+    /**
+     * Operations per executor call, on average.
+     */
+    public let avgBatchSize: Double
+    /**
+     * Operation re-sends after a retryable error.
+     */
+    public let retries: UInt64
+    /**
+     * Operations that ended with an error other than a timeout or `Closed`.
+     */
+    public let failures: UInt64
+    /**
+     * Operations that ended with their own timeout.
+     */
+    public let timeouts: UInt64
+    /**
+     * Operations that ended with a value.
+     */
+    public let succeeded: UInt64
+    /**
+     * Operations failed with `Closed` by `shutdown()`.
+     */
+    public let closed: UInt64
+    /**
+     * Batches split after the executor reported `BatchLimit`.
+     */
+    public let batchLimitSplits: UInt64
+    /**
+     * Operations waiting in the queue.
+     */
+    public let pending: UInt64
+    /**
+     * Executor calls in flight.
+     */
+    public let inFlight: UInt64
+    /**
+     * Current batch size cap (`maxBatchSize`, or the node's limit once learned).
+     */
+    public let effectiveMaxBatchSize: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Executor calls made (first sends, retries and split re-sends).
+         */batches: UInt64, 
+        /**
+         * Operations accepted.
+         */operations: UInt64, 
+        /**
+         * Operations per executor call, on average.
+         */avgBatchSize: Double, 
+        /**
+         * Operation re-sends after a retryable error.
+         */retries: UInt64, 
+        /**
+         * Operations that ended with an error other than a timeout or `Closed`.
+         */failures: UInt64, 
+        /**
+         * Operations that ended with their own timeout.
+         */timeouts: UInt64, 
+        /**
+         * Operations that ended with a value.
+         */succeeded: UInt64, 
+        /**
+         * Operations failed with `Closed` by `shutdown()`.
+         */closed: UInt64, 
+        /**
+         * Batches split after the executor reported `BatchLimit`.
+         */batchLimitSplits: UInt64, 
+        /**
+         * Operations waiting in the queue.
+         */pending: UInt64, 
+        /**
+         * Executor calls in flight.
+         */inFlight: UInt64, 
+        /**
+         * Current batch size cap (`maxBatchSize`, or the node's limit once learned).
+         */effectiveMaxBatchSize: UInt64) {
+        self.batches = batches
+        self.operations = operations
+        self.avgBatchSize = avgBatchSize
+        self.retries = retries
+        self.failures = failures
+        self.timeouts = timeouts
+        self.succeeded = succeeded
+        self.closed = closed
+        self.batchLimitSplits = batchLimitSplits
+        self.pending = pending
+        self.inFlight = inFlight
+        self.effectiveMaxBatchSize = effectiveMaxBatchSize
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BatchStats: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBatchStats: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BatchStats {
+        return
+            try BatchStats(
+                batches: FfiConverterUInt64.read(from: &buf), 
+                operations: FfiConverterUInt64.read(from: &buf), 
+                avgBatchSize: FfiConverterDouble.read(from: &buf), 
+                retries: FfiConverterUInt64.read(from: &buf), 
+                failures: FfiConverterUInt64.read(from: &buf), 
+                timeouts: FfiConverterUInt64.read(from: &buf), 
+                succeeded: FfiConverterUInt64.read(from: &buf), 
+                closed: FfiConverterUInt64.read(from: &buf), 
+                batchLimitSplits: FfiConverterUInt64.read(from: &buf), 
+                pending: FfiConverterUInt64.read(from: &buf), 
+                inFlight: FfiConverterUInt64.read(from: &buf), 
+                effectiveMaxBatchSize: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BatchStats, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.batches, into: &buf)
+        FfiConverterUInt64.write(value.operations, into: &buf)
+        FfiConverterDouble.write(value.avgBatchSize, into: &buf)
+        FfiConverterUInt64.write(value.retries, into: &buf)
+        FfiConverterUInt64.write(value.failures, into: &buf)
+        FfiConverterUInt64.write(value.timeouts, into: &buf)
+        FfiConverterUInt64.write(value.succeeded, into: &buf)
+        FfiConverterUInt64.write(value.closed, into: &buf)
+        FfiConverterUInt64.write(value.batchLimitSplits, into: &buf)
+        FfiConverterUInt64.write(value.pending, into: &buf)
+        FfiConverterUInt64.write(value.inFlight, into: &buf)
+        FfiConverterUInt64.write(value.effectiveMaxBatchSize, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBatchStats_lift(_ buf: RustBuffer) throws -> BatchStats {
+    return try FfiConverterTypeBatchStats.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBatchStats_lower(_ value: BatchStats) -> RustBuffer {
+    return FfiConverterTypeBatchStats.lower(value)
+}
+
+
+/**
+ * Configuration of a [`CacheManager`]. Every field is optional: `null`/`nil` means the
+ * core default (`max_entries` 10 000, `default_ttl` 300 s, `enable_stats` true,
+ * `cleanup_interval` 60 s, `max_memory_bytes` 100 MiB). `CacheManager.config()` returns
+ * the effective values.
+ */
+public struct CacheConfig: Equatable, Hashable {
+    /**
+     * Maximum number of entries (> 0).
+     */
+    public let maxEntries: UInt64?
+    /**
+     * TTL of every cache type without an entry in `ttl_by_type` (> 0).
+     */
+    public let defaultTtl: TimeInterval?
+    /**
+     * Keep hit/miss/eviction counters.
+     */
+    public let enableStats: Bool?
+    /**
+     * Period of the background sweep that drops expired entries (> 0).
+     */
+    public let cleanupInterval: TimeInterval?
+    /**
+     * Byte budget over all entries' weights (> 0).
+     */
+    public let maxMemoryBytes: UInt64?
+    /**
+     * TTL per cache type, overriding `default_ttl` (each > 0).
+     */
+    public let ttlByType: [CacheType: TimeInterval]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Maximum number of entries (> 0).
+         */maxEntries: UInt64? = nil, 
+        /**
+         * TTL of every cache type without an entry in `ttl_by_type` (> 0).
+         */defaultTtl: TimeInterval? = nil, 
+        /**
+         * Keep hit/miss/eviction counters.
+         */enableStats: Bool? = nil, 
+        /**
+         * Period of the background sweep that drops expired entries (> 0).
+         */cleanupInterval: TimeInterval? = nil, 
+        /**
+         * Byte budget over all entries' weights (> 0).
+         */maxMemoryBytes: UInt64? = nil, 
+        /**
+         * TTL per cache type, overriding `default_ttl` (each > 0).
+         */ttlByType: [CacheType: TimeInterval] = [:]) {
+        self.maxEntries = maxEntries
+        self.defaultTtl = defaultTtl
+        self.enableStats = enableStats
+        self.cleanupInterval = cleanupInterval
+        self.maxMemoryBytes = maxMemoryBytes
+        self.ttlByType = ttlByType
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CacheConfig: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCacheConfig: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CacheConfig {
+        return
+            try CacheConfig(
+                maxEntries: FfiConverterOptionUInt64.read(from: &buf), 
+                defaultTtl: FfiConverterOptionDuration.read(from: &buf), 
+                enableStats: FfiConverterOptionBool.read(from: &buf), 
+                cleanupInterval: FfiConverterOptionDuration.read(from: &buf), 
+                maxMemoryBytes: FfiConverterOptionUInt64.read(from: &buf), 
+                ttlByType: FfiConverterDictionaryTypeCacheTypeDuration.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CacheConfig, into buf: inout [UInt8]) {
+        FfiConverterOptionUInt64.write(value.maxEntries, into: &buf)
+        FfiConverterOptionDuration.write(value.defaultTtl, into: &buf)
+        FfiConverterOptionBool.write(value.enableStats, into: &buf)
+        FfiConverterOptionDuration.write(value.cleanupInterval, into: &buf)
+        FfiConverterOptionUInt64.write(value.maxMemoryBytes, into: &buf)
+        FfiConverterDictionaryTypeCacheTypeDuration.write(value.ttlByType, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCacheConfig_lift(_ buf: RustBuffer) throws -> CacheConfig {
+    return try FfiConverterTypeCacheConfig.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCacheConfig_lower(_ value: CacheConfig) -> RustBuffer {
+    return FfiConverterTypeCacheConfig.lower(value)
+}
+
+
+/**
+ * Counters (since creation or `resetStats`) and current size of a cache. With
+ * `enableStats = false` the counters stay 0; `entries` and `memoryBytes` are always set.
+ */
+public struct CacheStats: Equatable, Hashable {
+    /**
+     * Lookups that found a live entry.
+     */
+    public let hits: UInt64
+    /**
+     * Lookups that found nothing or an expired entry.
+     */
+    public let misses: UInt64
+    /**
+     * Entries stored (new keys and replacements).
+     */
+    public let insertions: UInt64
+    /**
+     * Live entries evicted to make room (`evictionsCapacity + evictionsSize`).
+     */
+    public let evictions: UInt64
+    /**
+     * Evictions because `maxEntries` was exceeded.
+     */
+    public let evictionsCapacity: UInt64
+    /**
+     * Evictions because `maxMemoryBytes` was exceeded.
+     */
+    public let evictionsSize: UInt64
+    /**
+     * Entries removed because their TTL had passed.
+     */
+    public let expirations: UInt64
+    /**
+     * Values refused because their weight alone exceeds `maxMemoryBytes`.
+     */
+    public let rejected: UInt64
+    /**
+     * Entries currently stored (expired ones count until removed).
+     */
+    public let entries: UInt64
+    /**
+     * Sum of the stored entries' weights, in bytes.
+     */
+    public let memoryBytes: UInt64
+    /**
+     * `hits / (hits + misses)`, 0.0 before any lookup.
+     */
+    public let hitRate: Double
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Lookups that found a live entry.
+         */hits: UInt64, 
+        /**
+         * Lookups that found nothing or an expired entry.
+         */misses: UInt64, 
+        /**
+         * Entries stored (new keys and replacements).
+         */insertions: UInt64, 
+        /**
+         * Live entries evicted to make room (`evictionsCapacity + evictionsSize`).
+         */evictions: UInt64, 
+        /**
+         * Evictions because `maxEntries` was exceeded.
+         */evictionsCapacity: UInt64, 
+        /**
+         * Evictions because `maxMemoryBytes` was exceeded.
+         */evictionsSize: UInt64, 
+        /**
+         * Entries removed because their TTL had passed.
+         */expirations: UInt64, 
+        /**
+         * Values refused because their weight alone exceeds `maxMemoryBytes`.
+         */rejected: UInt64, 
+        /**
+         * Entries currently stored (expired ones count until removed).
+         */entries: UInt64, 
+        /**
+         * Sum of the stored entries' weights, in bytes.
+         */memoryBytes: UInt64, 
+        /**
+         * `hits / (hits + misses)`, 0.0 before any lookup.
+         */hitRate: Double) {
+        self.hits = hits
+        self.misses = misses
+        self.insertions = insertions
+        self.evictions = evictions
+        self.evictionsCapacity = evictionsCapacity
+        self.evictionsSize = evictionsSize
+        self.expirations = expirations
+        self.rejected = rejected
+        self.entries = entries
+        self.memoryBytes = memoryBytes
+        self.hitRate = hitRate
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CacheStats: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCacheStats: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CacheStats {
+        return
+            try CacheStats(
+                hits: FfiConverterUInt64.read(from: &buf), 
+                misses: FfiConverterUInt64.read(from: &buf), 
+                insertions: FfiConverterUInt64.read(from: &buf), 
+                evictions: FfiConverterUInt64.read(from: &buf), 
+                evictionsCapacity: FfiConverterUInt64.read(from: &buf), 
+                evictionsSize: FfiConverterUInt64.read(from: &buf), 
+                expirations: FfiConverterUInt64.read(from: &buf), 
+                rejected: FfiConverterUInt64.read(from: &buf), 
+                entries: FfiConverterUInt64.read(from: &buf), 
+                memoryBytes: FfiConverterUInt64.read(from: &buf), 
+                hitRate: FfiConverterDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CacheStats, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.hits, into: &buf)
+        FfiConverterUInt64.write(value.misses, into: &buf)
+        FfiConverterUInt64.write(value.insertions, into: &buf)
+        FfiConverterUInt64.write(value.evictions, into: &buf)
+        FfiConverterUInt64.write(value.evictionsCapacity, into: &buf)
+        FfiConverterUInt64.write(value.evictionsSize, into: &buf)
+        FfiConverterUInt64.write(value.expirations, into: &buf)
+        FfiConverterUInt64.write(value.rejected, into: &buf)
+        FfiConverterUInt64.write(value.entries, into: &buf)
+        FfiConverterUInt64.write(value.memoryBytes, into: &buf)
+        FfiConverterDouble.write(value.hitRate, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCacheStats_lift(_ buf: RustBuffer) throws -> CacheStats {
+    return try FfiConverterTypeCacheStats.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCacheStats_lower(_ value: CacheStats) -> RustBuffer {
+    return FfiConverterTypeCacheStats.lower(value)
+}
 
 
 /**
@@ -2610,6 +5543,1061 @@ public func FfiConverterTypeHealthDiagnostics_lower(_ value: HealthDiagnostics) 
 
 
 /**
+ * Histogram values of one series.
+ */
+public struct HistogramSnapshot: Equatable, Hashable {
+    /**
+     * Number of observations.
+     */
+    public let count: UInt64
+    /**
+     * Sum of observations.
+     */
+    public let sum: Double
+    /**
+     * Cumulative buckets for the finite bounds.
+     */
+    public let buckets: [MetricsBucket]
+    /**
+     * Smallest observation.
+     */
+    public let min: Double?
+    /**
+     * Largest observation.
+     */
+    public let max: Double?
+    /**
+     * Median, interpolated from the buckets and clamped to `[min, max]`.
+     */
+    public let p50: Double?
+    /**
+     * 95th percentile.
+     */
+    public let p95: Double?
+    /**
+     * 99th percentile.
+     */
+    public let p99: Double?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Number of observations.
+         */count: UInt64, 
+        /**
+         * Sum of observations.
+         */sum: Double, 
+        /**
+         * Cumulative buckets for the finite bounds.
+         */buckets: [MetricsBucket], 
+        /**
+         * Smallest observation.
+         */min: Double?, 
+        /**
+         * Largest observation.
+         */max: Double?, 
+        /**
+         * Median, interpolated from the buckets and clamped to `[min, max]`.
+         */p50: Double?, 
+        /**
+         * 95th percentile.
+         */p95: Double?, 
+        /**
+         * 99th percentile.
+         */p99: Double?) {
+        self.count = count
+        self.sum = sum
+        self.buckets = buckets
+        self.min = min
+        self.max = max
+        self.p50 = p50
+        self.p95 = p95
+        self.p99 = p99
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension HistogramSnapshot: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHistogramSnapshot: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HistogramSnapshot {
+        return
+            try HistogramSnapshot(
+                count: FfiConverterUInt64.read(from: &buf), 
+                sum: FfiConverterDouble.read(from: &buf), 
+                buckets: FfiConverterSequenceTypeMetricsBucket.read(from: &buf), 
+                min: FfiConverterOptionDouble.read(from: &buf), 
+                max: FfiConverterOptionDouble.read(from: &buf), 
+                p50: FfiConverterOptionDouble.read(from: &buf), 
+                p95: FfiConverterOptionDouble.read(from: &buf), 
+                p99: FfiConverterOptionDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: HistogramSnapshot, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.count, into: &buf)
+        FfiConverterDouble.write(value.sum, into: &buf)
+        FfiConverterSequenceTypeMetricsBucket.write(value.buckets, into: &buf)
+        FfiConverterOptionDouble.write(value.min, into: &buf)
+        FfiConverterOptionDouble.write(value.max, into: &buf)
+        FfiConverterOptionDouble.write(value.p50, into: &buf)
+        FfiConverterOptionDouble.write(value.p95, into: &buf)
+        FfiConverterOptionDouble.write(value.p99, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHistogramSnapshot_lift(_ buf: RustBuffer) throws -> HistogramSnapshot {
+    return try FfiConverterTypeHistogramSnapshot.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHistogramSnapshot_lower(_ value: HistogramSnapshot) -> RustBuffer {
+    return FfiConverterTypeHistogramSnapshot.lower(value)
+}
+
+
+/**
+ * One family: name, type, help and its series.
+ */
+public struct MetricFamilySnapshot: Equatable, Hashable {
+    /**
+     * Full name (counters end in `_total`).
+     */
+    public let name: String
+    /**
+     * Counter, gauge or histogram.
+     */
+    public let metricType: MetricType
+    /**
+     * Help text.
+     */
+    public let help: String
+    /**
+     * Label names.
+     */
+    public let labelNames: [String]
+    /**
+     * Cardinality cap.
+     */
+    public let maxSeries: UInt64
+    /**
+     * Recordings folded into the overflow series.
+     */
+    public let droppedSeries: UInt64
+    /**
+     * Series sorted by label values; the overflow series, if any, last.
+     */
+    public let series: [MetricSeriesSnapshot]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Full name (counters end in `_total`).
+         */name: String, 
+        /**
+         * Counter, gauge or histogram.
+         */metricType: MetricType, 
+        /**
+         * Help text.
+         */help: String, 
+        /**
+         * Label names.
+         */labelNames: [String], 
+        /**
+         * Cardinality cap.
+         */maxSeries: UInt64, 
+        /**
+         * Recordings folded into the overflow series.
+         */droppedSeries: UInt64, 
+        /**
+         * Series sorted by label values; the overflow series, if any, last.
+         */series: [MetricSeriesSnapshot]) {
+        self.name = name
+        self.metricType = metricType
+        self.help = help
+        self.labelNames = labelNames
+        self.maxSeries = maxSeries
+        self.droppedSeries = droppedSeries
+        self.series = series
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MetricFamilySnapshot: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMetricFamilySnapshot: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MetricFamilySnapshot {
+        return
+            try MetricFamilySnapshot(
+                name: FfiConverterString.read(from: &buf), 
+                metricType: FfiConverterTypeMetricType.read(from: &buf), 
+                help: FfiConverterString.read(from: &buf), 
+                labelNames: FfiConverterSequenceString.read(from: &buf), 
+                maxSeries: FfiConverterUInt64.read(from: &buf), 
+                droppedSeries: FfiConverterUInt64.read(from: &buf), 
+                series: FfiConverterSequenceTypeMetricSeriesSnapshot.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MetricFamilySnapshot, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterTypeMetricType.write(value.metricType, into: &buf)
+        FfiConverterString.write(value.help, into: &buf)
+        FfiConverterSequenceString.write(value.labelNames, into: &buf)
+        FfiConverterUInt64.write(value.maxSeries, into: &buf)
+        FfiConverterUInt64.write(value.droppedSeries, into: &buf)
+        FfiConverterSequenceTypeMetricSeriesSnapshot.write(value.series, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMetricFamilySnapshot_lift(_ buf: RustBuffer) throws -> MetricFamilySnapshot {
+    return try FfiConverterTypeMetricFamilySnapshot.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMetricFamilySnapshot_lower(_ value: MetricFamilySnapshot) -> RustBuffer {
+    return FfiConverterTypeMetricFamilySnapshot.lower(value)
+}
+
+
+/**
+ * One series of a family.
+ */
+public struct MetricSeriesSnapshot: Equatable, Hashable {
+    /**
+     * Its labels, in declaration order (constant labels not included).
+     */
+    public let labels: [MetricsLabel]
+    /**
+     * Counter or gauge value (null for histograms).
+     */
+    public let value: Double?
+    /**
+     * Histogram values (null for counters and gauges).
+     */
+    public let histogram: HistogramSnapshot?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Its labels, in declaration order (constant labels not included).
+         */labels: [MetricsLabel], 
+        /**
+         * Counter or gauge value (null for histograms).
+         */value: Double?, 
+        /**
+         * Histogram values (null for counters and gauges).
+         */histogram: HistogramSnapshot?) {
+        self.labels = labels
+        self.value = value
+        self.histogram = histogram
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MetricSeriesSnapshot: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMetricSeriesSnapshot: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MetricSeriesSnapshot {
+        return
+            try MetricSeriesSnapshot(
+                labels: FfiConverterSequenceTypeMetricsLabel.read(from: &buf), 
+                value: FfiConverterOptionDouble.read(from: &buf), 
+                histogram: FfiConverterOptionTypeHistogramSnapshot.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MetricSeriesSnapshot, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypeMetricsLabel.write(value.labels, into: &buf)
+        FfiConverterOptionDouble.write(value.value, into: &buf)
+        FfiConverterOptionTypeHistogramSnapshot.write(value.histogram, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMetricSeriesSnapshot_lift(_ buf: RustBuffer) throws -> MetricSeriesSnapshot {
+    return try FfiConverterTypeMetricSeriesSnapshot.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMetricSeriesSnapshot_lower(_ value: MetricSeriesSnapshot) -> RustBuffer {
+    return FfiConverterTypeMetricSeriesSnapshot.lower(value)
+}
+
+
+/**
+ * One cumulative histogram bucket: observations `<= le`.
+ */
+public struct MetricsBucket: Equatable, Hashable {
+    /**
+     * Upper bound (finite; the `+Inf` bucket is the histogram's `count`).
+     */
+    public let le: Double
+    /**
+     * Cumulative count.
+     */
+    public let count: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Upper bound (finite; the `+Inf` bucket is the histogram's `count`).
+         */le: Double, 
+        /**
+         * Cumulative count.
+         */count: UInt64) {
+        self.le = le
+        self.count = count
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MetricsBucket: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMetricsBucket: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MetricsBucket {
+        return
+            try MetricsBucket(
+                le: FfiConverterDouble.read(from: &buf), 
+                count: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MetricsBucket, into buf: inout [UInt8]) {
+        FfiConverterDouble.write(value.le, into: &buf)
+        FfiConverterUInt64.write(value.count, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMetricsBucket_lift(_ buf: RustBuffer) throws -> MetricsBucket {
+    return try FfiConverterTypeMetricsBucket.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMetricsBucket_lower(_ value: MetricsBucket) -> RustBuffer {
+    return FfiConverterTypeMetricsBucket.lower(value)
+}
+
+
+/**
+ * Configuration of a [`MetricsCollector`]. Every field is optional: `null`/`nil` means the
+ * core default (all families enabled, `retention_period` 1 h, `aggregation_interval`
+ * 60 s, namespace `mantra`, 1000 series per family, 1000 custom metrics, 100 000 windows,
+ * prom-client's buckets, no constant labels, process RSS on Linux).
+ */
+public struct MetricsConfig: Equatable, Hashable {
+    /**
+     * Record `<ns>_protocol_*` families.
+     */
+    public let enableProtocolMetrics: Bool?
+    /**
+     * Record `<ns>_mcp_*` families (server requests).
+     */
+    public let enableMcpMetrics: Bool?
+    /**
+     * Record `<ns>_resource_*` gauges.
+     */
+    public let enableResourceMetrics: Bool?
+    /**
+     * Record `<ns>_custom_*` families.
+     */
+    public let enableCustomMetrics: Bool?
+    /**
+     * How long window summaries are kept (at least `aggregation_interval`).
+     */
+    public let retentionPeriod: TimeInterval?
+    /**
+     * Length of one aggregation window (> 0).
+     */
+    public let aggregationInterval: TimeInterval?
+    /**
+     * Prefix of every family name (`[a-zA-Z_][a-zA-Z0-9_]*`).
+     */
+    public let namespace: String?
+    /**
+     * Label sets per family; more are folded into one `__overflow__` series.
+     */
+    public let maxSeriesPerFamily: UInt64?
+    /**
+     * Most distinct custom metrics.
+     */
+    public let maxCustomMetrics: UInt64?
+    /**
+     * Most window summaries kept in total.
+     */
+    public let maxWindowEntries: UInt64?
+    /**
+     * Histogram upper bounds in seconds (strictly increasing, finite).
+     */
+    public let histogramBuckets: [Double]?
+    /**
+     * Labels added to every exported series, in order.
+     */
+    public let constLabels: [MetricsLabel]?
+    /**
+     * Report the process RSS as `<ns>_resource_memory_bytes{kind="process_rss"}` (Linux).
+     */
+    public let enableProcessMetrics: Bool?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Record `<ns>_protocol_*` families.
+         */enableProtocolMetrics: Bool? = nil, 
+        /**
+         * Record `<ns>_mcp_*` families (server requests).
+         */enableMcpMetrics: Bool? = nil, 
+        /**
+         * Record `<ns>_resource_*` gauges.
+         */enableResourceMetrics: Bool? = nil, 
+        /**
+         * Record `<ns>_custom_*` families.
+         */enableCustomMetrics: Bool? = nil, 
+        /**
+         * How long window summaries are kept (at least `aggregation_interval`).
+         */retentionPeriod: TimeInterval? = nil, 
+        /**
+         * Length of one aggregation window (> 0).
+         */aggregationInterval: TimeInterval? = nil, 
+        /**
+         * Prefix of every family name (`[a-zA-Z_][a-zA-Z0-9_]*`).
+         */namespace: String? = nil, 
+        /**
+         * Label sets per family; more are folded into one `__overflow__` series.
+         */maxSeriesPerFamily: UInt64? = nil, 
+        /**
+         * Most distinct custom metrics.
+         */maxCustomMetrics: UInt64? = nil, 
+        /**
+         * Most window summaries kept in total.
+         */maxWindowEntries: UInt64? = nil, 
+        /**
+         * Histogram upper bounds in seconds (strictly increasing, finite).
+         */histogramBuckets: [Double]? = nil, 
+        /**
+         * Labels added to every exported series, in order.
+         */constLabels: [MetricsLabel]? = nil, 
+        /**
+         * Report the process RSS as `<ns>_resource_memory_bytes{kind="process_rss"}` (Linux).
+         */enableProcessMetrics: Bool? = nil) {
+        self.enableProtocolMetrics = enableProtocolMetrics
+        self.enableMcpMetrics = enableMcpMetrics
+        self.enableResourceMetrics = enableResourceMetrics
+        self.enableCustomMetrics = enableCustomMetrics
+        self.retentionPeriod = retentionPeriod
+        self.aggregationInterval = aggregationInterval
+        self.namespace = namespace
+        self.maxSeriesPerFamily = maxSeriesPerFamily
+        self.maxCustomMetrics = maxCustomMetrics
+        self.maxWindowEntries = maxWindowEntries
+        self.histogramBuckets = histogramBuckets
+        self.constLabels = constLabels
+        self.enableProcessMetrics = enableProcessMetrics
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MetricsConfig: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMetricsConfig: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MetricsConfig {
+        return
+            try MetricsConfig(
+                enableProtocolMetrics: FfiConverterOptionBool.read(from: &buf), 
+                enableMcpMetrics: FfiConverterOptionBool.read(from: &buf), 
+                enableResourceMetrics: FfiConverterOptionBool.read(from: &buf), 
+                enableCustomMetrics: FfiConverterOptionBool.read(from: &buf), 
+                retentionPeriod: FfiConverterOptionDuration.read(from: &buf), 
+                aggregationInterval: FfiConverterOptionDuration.read(from: &buf), 
+                namespace: FfiConverterOptionString.read(from: &buf), 
+                maxSeriesPerFamily: FfiConverterOptionUInt64.read(from: &buf), 
+                maxCustomMetrics: FfiConverterOptionUInt64.read(from: &buf), 
+                maxWindowEntries: FfiConverterOptionUInt64.read(from: &buf), 
+                histogramBuckets: FfiConverterOptionSequenceDouble.read(from: &buf), 
+                constLabels: FfiConverterOptionSequenceTypeMetricsLabel.read(from: &buf), 
+                enableProcessMetrics: FfiConverterOptionBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MetricsConfig, into buf: inout [UInt8]) {
+        FfiConverterOptionBool.write(value.enableProtocolMetrics, into: &buf)
+        FfiConverterOptionBool.write(value.enableMcpMetrics, into: &buf)
+        FfiConverterOptionBool.write(value.enableResourceMetrics, into: &buf)
+        FfiConverterOptionBool.write(value.enableCustomMetrics, into: &buf)
+        FfiConverterOptionDuration.write(value.retentionPeriod, into: &buf)
+        FfiConverterOptionDuration.write(value.aggregationInterval, into: &buf)
+        FfiConverterOptionString.write(value.namespace, into: &buf)
+        FfiConverterOptionUInt64.write(value.maxSeriesPerFamily, into: &buf)
+        FfiConverterOptionUInt64.write(value.maxCustomMetrics, into: &buf)
+        FfiConverterOptionUInt64.write(value.maxWindowEntries, into: &buf)
+        FfiConverterOptionSequenceDouble.write(value.histogramBuckets, into: &buf)
+        FfiConverterOptionSequenceTypeMetricsLabel.write(value.constLabels, into: &buf)
+        FfiConverterOptionBool.write(value.enableProcessMetrics, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMetricsConfig_lift(_ buf: RustBuffer) throws -> MetricsConfig {
+    return try FfiConverterTypeMetricsConfig.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMetricsConfig_lower(_ value: MetricsConfig) -> RustBuffer {
+    return FfiConverterTypeMetricsConfig.lower(value)
+}
+
+
+/**
+ * One label: name and value.
+ */
+public struct MetricsLabel: Equatable, Hashable {
+    /**
+     * Label name.
+     */
+    public let name: String
+    /**
+     * Label value.
+     */
+    public let value: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Label name.
+         */name: String, 
+        /**
+         * Label value.
+         */value: String) {
+        self.name = name
+        self.value = value
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MetricsLabel: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMetricsLabel: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MetricsLabel {
+        return
+            try MetricsLabel(
+                name: FfiConverterString.read(from: &buf), 
+                value: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MetricsLabel, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterString.write(value.value, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMetricsLabel_lift(_ buf: RustBuffer) throws -> MetricsLabel {
+    return try FfiConverterTypeMetricsLabel.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMetricsLabel_lower(_ value: MetricsLabel) -> RustBuffer {
+    return FfiConverterTypeMetricsLabel.lower(value)
+}
+
+
+/**
+ * Resource gauges to set; null/nil fields are left unchanged.
+ */
+public struct MetricsResourceUsage: Equatable, Hashable {
+    /**
+     * Bytes in use (`<ns>_resource_memory_bytes{kind="used"}`).
+     */
+    public let memoryUsedBytes: UInt64?
+    /**
+     * Bytes held in buffer pools (`kind="pooled"`).
+     */
+    public let memoryPooledBytes: UInt64?
+    /**
+     * Bytes held by the cache (`kind="cache"`).
+     */
+    public let cacheBytes: UInt64?
+    /**
+     * Cache entries (`<ns>_resource_cache_entries`).
+     */
+    public let cacheEntries: UInt64?
+    /**
+     * Open connections (`<ns>_resource_connections_active`).
+     */
+    public let activeConnections: UInt64?
+    /**
+     * Requests queued or in flight (`<ns>_resource_pending_requests`).
+     */
+    public let pendingRequests: UInt64?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Bytes in use (`<ns>_resource_memory_bytes{kind="used"}`).
+         */memoryUsedBytes: UInt64? = nil, 
+        /**
+         * Bytes held in buffer pools (`kind="pooled"`).
+         */memoryPooledBytes: UInt64? = nil, 
+        /**
+         * Bytes held by the cache (`kind="cache"`).
+         */cacheBytes: UInt64? = nil, 
+        /**
+         * Cache entries (`<ns>_resource_cache_entries`).
+         */cacheEntries: UInt64? = nil, 
+        /**
+         * Open connections (`<ns>_resource_connections_active`).
+         */activeConnections: UInt64? = nil, 
+        /**
+         * Requests queued or in flight (`<ns>_resource_pending_requests`).
+         */pendingRequests: UInt64? = nil) {
+        self.memoryUsedBytes = memoryUsedBytes
+        self.memoryPooledBytes = memoryPooledBytes
+        self.cacheBytes = cacheBytes
+        self.cacheEntries = cacheEntries
+        self.activeConnections = activeConnections
+        self.pendingRequests = pendingRequests
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MetricsResourceUsage: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMetricsResourceUsage: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MetricsResourceUsage {
+        return
+            try MetricsResourceUsage(
+                memoryUsedBytes: FfiConverterOptionUInt64.read(from: &buf), 
+                memoryPooledBytes: FfiConverterOptionUInt64.read(from: &buf), 
+                cacheBytes: FfiConverterOptionUInt64.read(from: &buf), 
+                cacheEntries: FfiConverterOptionUInt64.read(from: &buf), 
+                activeConnections: FfiConverterOptionUInt64.read(from: &buf), 
+                pendingRequests: FfiConverterOptionUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MetricsResourceUsage, into buf: inout [UInt8]) {
+        FfiConverterOptionUInt64.write(value.memoryUsedBytes, into: &buf)
+        FfiConverterOptionUInt64.write(value.memoryPooledBytes, into: &buf)
+        FfiConverterOptionUInt64.write(value.cacheBytes, into: &buf)
+        FfiConverterOptionUInt64.write(value.cacheEntries, into: &buf)
+        FfiConverterOptionUInt64.write(value.activeConnections, into: &buf)
+        FfiConverterOptionUInt64.write(value.pendingRequests, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMetricsResourceUsage_lift(_ buf: RustBuffer) throws -> MetricsResourceUsage {
+    return try FfiConverterTypeMetricsResourceUsage.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMetricsResourceUsage_lower(_ value: MetricsResourceUsage) -> RustBuffer {
+    return FfiConverterTypeMetricsResourceUsage.lower(value)
+}
+
+
+/**
+ * Everything a collector knows at one instant (`getAllMetrics()`); `snapshotJson()` is
+ * the same as JSON text.
+ */
+public struct MetricsSnapshot: Equatable, Hashable {
+    /**
+     * When the snapshot was taken (wall time).
+     */
+    public let timestamp: Date
+    /**
+     * When the collector was created (wall time).
+     */
+    public let startTime: Date
+    /**
+     * Family name prefix.
+     */
+    public let namespace: String
+    /**
+     * Labels added to every exported series.
+     */
+    public let constLabels: [MetricsLabel]
+    /**
+     * Every family, sorted by name.
+     */
+    public let families: [MetricFamilySnapshot]
+    /**
+     * Recordings folded into overflow series, per family (only families with any).
+     */
+    public let droppedSeries: [String: UInt64]
+    /**
+     * Window summaries within the retention period, oldest first.
+     */
+    public let windows: [MetricsWindow]
+    /**
+     * Length of one window.
+     */
+    public let windowInterval: TimeInterval?
+    /**
+     * How long windows are kept.
+     */
+    public let retention: TimeInterval?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * When the snapshot was taken (wall time).
+         */timestamp: Date, 
+        /**
+         * When the collector was created (wall time).
+         */startTime: Date, 
+        /**
+         * Family name prefix.
+         */namespace: String, 
+        /**
+         * Labels added to every exported series.
+         */constLabels: [MetricsLabel], 
+        /**
+         * Every family, sorted by name.
+         */families: [MetricFamilySnapshot], 
+        /**
+         * Recordings folded into overflow series, per family (only families with any).
+         */droppedSeries: [String: UInt64], 
+        /**
+         * Window summaries within the retention period, oldest first.
+         */windows: [MetricsWindow], 
+        /**
+         * Length of one window.
+         */windowInterval: TimeInterval?, 
+        /**
+         * How long windows are kept.
+         */retention: TimeInterval?) {
+        self.timestamp = timestamp
+        self.startTime = startTime
+        self.namespace = namespace
+        self.constLabels = constLabels
+        self.families = families
+        self.droppedSeries = droppedSeries
+        self.windows = windows
+        self.windowInterval = windowInterval
+        self.retention = retention
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MetricsSnapshot: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMetricsSnapshot: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MetricsSnapshot {
+        return
+            try MetricsSnapshot(
+                timestamp: FfiConverterTimestamp.read(from: &buf), 
+                startTime: FfiConverterTimestamp.read(from: &buf), 
+                namespace: FfiConverterString.read(from: &buf), 
+                constLabels: FfiConverterSequenceTypeMetricsLabel.read(from: &buf), 
+                families: FfiConverterSequenceTypeMetricFamilySnapshot.read(from: &buf), 
+                droppedSeries: FfiConverterDictionaryStringUInt64.read(from: &buf), 
+                windows: FfiConverterSequenceTypeMetricsWindow.read(from: &buf), 
+                windowInterval: FfiConverterOptionDuration.read(from: &buf), 
+                retention: FfiConverterOptionDuration.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MetricsSnapshot, into buf: inout [UInt8]) {
+        FfiConverterTimestamp.write(value.timestamp, into: &buf)
+        FfiConverterTimestamp.write(value.startTime, into: &buf)
+        FfiConverterString.write(value.namespace, into: &buf)
+        FfiConverterSequenceTypeMetricsLabel.write(value.constLabels, into: &buf)
+        FfiConverterSequenceTypeMetricFamilySnapshot.write(value.families, into: &buf)
+        FfiConverterDictionaryStringUInt64.write(value.droppedSeries, into: &buf)
+        FfiConverterSequenceTypeMetricsWindow.write(value.windows, into: &buf)
+        FfiConverterOptionDuration.write(value.windowInterval, into: &buf)
+        FfiConverterOptionDuration.write(value.retention, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMetricsSnapshot_lift(_ buf: RustBuffer) throws -> MetricsSnapshot {
+    return try FfiConverterTypeMetricsSnapshot.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMetricsSnapshot_lower(_ value: MetricsSnapshot) -> RustBuffer {
+    return FfiConverterTypeMetricsSnapshot.lower(value)
+}
+
+
+/**
+ * Summary of one histogram series over one aggregation interval.
+ */
+public struct MetricsWindow: Equatable, Hashable {
+    /**
+     * Family name.
+     */
+    public let family: String
+    /**
+     * Series labels.
+     */
+    public let labels: [MetricsLabel]
+    /**
+     * Window start (wall time).
+     */
+    public let start: Date
+    /**
+     * Window end (wall time).
+     */
+    public let end: Date
+    /**
+     * Observations in the window.
+     */
+    public let count: UInt64
+    /**
+     * Their sum.
+     */
+    public let sum: Double
+    /**
+     * Smallest observation.
+     */
+    public let min: Double?
+    /**
+     * Largest observation.
+     */
+    public let max: Double?
+    /**
+     * Median estimated from the window's buckets.
+     */
+    public let p50: Double?
+    /**
+     * 95th percentile.
+     */
+    public let p95: Double?
+    /**
+     * 99th percentile.
+     */
+    public let p99: Double?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Family name.
+         */family: String, 
+        /**
+         * Series labels.
+         */labels: [MetricsLabel], 
+        /**
+         * Window start (wall time).
+         */start: Date, 
+        /**
+         * Window end (wall time).
+         */end: Date, 
+        /**
+         * Observations in the window.
+         */count: UInt64, 
+        /**
+         * Their sum.
+         */sum: Double, 
+        /**
+         * Smallest observation.
+         */min: Double?, 
+        /**
+         * Largest observation.
+         */max: Double?, 
+        /**
+         * Median estimated from the window's buckets.
+         */p50: Double?, 
+        /**
+         * 95th percentile.
+         */p95: Double?, 
+        /**
+         * 99th percentile.
+         */p99: Double?) {
+        self.family = family
+        self.labels = labels
+        self.start = start
+        self.end = end
+        self.count = count
+        self.sum = sum
+        self.min = min
+        self.max = max
+        self.p50 = p50
+        self.p95 = p95
+        self.p99 = p99
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension MetricsWindow: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMetricsWindow: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MetricsWindow {
+        return
+            try MetricsWindow(
+                family: FfiConverterString.read(from: &buf), 
+                labels: FfiConverterSequenceTypeMetricsLabel.read(from: &buf), 
+                start: FfiConverterTimestamp.read(from: &buf), 
+                end: FfiConverterTimestamp.read(from: &buf), 
+                count: FfiConverterUInt64.read(from: &buf), 
+                sum: FfiConverterDouble.read(from: &buf), 
+                min: FfiConverterOptionDouble.read(from: &buf), 
+                max: FfiConverterOptionDouble.read(from: &buf), 
+                p50: FfiConverterOptionDouble.read(from: &buf), 
+                p95: FfiConverterOptionDouble.read(from: &buf), 
+                p99: FfiConverterOptionDouble.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: MetricsWindow, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.family, into: &buf)
+        FfiConverterSequenceTypeMetricsLabel.write(value.labels, into: &buf)
+        FfiConverterTimestamp.write(value.start, into: &buf)
+        FfiConverterTimestamp.write(value.end, into: &buf)
+        FfiConverterUInt64.write(value.count, into: &buf)
+        FfiConverterDouble.write(value.sum, into: &buf)
+        FfiConverterOptionDouble.write(value.min, into: &buf)
+        FfiConverterOptionDouble.write(value.max, into: &buf)
+        FfiConverterOptionDouble.write(value.p50, into: &buf)
+        FfiConverterOptionDouble.write(value.p95, into: &buf)
+        FfiConverterOptionDouble.write(value.p99, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMetricsWindow_lift(_ buf: RustBuffer) throws -> MetricsWindow {
+    return try FfiConverterTypeMetricsWindow.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMetricsWindow_lower(_ value: MetricsWindow) -> RustBuffer {
+    return FfiConverterTypeMetricsWindow.lower(value)
+}
+
+
+/**
  * Recovery activity of one component.
  */
 public struct RecoveryDiagnostics: Equatable, Hashable {
@@ -2797,6 +6785,219 @@ public func FfiConverterTypeSystemHealth_lift(_ buf: RustBuffer) throws -> Syste
 public func FfiConverterTypeSystemHealth_lower(_ value: SystemHealth) -> RustBuffer {
     return FfiConverterTypeSystemHealth.lower(value)
 }
+
+
+/**
+ * The result of one operation in an executor's reply.
+ */
+
+public enum BatchItemResult: Equatable, Hashable {
+    
+    /**
+     * The operation succeeded with this value (JSON text).
+     */
+    case ok(
+        /**
+         * The value, as JSON text.
+         */valueJson: String
+    )
+    /**
+     * The operation failed; only this operation gets the error (retried if retryable,
+     * e.g. `Transport`, or `Rpc` with code -32603/-32005).
+     */
+    case err(
+        /**
+         * The error.
+         */error: MantraException
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension BatchItemResult: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBatchItemResult: FfiConverterRustBuffer {
+    typealias SwiftType = BatchItemResult
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BatchItemResult {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .ok(valueJson: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 2: return .err(error: try FfiConverterTypeMantraException.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: BatchItemResult, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .ok(valueJson):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(valueJson, into: &buf)
+            
+        
+        case let .err(error):
+            writeInt(&buf, Int32(2))
+            FfiConverterTypeMantraException.write(error, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBatchItemResult_lift(_ buf: RustBuffer) throws -> BatchItemResult {
+    return try FfiConverterTypeBatchItemResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBatchItemResult_lower(_ value: BatchItemResult) -> RustBuffer {
+    return FfiConverterTypeBatchItemResult.lower(value)
+}
+
+
+
+/**
+ * What a cached value is; each type has its own TTL and can be cleared on its own.
+ */
+
+public enum CacheType: Equatable, Hashable {
+    
+    /**
+     * DEX pool state.
+     */
+    case poolInfo
+    /**
+     * Account balances.
+     */
+    case balance
+    /**
+     * Blocks and block results.
+     */
+    case block
+    /**
+     * Node `/status`.
+     */
+    case nodeStatus
+    /**
+     * CosmWasm smart-query results.
+     */
+    case contractQuery
+    /**
+     * Swap simulations.
+     */
+    case simulation
+    /**
+     * Anything else.
+     */
+    case generic
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension CacheType: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCacheType: FfiConverterRustBuffer {
+    typealias SwiftType = CacheType
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CacheType {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .poolInfo
+        
+        case 2: return .balance
+        
+        case 3: return .block
+        
+        case 4: return .nodeStatus
+        
+        case 5: return .contractQuery
+        
+        case 6: return .simulation
+        
+        case 7: return .generic
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: CacheType, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .poolInfo:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .balance:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .block:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .nodeStatus:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .contractQuery:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .simulation:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .generic:
+            writeInt(&buf, Int32(7))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCacheType_lift(_ buf: RustBuffer) throws -> CacheType {
+    return try FfiConverterTypeCacheType.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCacheType_lower(_ value: CacheType) -> RustBuffer {
+    return FfiConverterTypeCacheType.lower(value)
+}
+
 
 
 /**
@@ -3002,12 +7203,16 @@ enum MantraException: Swift.Error, Equatable, Hashable, Foundation.LocalizedErro
     
     
     /**
-     * A configuration value is out of range; the reason names the field.
+     * A configuration value is out of range; `field` names it (snake_case, as in the
+     * core: `max_entries`, `check_timeout`, ...), and so does the message.
      */
     case InvalidConfig(
         /**
          * The message.
-         */reason: String
+         */reason: String, 
+        /**
+         * The offending configuration field.
+         */field: String
     )
     /**
      * An argument is not acceptable (empty name, unknown check, malformed JSON, ...).
@@ -3026,28 +7231,49 @@ enum MantraException: Swift.Error, Equatable, Hashable, Foundation.LocalizedErro
          */reason: String
     )
     /**
-     * Network or HTTP-level failure.
+     * Network or HTTP-level failure. Retryable unless `status` is a 4xx other than
+     * 408/429. Host code (a transport, a batch executor) throws it with the HTTP status
+     * and `Retry-After` delay when it has them: the core's retry policy reads both.
      */
     case Transport(
         /**
          * The message.
-         */reason: String
+         */reason: String, 
+        /**
+         * HTTP status, when a response was received.
+         */status: UInt16?, 
+        /**
+         * Server-requested delay before retrying (`Retry-After`).
+         */retryAfter: TimeInterval?
     )
     /**
-     * The node answered with a JSON-RPC error.
+     * The node answered with a JSON-RPC error (`rpc_code` -32603 and -32005 are retried).
      */
     case Rpc(
         /**
          * The message.
-         */reason: String
+         */reason: String, 
+        /**
+         * The JSON-RPC error code.
+         */rpcCode: Int64, 
+        /**
+         * The error's `data` member, as text.
+         */data: String?
     )
     /**
-     * The node refused a batch as too large.
+     * The node refused a batch of `size` operations; `max` is its limit. A batch executor
+     * throws it to teach the batch manager the node's limit (the batch is split and resent).
      */
     case BatchLimit(
         /**
          * The message.
-         */reason: String
+         */reason: String, 
+        /**
+         * Operations in the refused batch.
+         */size: UInt64, 
+        /**
+         * The node's limit.
+         */max: UInt64
     )
     /**
      * The endpoint's circuit breaker is open.
@@ -3194,7 +7420,8 @@ public struct FfiConverterTypeMantraException: FfiConverterRustBuffer {
 
         
         case 1: return .InvalidConfig(
-            reason: try FfiConverterString.read(from: &buf)
+            reason: try FfiConverterString.read(from: &buf), 
+            field: try FfiConverterString.read(from: &buf)
             )
         case 2: return .InvalidArgument(
             reason: try FfiConverterString.read(from: &buf)
@@ -3203,13 +7430,19 @@ public struct FfiConverterTypeMantraException: FfiConverterRustBuffer {
             reason: try FfiConverterString.read(from: &buf)
             )
         case 4: return .Transport(
-            reason: try FfiConverterString.read(from: &buf)
+            reason: try FfiConverterString.read(from: &buf), 
+            status: try FfiConverterOptionUInt16.read(from: &buf), 
+            retryAfter: try FfiConverterOptionDuration.read(from: &buf)
             )
         case 5: return .Rpc(
-            reason: try FfiConverterString.read(from: &buf)
+            reason: try FfiConverterString.read(from: &buf), 
+            rpcCode: try FfiConverterInt64.read(from: &buf), 
+            data: try FfiConverterOptionString.read(from: &buf)
             )
         case 6: return .BatchLimit(
-            reason: try FfiConverterString.read(from: &buf)
+            reason: try FfiConverterString.read(from: &buf), 
+            size: try FfiConverterUInt64.read(from: &buf), 
+            max: try FfiConverterUInt64.read(from: &buf)
             )
         case 7: return .CircuitOpen(
             reason: try FfiConverterString.read(from: &buf)
@@ -3253,9 +7486,10 @@ public struct FfiConverterTypeMantraException: FfiConverterRustBuffer {
 
         
         
-        case let .InvalidConfig(reason):
+        case let .InvalidConfig(reason,field):
             writeInt(&buf, Int32(1))
             FfiConverterString.write(reason, into: &buf)
+            FfiConverterString.write(field, into: &buf)
             
         
         case let .InvalidArgument(reason):
@@ -3268,19 +7502,25 @@ public struct FfiConverterTypeMantraException: FfiConverterRustBuffer {
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Transport(reason):
+        case let .Transport(reason,status,retryAfter):
             writeInt(&buf, Int32(4))
             FfiConverterString.write(reason, into: &buf)
+            FfiConverterOptionUInt16.write(status, into: &buf)
+            FfiConverterOptionDuration.write(retryAfter, into: &buf)
             
         
-        case let .Rpc(reason):
+        case let .Rpc(reason,rpcCode,data):
             writeInt(&buf, Int32(5))
             FfiConverterString.write(reason, into: &buf)
+            FfiConverterInt64.write(rpcCode, into: &buf)
+            FfiConverterOptionString.write(data, into: &buf)
             
         
-        case let .BatchLimit(reason):
+        case let .BatchLimit(reason,size,max):
             writeInt(&buf, Int32(6))
             FfiConverterString.write(reason, into: &buf)
+            FfiConverterUInt64.write(size, into: &buf)
+            FfiConverterUInt64.write(max, into: &buf)
             
         
         case let .CircuitOpen(reason):
@@ -3351,6 +7591,200 @@ public func FfiConverterTypeMantraException_lower(_ value: MantraException) -> R
     return FfiConverterTypeMantraException.lower(value)
 }
 
+
+/**
+ * Kind of a metric family.
+ */
+
+public enum MetricType: Equatable, Hashable {
+    
+    /**
+     * Monotonic total (`_total`).
+     */
+    case counter
+    /**
+     * A value that goes up and down.
+     */
+    case gauge
+    /**
+     * Observations in cumulative buckets, with sum and count.
+     */
+    case histogram
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension MetricType: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMetricType: FfiConverterRustBuffer {
+    typealias SwiftType = MetricType
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MetricType {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .counter
+        
+        case 2: return .gauge
+        
+        case 3: return .histogram
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: MetricType, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .counter:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .gauge:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .histogram:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMetricType_lift(_ buf: RustBuffer) throws -> MetricType {
+    return try FfiConverterTypeMetricType.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMetricType_lower(_ value: MetricType) -> RustBuffer {
+    return FfiConverterTypeMetricType.lower(value)
+}
+
+
+
+/**
+ * Scheduling priority: higher first; waiting operations age upwards so Low cannot starve.
+ */
+
+public enum Priority: Equatable, Hashable {
+    
+    /**
+     * Background work.
+     */
+    case low
+    /**
+     * The default.
+     */
+    case normal
+    /**
+     * Latency-sensitive work.
+     */
+    case high
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Priority: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePriority: FfiConverterRustBuffer {
+    typealias SwiftType = Priority
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Priority {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .low
+        
+        case 2: return .normal
+        
+        case 3: return .high
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Priority, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .low:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .normal:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .high:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePriority_lift(_ buf: RustBuffer) throws -> Priority {
+    return try FfiConverterTypePriority.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePriority_lower(_ value: Priority) -> RustBuffer {
+    return FfiConverterTypePriority.lower(value)
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionUInt16: FfiConverterRustBuffer {
+    typealias SwiftType = UInt16?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt16.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt16.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
@@ -3370,6 +7804,54 @@ fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterUInt32.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
+    typealias SwiftType = UInt64?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt64.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt64.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionDouble: FfiConverterRustBuffer {
+    typealias SwiftType = Double?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterDouble.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterDouble.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -3498,6 +7980,103 @@ fileprivate struct FfiConverterOptionTypeComponentHealth: FfiConverterRustBuffer
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeHistogramSnapshot: FfiConverterRustBuffer {
+    typealias SwiftType = HistogramSnapshot?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeHistogramSnapshot.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeHistogramSnapshot.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionSequenceDouble: FfiConverterRustBuffer {
+    typealias SwiftType = [Double]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceDouble.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceDouble.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionSequenceTypeMetricsLabel: FfiConverterRustBuffer {
+    typealias SwiftType = [MetricsLabel]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceTypeMetricsLabel.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceTypeMetricsLabel.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceDouble: FfiConverterRustBuffer {
+    typealias SwiftType = [Double]
+
+    public static func write(_ value: [Double], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterDouble.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Double] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Double]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterDouble.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]
 
@@ -3515,6 +8094,31 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterString.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeBatchOperation: FfiConverterRustBuffer {
+    typealias SwiftType = [BatchOperation]
+
+    public static func write(_ value: [BatchOperation], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeBatchOperation.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [BatchOperation] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [BatchOperation]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeBatchOperation.read(from: &buf))
         }
         return seq
     }
@@ -3542,6 +8146,182 @@ fileprivate struct FfiConverterSequenceTypeHealthCheckRecord: FfiConverterRustBu
             seq.append(try FfiConverterTypeHealthCheckRecord.read(from: &buf))
         }
         return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeMetricFamilySnapshot: FfiConverterRustBuffer {
+    typealias SwiftType = [MetricFamilySnapshot]
+
+    public static func write(_ value: [MetricFamilySnapshot], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMetricFamilySnapshot.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [MetricFamilySnapshot] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [MetricFamilySnapshot]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMetricFamilySnapshot.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeMetricSeriesSnapshot: FfiConverterRustBuffer {
+    typealias SwiftType = [MetricSeriesSnapshot]
+
+    public static func write(_ value: [MetricSeriesSnapshot], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMetricSeriesSnapshot.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [MetricSeriesSnapshot] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [MetricSeriesSnapshot]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMetricSeriesSnapshot.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeMetricsBucket: FfiConverterRustBuffer {
+    typealias SwiftType = [MetricsBucket]
+
+    public static func write(_ value: [MetricsBucket], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMetricsBucket.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [MetricsBucket] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [MetricsBucket]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMetricsBucket.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeMetricsLabel: FfiConverterRustBuffer {
+    typealias SwiftType = [MetricsLabel]
+
+    public static func write(_ value: [MetricsLabel], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMetricsLabel.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [MetricsLabel] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [MetricsLabel]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMetricsLabel.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeMetricsWindow: FfiConverterRustBuffer {
+    typealias SwiftType = [MetricsWindow]
+
+    public static func write(_ value: [MetricsWindow], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeMetricsWindow.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [MetricsWindow] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [MetricsWindow]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeMetricsWindow.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeBatchItemResult: FfiConverterRustBuffer {
+    typealias SwiftType = [BatchItemResult]
+
+    public static func write(_ value: [BatchItemResult], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeBatchItemResult.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [BatchItemResult] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [BatchItemResult]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeBatchItemResult.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterDictionaryStringUInt64: FfiConverterRustBuffer {
+    public static func write(_ value: [String: UInt64], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for (key, value) in value {
+            FfiConverterString.write(key, into: &buf)
+            FfiConverterUInt64.write(value, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [String: UInt64] {
+        let len: Int32 = try readInt(&buf)
+        var dict = [String: UInt64]()
+        dict.reserveCapacity(Int(len))
+        for _ in 0..<len {
+            let key = try FfiConverterString.read(from: &buf)
+            let value = try FfiConverterUInt64.read(from: &buf)
+            dict[key] = value
+        }
+        return dict
     }
 }
 
@@ -3617,6 +8397,32 @@ fileprivate struct FfiConverterDictionaryStringTypeRecoveryDiagnostics: FfiConve
         for _ in 0..<len {
             let key = try FfiConverterString.read(from: &buf)
             let value = try FfiConverterTypeRecoveryDiagnostics.read(from: &buf)
+            dict[key] = value
+        }
+        return dict
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterDictionaryTypeCacheTypeDuration: FfiConverterRustBuffer {
+    public static func write(_ value: [CacheType: TimeInterval], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for (key, value) in value {
+            FfiConverterTypeCacheType.write(key, into: &buf)
+            FfiConverterDuration.write(value, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [CacheType: TimeInterval] {
+        let len: Int32 = try readInt(&buf)
+        var dict = [CacheType: TimeInterval]()
+        dict.reserveCapacity(Int(len))
+        for _ in 0..<len {
+            let key = try FfiConverterTypeCacheType.read(from: &buf)
+            let value = try FfiConverterDuration.read(from: &buf)
             dict[key] = value
         }
         return dict
@@ -3760,6 +8566,42 @@ private func uniffiForeignFutureDroppedCallback(handle: UInt64) {
 public func uniffiForeignFutureHandleCountMantraSdk() -> Int {
     UNIFFI_FOREIGN_FUTURE_HANDLE_MAP.count
 }
+/**
+ * Bytes a cache entry `(key, value_json)` is charged against `maxMemoryBytes`: the core's
+ * estimate of the parsed value plus the key and a fixed per-entry overhead (what `put`
+ * charges). Throws `Decode` if the value is not JSON.
+ */
+public func cacheEntryWeight(key: String, valueJson: String)throws  -> UInt64  {
+    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeMantraException_lift) {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_func_cache_entry_weight(
+        FfiConverterString.lower(key),
+        FfiConverterString.lower(valueJson),uniffiCallStatus
+    )
+})
+}
+/**
+ * The core's weight estimate of a JSON value, in bytes (without key and entry overhead;
+ * see `cacheEntryWeight`). Throws `Decode` if `json` is not JSON.
+ */
+public func estimateJsonWeight(json: String)throws  -> UInt64  {
+    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeMantraException_lift) {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_func_estimate_json_weight(
+        FfiConverterString.lower(json),uniffiCallStatus
+    )
+})
+}
+/**
+ * The HTTP `Content-Type` of `MetricsCollector.prometheus()` output.
+ */
+public func prometheusContentType() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mantra_sdk_ffi_fn_func_prometheus_content_type(uniffiCallStatus
+    )
+})
+}
 
 private enum InitializationResult {
     case ok
@@ -3775,6 +8617,132 @@ private let initializationResult: InitializationResult = {
     let scaffolding_contract_version = ffi_mantra_sdk_ffi_uniffi_contract_version()
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_func_cache_entry_weight() != 20475) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_func_estimate_json_weight() != 34859) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_func_prometheus_content_type() != 16561) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_batchexecutor_execute() != 15596) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_batchmanager_add_operation() != 33397) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_batchmanager_config() != 51362) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_batchmanager_effective_max_batch_size() != 42216) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_batchmanager_flush() != 57393) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_batchmanager_is_closed() != 47765) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_batchmanager_shutdown() != 59436) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_batchmanager_stats() != 23750) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_batchmanager_submit() != 30892) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_batchticket_id() != 37435) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_batchticket_is_done() != 9335) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_batchticket_result() != 38367) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_cachefetcher_fetch() != 15058) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_cleanup() != 666) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_clear() != 30378) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_clear_type() != 6802) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_config() != 10013) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_contains() != 24242) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_get() != 56937) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_get_or_fetch() != 52766) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_in_flight() != 35358) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_is_closed() != 44582) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_is_empty() != 43155) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_len() != 2067) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_memory_bytes() != 56576) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_put() != 65244) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_put_with_ttl() != 53325) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_remove() != 59837) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_reset_stats() != 38300) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_set_type_ttl() != 21494) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_shutdown() != 3666) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_stats() != 56763) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_cachemanager_type_ttl() != 49103) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_manualclock_advance() != 29306) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_manualclock_now() != 48834) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_manualclock_pending_sleeps() != 6717) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_manualclock_settle() != 54813) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_manualclock_sleep() != 42929) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_manualclock_wall_time() != 63809) {
+        return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mantra_sdk_ffi_checksum_method_healthcheck_check() != 46891) {
         return InitializationResult.apiChecksumMismatch
@@ -3842,10 +8810,81 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mantra_sdk_ffi_checksum_method_healthrecoveryaction_recover() != 40767) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_mantra_sdk_ffi_checksum_method_metricscollector_aggregate_now() != 4155) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_metricscollector_config() != 32560) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_metricscollector_get_all_metrics() != 35856) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_metricscollector_initialize() != 44213) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_metricscollector_is_running() != 60326) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_metricscollector_otlp_json() != 18040) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_metricscollector_prometheus() != 39598) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_metricscollector_record_custom_metric() != 55968) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_metricscollector_record_mcp_request() != 17659) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_metricscollector_record_memory_bytes() != 38167) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_metricscollector_record_protocol_operation() != 23465) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_metricscollector_record_resource_usage() != 4779) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_metricscollector_shutdown() != 21388) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_metricscollector_snapshot_json() != 56056) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_method_metricscollector_windows() != 53810) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_constructor_batchmanager_new() != 21930) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_constructor_batchmanager_with_clock() != 65001) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_constructor_cachemanager_new() != 12193) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_constructor_cachemanager_with_clock() != 60239) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_constructor_manualclock_new() != 24042) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_mantra_sdk_ffi_checksum_constructor_healthchecker_new() != 38099) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_mantra_sdk_ffi_checksum_constructor_healthchecker_with_clock() != 10450) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_constructor_metricscollector_new() != 8225) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mantra_sdk_ffi_checksum_constructor_metricscollector_with_clock() != 51067) {
+        return InitializationResult.apiChecksumMismatch
+    }
 
+    uniffiCallbackInitBatchExecutor()
+    uniffiCallbackInitCacheFetcher()
     uniffiCallbackInitHealthCheck()
     uniffiCallbackInitHealthListener()
     uniffiCallbackInitHealthRecoveryAction()

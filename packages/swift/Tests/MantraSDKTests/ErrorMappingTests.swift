@@ -55,9 +55,9 @@ final class ErrorMappingTests: XCTestCase {
         let codes: [(MantraException, String)] = [
             (.InvalidConfig(reason: ""), "invalid_config"),
             (.InvalidArgument(reason: ""), "invalid_argument"),
-            (.Transport(reason: ""), "transport"),
-            (.Rpc(reason: ""), "rpc"),
-            (.BatchLimit(reason: ""), "batch_limit"),
+            (.Transport(reason: "", status: nil, retryAfter: nil), "transport"),
+            (.Rpc(reason: "", rpcCode: -32603, data: nil), "rpc"),
+            (.BatchLimit(reason: "", size: 11, max: 10), "batch_limit"),
             (.CircuitOpen(reason: ""), "circuit_open"),
             (.Decode(reason: ""), "decode"),
             (.Encode(reason: ""), "encode"),

@@ -78,7 +78,7 @@ final class HealthCheckerTests: XCTestCase {
     func testAThrownMantraExceptionKeepsItsMessageAndTheSyncReportMatches() async throws {
         let hc = try checker(failureThreshold: 1)
         let node = ScriptedCheck()
-        node.mode = .throwMantra(.Transport(reason: "urlsession: connection refused"))
+        node.mode = .throwMantra(.Transport(reason: "urlsession: connection refused", status: nil, retryAfter: nil))
         try hc.registerCheck(name: "node", check: node)
         let comp = try await hc.runCheck(name: "node")
         XCTAssertEqual(comp.status, .unhealthy)

@@ -21,6 +21,7 @@ class ErrorMappingTest {
         for ((field, config) in cases) {
             val e = assertFailsWith<MantraException> { HealthChecker(config) }
             assertIs<MantraException.InvalidConfig>(e)
+            assertEquals(field, e.field)
             assertEquals("invalid_config", e.code())
             assertContains(e.reason(), field)
             assertContains(e.message!!, field)
@@ -62,11 +63,11 @@ class ErrorMappingTest {
         assertEquals("timeout", e.code())
         assertEquals("request timed out after 1s", e.toString())
         val codes = listOf(
-            MantraException.InvalidConfig("") to "invalid_config",
+            MantraException.InvalidConfig("", "max_entries") to "invalid_config",
             MantraException.InvalidArgument("") to "invalid_argument",
-            MantraException.Transport("") to "transport",
-            MantraException.Rpc("") to "rpc",
-            MantraException.BatchLimit("") to "batch_limit",
+            MantraException.Transport("", null, null) to "transport",
+            MantraException.Rpc("", -32603L, null) to "rpc",
+            MantraException.BatchLimit("", 11uL, 10uL) to "batch_limit",
             MantraException.CircuitOpen("") to "circuit_open",
             MantraException.Decode("") to "decode",
             MantraException.Encode("") to "encode",

@@ -97,7 +97,7 @@ class HealthCheckerTest {
     fun `a thrown MantraException keeps its message and the sync report matches`() = runBlocking<Unit> {
         val hc = checker(failureThreshold = 1u)
         val node = ScriptedCheck()
-        node.mode = ScriptedCheck.Mode.ThrowMantra(MantraException.Transport("okhttp: connection refused"))
+        node.mode = ScriptedCheck.Mode.ThrowMantra(MantraException.Transport("okhttp: connection refused", status = null, retryAfter = null))
         hc.registerCheck("node", node)
         val comp = hc.runCheck("node")
         assertEquals(HealthStatus.UNHEALTHY, comp.status)

@@ -1,0 +1,296 @@
+//! Per-method call policy (cache type and TTL, deduplication, batching, priority) and
+//! canonical cache keys. The table in the [module docs](super) describes these rules.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::config::CachePolicy;
+use crate::cache::CacheType;
+use crate::exec::Priority;
+use crate::rpc::SMART_QUERY_PATH;
+
+/// How one call travels the request path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CallPolicy {
+    /// Cache type and TTL, or `None` to never cache.
+    pub cache: Option<(CacheType, Duration)>,
+    /// Identical in-flight calls share one request.
+    pub dedup: bool,
+    /// May join a JSON-RPC batch.
+    pub batch: bool,
+    /// Executor / batch priority.
+    pub priority: Priority,
+}
+
+impl CallPolicy {
+    /// A write: never cached, never deduplicated, never batched, high priority.
+    pub(crate) const WRITE: CallPolicy = CallPolicy {
+        cache: None,
+        dedup: false,
+        batch: false,
+        priority: Priority::High,
+    };
+
+    /// A read that is not cached but may be deduplicated and batched.
+    pub(crate) const UNCACHED_READ: CallPolicy = CallPolicy {
+        cache: None,
+        dedup: true,
+        batch: true,
+        priority: Priority::Normal,
+    };
+
+    /// A cached read of `ty` for `ttl` (no caching when `ttl` is zero).
+    pub(crate) fn cached(ty: CacheType, ttl: Duration) -> CallPolicy {
+        CallPolicy {
+            cache: (!ttl.is_zero()).then_some((ty, ttl)),
+            ..Self::UNCACHED_READ
+        }
+    }
+}
+
+/// Whether `method` changes state (or the node): sent alone, never cached or shared.
+pub(crate) fn is_write(method: &str) -> bool {
+    method.starts_with("broadcast_") || method.starts_with("unsafe_") || method.starts_with("dial_")
+}
+
+/// The `height` param as a number: `None` when absent, null, zero (latest) or unparsable.
+fn fixed_height(params: &Value) -> Option<u64> {
+    let h = params.get("height")?;
+    let n = match h {
+        Value::String(s) => s.trim().parse::<u64>().ok()?,
+        Value::Number(n) => n.as_u64()?,
+        _ => return None,
+    };
+    (n > 0).then_some(n)
+}
+
+/// The policy of a call of `method` with `params` (the rules of the module docs' table).
+pub(crate) fn classify(policy: &CachePolicy, method: &str, params: &Value) -> CallPolicy {
+    if is_write(method) {
+        return CallPolicy::WRITE;
+    }
+    match method {
+        "status" | "abci_info" => CallPolicy::cached(CacheType::NodeStatus, policy.node_status_ttl),
+        "block" | "header" | "commit" | "validators" | "block_results" => {
+            match fixed_height(params) {
+                Some(_) => CallPolicy::cached(CacheType::Block, policy.block_ttl),
+                None => CallPolicy::cached(CacheType::NodeStatus, policy.node_status_ttl),
+            }
+        }
+        "tx" => CallPolicy::cached(CacheType::Block, policy.block_ttl),
+        "abci_query" => {
+            let smart = params.get("path").and_then(Value::as_str) == Some(SMART_QUERY_PATH);
+            match (smart, fixed_height(params)) {
+                (true, None) => {
+                    CallPolicy::cached(CacheType::ContractQuery, policy.contract_query_ttl)
+                }
+                (true, Some(_)) => {
+                    CallPolicy::cached(CacheType::ContractQuery, policy.query_at_height_ttl)
+                }
+                (false, None) => CallPolicy::cached(CacheType::Generic, policy.query_latest_ttl),
+                (false, Some(_)) => {
+                    CallPolicy::cached(CacheType::Generic, policy.query_at_height_ttl)
+                }
+            }
+        }
+        other => match policy.method_ttls.get(other) {
+            Some(ttl) => CallPolicy::cached(CacheType::Generic, *ttl),
+            None => CallPolicy::UNCACHED_READ,
+        },
+    }
+}
+
+/// The cache / single-flight key of a call: `method` + the params as canonical JSON
+/// (object keys sorted at every level, `null` params written as `{}`).
+pub(crate) fn cache_key(method: &str, params: &Value) -> String {
+    let mut out = String::with_capacity(method.len() + 64);
+    out.push_str(method);
+    out.push(' ');
+    if params.is_null() {
+        out.push_str("{}");
+    } else {
+        write_canonical(params, &mut out);
+    }
+    out
+}
+
+fn write_canonical(v: &Value, out: &mut String) {
+    match v {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                write_canonical(&map[k], out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+/// Whether an RPC result may be cached: an `abci_query` answer with a non-zero ABCI code
+/// is the app's error and is not.
+pub(crate) fn is_cacheable_result(method: &str, value: &Value) -> bool {
+    if method != "abci_query" {
+        return true;
+    }
+    match value.pointer("/response/code") {
+        None | Some(Value::Null) => true,
+        Some(code) => code.as_u64() == Some(0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn writes_are_never_cached_shared_or_batched() {
+        let p = CachePolicy::default();
+        for m in [
+            "broadcast_tx_sync",
+            "broadcast_tx_async",
+            "broadcast_tx_commit",
+            "broadcast_evidence",
+            "unsafe_flush_mempool",
+            "dial_peers",
+        ] {
+            assert_eq!(
+                classify(&p, m, &json!({"tx": "AA=="})),
+                CallPolicy::WRITE,
+                "{m}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_policy_table() {
+        let p = CachePolicy::default();
+        let c = |m: &str, params: Value| classify(&p, m, &params).cache;
+        let s = Duration::from_secs;
+        assert_eq!(c("status", json!({})), Some((CacheType::NodeStatus, s(1))));
+        assert_eq!(
+            c("abci_info", Value::Null),
+            Some((CacheType::NodeStatus, s(1)))
+        );
+        assert_eq!(c("block", json!({})), Some((CacheType::NodeStatus, s(1))));
+        assert_eq!(
+            c("block", json!({"height": "0"})),
+            Some((CacheType::NodeStatus, s(1)))
+        );
+        assert_eq!(
+            c("block", json!({"height": "12"})),
+            Some((CacheType::Block, s(3600)))
+        );
+        assert_eq!(
+            c("block", json!({"height": 12})),
+            Some((CacheType::Block, s(3600)))
+        );
+        assert_eq!(
+            c("validators", json!({"height": "3"})),
+            Some((CacheType::Block, s(3600)))
+        );
+        assert_eq!(
+            c("tx", json!({"hash": "AA=="})),
+            Some((CacheType::Block, s(3600)))
+        );
+        let q = |path: &str, height: &str| json!({"path": path, "data": "00", "height": height});
+        assert_eq!(
+            c("abci_query", q("", "0")),
+            Some((CacheType::Generic, s(2)))
+        );
+        assert_eq!(
+            c("abci_query", q("/store", "7")),
+            Some((CacheType::Generic, s(3600)))
+        );
+        assert_eq!(
+            c("abci_query", q(SMART_QUERY_PATH, "0")),
+            Some((CacheType::ContractQuery, s(5)))
+        );
+        assert_eq!(
+            c("abci_query", q(SMART_QUERY_PATH, "9")),
+            Some((CacheType::ContractQuery, s(3600)))
+        );
+        assert_eq!(c("health", json!({})), None);
+        assert_eq!(c("net_info", json!({})), None);
+        let h = classify(&p, "health", &json!({}));
+        assert!(h.dedup && h.batch && h.priority == Priority::Normal);
+    }
+
+    #[test]
+    fn method_ttls_and_zero_ttls() {
+        let mut p = CachePolicy::default();
+        p.method_ttls
+            .insert("genesis".into(), Duration::from_secs(60));
+        p.query_latest_ttl = Duration::ZERO;
+        assert_eq!(
+            classify(&p, "genesis", &json!({})).cache,
+            Some((CacheType::Generic, Duration::from_secs(60)))
+        );
+        let q = classify(
+            &p,
+            "abci_query",
+            &json!({"path": "", "data": "", "height": "0"}),
+        );
+        assert_eq!(q.cache, None);
+        assert!(q.dedup && q.batch);
+    }
+
+    #[test]
+    fn cache_keys_are_canonical() {
+        let a = json!({"path": "/p", "data": "ab", "height": "0", "nested": {"z": 1, "a": [{"y": 2, "b": 3}]}});
+        let b = json!({"nested": {"a": [{"b": 3, "y": 2}], "z": 1}, "height": "0", "data": "ab", "path": "/p"});
+        assert_eq!(cache_key("abci_query", &a), cache_key("abci_query", &b));
+        assert_eq!(
+            cache_key("abci_query", &a),
+            r#"abci_query {"data":"ab","height":"0","nested":{"a":[{"b":3,"y":2}],"z":1},"path":"/p"}"#
+        );
+        assert_eq!(cache_key("status", &Value::Null), "status {}");
+        assert_eq!(cache_key("status", &json!({})), "status {}");
+        assert_ne!(
+            cache_key("block", &json!({})),
+            cache_key("status", &json!({}))
+        );
+        assert_ne!(
+            cache_key("block", &json!({"height": "1"})),
+            cache_key("block", &json!({"height": 1}))
+        );
+        // Keys with quotes cannot forge structure.
+        assert_eq!(cache_key("m", &json!({"a\"b": 1})), r#"m {"a\"b":1}"#);
+    }
+
+    #[test]
+    fn abci_errors_are_not_cacheable() {
+        assert!(is_cacheable_result(
+            "abci_query",
+            &json!({"response": {"code": 0}})
+        ));
+        assert!(is_cacheable_result("abci_query", &json!({"response": {}})));
+        assert!(!is_cacheable_result(
+            "abci_query",
+            &json!({"response": {"code": 5}})
+        ));
+        assert!(is_cacheable_result(
+            "status",
+            &json!({"response": {"code": 5}})
+        ));
+    }
+}

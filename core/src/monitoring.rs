@@ -1,1 +1,0 @@
-//! monitoring (to be implemented)
