@@ -4,8 +4,8 @@
 //! limits, the stats. The JS layer only translates: it interns each `(type, key)` to an id
 //! in a JS `Map`, keeps the value under that id (stored by reference, as lru-cache does, so
 //! nothing is copied or re-encoded), and passes the key's UTF-8 length and the value's
-//! JSON text length — the inputs of core's weight formula ([`TtlCache::charge_bytes`],
-//! the same as [`mantra_sdk::CacheManager::entry_weight`]). Core's removal log tells JS which
+//! weight walked with core's [`mantra_sdk::JsonWeigher`] constants — the inputs of core's
+//! charge ([`TtlCache::charge_bytes`], the same as [`mantra_sdk::CacheManager::entry_weight`]). Core's removal log tells JS which
 //! ids left the cache (evicted, expired, removed, cleared) so it can release them; JS
 //! reuses an id only after core has reported it removed.
 //!
@@ -159,8 +159,8 @@ impl CacheCore {
         self.cache.contains_keyed(ty(ty_index), &id)
     }
 
-    /// Stores id `id` (a key of `key_bytes` UTF-8 bytes, a value whose JSON text has
-    /// `value_bytes` bytes) with the type's TTL. Returns `-1`: stored, nothing to collect;
+    /// Stores id `id` (a key of `key_bytes` UTF-8 bytes, a value weighing `value_bytes`) with
+    /// the type's TTL. Returns `-1`: stored, nothing to collect;
     /// `n >= 0`: stored, and id `n` was removed (the usual single eviction, already taken off
     /// the log); `-2`: stored, collect the log; `-3`: refused — throw `takeError()`, then
     /// collect the log and release `id`.
@@ -329,11 +329,27 @@ impl Drop for CacheCore {
     }
 }
 
-/// Core's weight of an entry: key UTF-8 bytes + value JSON text bytes + the fixed per-entry
-/// overhead (internal: `CacheManager.entryWeight`).
+/// Core's charge of an entry: key UTF-8 bytes + value weight + the fixed per-entry overhead
+/// (internal: `CacheManager.entryWeight`).
 #[wasm_bindgen(js_name = "__cacheEntryWeight")]
 pub fn entry_weight(key_bytes: u32, value_bytes: u32) -> f64 {
     TtlCache::<(), u32>::charge_bytes(key_bytes as usize, value_bytes as usize) as f64
+}
+
+/// Core's `JsonWeigher` constants `[JSON_NODE_WEIGHT, JSON_MEMBER_WEIGHT]` (internal: the JS
+/// layer walks values with them).
+#[wasm_bindgen(js_name = "__cacheWeights")]
+pub fn cache_weights() -> Vec<u32> {
+    [mantra_sdk::JSON_NODE_WEIGHT, mantra_sdk::JSON_MEMBER_WEIGHT]
+        .iter()
+        .map(|w| u32::try_from(*w).unwrap_or(u32::MAX))
+        .collect()
+}
+
+/// A `MantraError` `invalid_argument` with `message` (internal: the JS layer's value checks).
+#[wasm_bindgen(js_name = "__invalidArgument")]
+pub fn invalid_argument(message: String) -> JsValue {
+    to_js(&Error::InvalidArgument(message))
 }
 
 /// The cache type names, in core's index order (internal).

@@ -6,10 +6,11 @@
 //   - keeps each value in a JS array under its id — by reference, as lru-cache does (no JSON
 //     round trip; `get` returns the object that was `put`);
 //   - passes core the inputs of its weight formula: the key's UTF-8 length (once per key)
-//     and the UTF-8 length of the value's JSON text (every put);
+//     and the value's weight, walked as core's `JsonWeigher` defines it with core's
+//     constants (every put) — the bytes every language charges for the same value;
 //   - releases an id (its Map entry, key and value) when core's removal log reports the
 //     entry gone — evicted, expired, removed or cleared — and only then reuses it.
-import { describe, jsonBytes, utf8Length } from "./util.mjs";
+import { describe, makeWeigher, utf8Length } from "./util.mjs";
 
 export function createCacheManager(wasm, rt) {
   const { MantraError, state } = rt;
@@ -21,6 +22,8 @@ export function createCacheManager(wasm, rt) {
     TYPE_INDEX[name] = i;
   });
   const INTERNAL = Symbol("CacheManager.internal");
+  const [NODE, MEMBER] = wasm.__cacheWeights();
+  const jsonBytes = makeWeigher(NODE, MEMBER, (message) => wasm.__invalidArgument(message));
 
   function typeIndex(type, what) {
     if (type === undefined) return DEFAULT_TYPE;

@@ -110,17 +110,21 @@ test("LRU eviction under maxEntries follows recency across types", () => {
   assert.deepEqual([97, 98, 99].map((i) => c.get(`k${i}`)), [97, 98, 99]);
 });
 
-test("weights: key UTF-8 bytes + JSON text bytes + 64, enforced by maxMemoryBytes", () => {
-  assert.equal(CacheManager.entryWeight("k", [1, 2]), 1 + 5 + 64);
-  assert.equal(CacheManager.entryWeight("é", "ü"), 2 + 4 + 64);
-  assert.equal(CacheManager.entryWeight("k", { a: "\n\"", b: null }), 1 + JSON.stringify({ a: "\n\"", b: null }).length + 64);
-  assert.equal(CacheManager.entryWeight("k", "🚀"), 1 + 6 + 64, "a surrogate pair is 4 UTF-8 bytes");
+test("weights: core's JsonWeigher + key UTF-8 bytes + 104, enforced by maxMemoryBytes", () => {
+  // 32 per JSON value, + UTF-8 bytes of strings, + 40 + key bytes per object member
+  assert.equal(CacheManager.entryWeight("k", [1, 2]), 1 + 3 * 32 + 104);
+  assert.equal(CacheManager.entryWeight("é", "ü"), 2 + 32 + 2 + 104);
+  assert.equal(CacheManager.entryWeight("k", { a: "\n\"", b: null }), 1 + 32 + (40 + 1 + 32 + 2) + (40 + 1 + 32) + 104);
+  assert.equal(CacheManager.entryWeight("k", "🚀"), 1 + 32 + 4 + 104, "a surrogate pair is 4 UTF-8 bytes");
+  assert.equal(CacheManager.entryWeight("k", { a: undefined }), 1 + 32 + 104, "undefined members are skipped, as in JSON");
+  assert.equal(CacheManager.entryWeight("k", [undefined]), 1 + 2 * 32 + 104, "undefined items count as null");
+  assert.equal(CacheManager.entryWeight("k", 1.5), CacheManager.entryWeight("k", 123456789), "numbers weigh the same");
   const small = CacheManager.entryWeight("s0", "x".repeat(100));
   const c = new CacheManager({ maxMemoryBytes: 5 * small });
   for (let i = 0; i < 5; i++) c.put(`s${i}`, "x".repeat(100));
   assert.equal(c.stats().memoryBytes, 5 * small);
   // needs the room of three small entries
-  const big = "y".repeat(3 * small - 64 - 3 - 2);
+  const big = "y".repeat(3 * small - 104 - 3 - 32);
   assert.equal(CacheManager.entryWeight("big", big), 3 * small);
   c.put("big", big);
   const s = c.stats();
@@ -203,10 +207,13 @@ test("bad input: TypeError for wrong types, MantraError for bad values, never a 
   throwsType(() => c.put({}, 1), "key must be a string, got object");
   throwsType(() => c.put("k", undefined), "must be a JSON-compatible value, got undefined");
   throwsType(() => c.put("k", () => 1), "got function");
-  throwsType(() => c.put("k", 10n), "JSON-compatible");
+  throwsType(() => c.put("k", 10n), "JSON-compatible", "got bigint");
+  throwsType(() => c.put("k", { f: () => 1 }), "got function");
   const cyclic = {};
   cyclic.self = cyclic;
-  throwsType(() => c.put("k", cyclic), "JSON-compatible");
+  throwsMantra(() => c.put("k", cyclic), "invalid_argument", "nested deeper than 128 levels (or cyclic)");
+  throwsMantra(() => c.put("k", [1, NaN]), "invalid_argument", "NaN is not a JSON number");
+  throwsMantra(() => c.put("k", Infinity), "invalid_argument", "Infinity");
   throwsType(() => c.get("k", 5), "type must be a string", "pool_info");
   throwsMantra(() => c.get("k", "blocks"), "invalid_argument", "unknown cache type `blocks`", "pool_info");
   throwsType(() => c.put("k", 1, undefined, 5), "options must be an object");
