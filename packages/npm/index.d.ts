@@ -41,6 +41,10 @@ export interface MantraErrorDetails {
   data?: string;
   /** `health_check`: the name of the failed check. */
   check?: string;
+  /** `batch_limit`: the node's batch limit (an executor reports it to make core split). */
+  max?: number;
+  /** `batch_limit`: the size of the refused batch. */
+  size?: number;
   /** The underlying error, if any. */
   cause?: unknown;
 }
@@ -62,6 +66,8 @@ export class MantraError extends Error {
   readonly rpcCode?: number;
   readonly data?: string;
   readonly check?: string;
+  readonly max?: number;
+  readonly size?: number;
 }
 
 /**
