@@ -140,12 +140,15 @@ impl CacheCore {
         Self::build(&config, clock.shared())
     }
 
-    /// Looks id `id` of type `ty` up. Returns `hit | drain << 1`: bit 0 set on a hit, bit 1
-    /// when the removal log has ids to collect (after a miss it holds `id` itself if the
-    /// entry had expired).
+    /// Looks id `id` of type `ty` up. Returns `1` on a hit; on a miss `drain << 1`: bit 1
+    /// set when the removal log has ids to collect (it holds `id` itself if the entry had
+    /// expired). A hit does not look at the log (one lock less on the hot path): ids a
+    /// background sweep removed meanwhile are collected at the next miss or put.
     pub fn get(&self, ty_index: u8, id: u32) -> u32 {
-        let hit = self.cache.get_keyed(ty(ty_index), &id).is_some();
-        u32::from(hit) | self.drain_flag() << 1
+        if self.cache.get_keyed(ty(ty_index), &id).is_some() {
+            return 1;
+        }
+        self.drain_flag() << 1
     }
 
     /// Counts a miss for a key JS has no id for. Returns the drain flag (as `get`'s bit 1).
