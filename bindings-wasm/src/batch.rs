@@ -83,14 +83,17 @@ pub struct BatchManager {
     inner: CoreBatchManager,
 }
 
-fn build(config: &JsValue, executor: &JsValue, clock: SharedClock) -> JsResult<BatchManager> {
-    // `new BatchManager(executor)` is `new BatchManager(undefined, executor)`.
-    let (config, executor) = if config.is_function() && executor.is_undefined() {
-        (&JsValue::UNDEFINED, config)
-    } else {
-        (config, executor)
-    };
-    let f = function(executor, "BatchManager(config, executor): executor")?;
+/// A JS batch config, read: core's config and the setters' values.
+pub(crate) struct JsBatchConfig {
+    pub reader: Config,
+    pub config: BatchConfig,
+    jitter: Option<bool>,
+    max_bytes: Option<usize>,
+    max_retry_delay: Option<std::time::Duration>,
+    aging: Option<std::time::Duration>,
+}
+
+pub(crate) fn read_config(config: &JsValue) -> JsResult<JsBatchConfig> {
     let mut r = Config::new(config, "BatchManager config")?;
     let mut c = BatchConfig::default();
     if let Some(n) = r.count("maxBatchSize", "max_batch_size")? {
@@ -116,21 +119,49 @@ fn build(config: &JsValue, executor: &JsValue, clock: SharedClock) -> JsResult<B
     let max_retry_delay = r.ms("maxRetryDelayMs", "max_retry_delay")?;
     let aging = r.ms("priorityAgingMs", "priority_aging")?;
     r.finish()?;
-    let inner = CoreBatchManager::with_clock(c, clock).map_err(|e| r.error(&e))?;
-    if let Some(b) = jitter {
-        inner.set_retry_jitter(b);
+    Ok(JsBatchConfig {
+        reader: r,
+        config: c,
+        jitter,
+        max_bytes,
+        max_retry_delay,
+        aging,
+    })
+}
+
+impl JsBatchConfig {
+    /// Applies the setter options to a manager built from `config`.
+    pub(crate) fn apply(&self, m: &CoreBatchManager) -> JsResult<()> {
+        if let Some(b) = self.jitter {
+            m.set_retry_jitter(b);
+        }
+        if let Some(n) = self.max_bytes {
+            m.set_max_batch_bytes(Some(n))
+                .map_err(|e| self.reader.error(&e))?;
+        }
+        if let Some(d) = self.max_retry_delay {
+            m.set_max_retry_delay(d);
+        }
+        if let Some(d) = self.aging {
+            m.set_priority_aging(Some(d))
+                .map_err(|e| self.reader.error(&e))?;
+        }
+        Ok(())
     }
-    if let Some(n) = max_bytes {
-        inner
-            .set_max_batch_bytes(Some(n))
-            .map_err(|e| r.error(&e))?;
-    }
-    if let Some(d) = max_retry_delay {
-        inner.set_max_retry_delay(d);
-    }
-    if let Some(d) = aging {
-        inner.set_priority_aging(Some(d)).map_err(|e| r.error(&e))?;
-    }
+}
+
+fn build(config: &JsValue, executor: &JsValue, clock: SharedClock) -> JsResult<BatchManager> {
+    // `new BatchManager(executor)` is `new BatchManager(undefined, executor)`.
+    let (config, executor) = if config.is_function() && executor.is_undefined() {
+        (&JsValue::UNDEFINED, config)
+    } else {
+        (config, executor)
+    };
+    let f = function(executor, "BatchManager(config, executor): executor")?;
+    let js = read_config(config)?;
+    let inner =
+        CoreBatchManager::with_clock(js.config.clone(), clock).map_err(|e| js.reader.error(&e))?;
+    js.apply(&inner)?;
     inner.set_executor(Arc::new(JsExecutor { f }));
     Ok(BatchManager { inner })
 }

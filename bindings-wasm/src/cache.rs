@@ -46,9 +46,9 @@ pub struct CacheCore {
 }
 
 /// A JS cache config, read: the reader (for error renaming), core's config, per-type TTLs.
-struct JsCacheConfig(Config, CacheConfig, Vec<(CacheType, Duration)>);
+pub(crate) struct JsCacheConfig(pub Config, pub CacheConfig, pub Vec<(CacheType, Duration)>);
 
-fn read_config(value: &JsValue) -> JsResult<JsCacheConfig> {
+pub(crate) fn read_config(value: &JsValue) -> JsResult<JsCacheConfig> {
     let mut r = Config::new(value, "CacheManager config")?;
     let mut c = CacheConfig::default();
     if let Some(n) = r.count("maxEntries", "max_entries")? {

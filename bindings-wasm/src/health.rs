@@ -69,7 +69,8 @@ pub struct HealthChecker {
     inner: CoreHealthChecker,
 }
 
-fn build(config: &JsValue, clock: SharedClock) -> JsResult<HealthChecker> {
+/// Reads a JS health config.
+pub(crate) fn read_config(config: &JsValue) -> JsResult<(Config, HealthConfig)> {
     let mut r = Config::new(config, "HealthChecker config")?;
     let mut c = HealthConfig::default();
     if let Some(b) = r.flag("enableAutoChecks", "enable_auto_checks")? {
@@ -106,6 +107,11 @@ fn build(config: &JsValue, clock: SharedClock) -> JsResult<HealthChecker> {
         c.description = Some(s);
     }
     r.finish()?;
+    Ok((r, c))
+}
+
+fn build(config: &JsValue, clock: SharedClock) -> JsResult<HealthChecker> {
+    let (r, c) = read_config(config)?;
     let inner = CoreHealthChecker::with_clock(c, clock).map_err(|e| r.error(&e))?;
     // Core's `initialize` (starts the loop when `enable_auto_checks`) does not wait on
     // anything, so it completes in its first poll.

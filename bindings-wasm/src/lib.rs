@@ -41,6 +41,8 @@ mod batch;
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
 mod cache;
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
+mod client;
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
 mod clock;
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
 pub mod convert;
@@ -61,6 +63,8 @@ pub mod ser;
 
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
 pub use batch::BatchManager;
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+pub use client::MantraClient;
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
 pub use clock::{sleep_ms, ManualClock};
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]

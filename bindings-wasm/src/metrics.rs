@@ -31,9 +31,13 @@ pub struct MetricsCore {
     mcp: RefCell<Vec<McpRequestHandle>>,
 }
 
-fn read_config(value: &JsValue) -> JsResult<(Config, MetricsConfig)> {
+/// Reads a JS metrics config over `base` (core's defaults, or the client's).
+pub(crate) fn read_config(
+    value: &JsValue,
+    base: MetricsConfig,
+) -> JsResult<(Config, MetricsConfig)> {
     let mut r = Config::new(value, "MetricsCollector config")?;
-    let mut c = MetricsConfig::default();
+    let mut c = base;
     if let Some(b) = r.flag("enableProtocolMetrics", "enable_protocol_metrics")? {
         c.enable_protocol_metrics = b;
     }
@@ -128,7 +132,7 @@ fn id_of(len: usize) -> i32 {
 
 impl MetricsCore {
     fn build(config: &JsValue, clock: SharedClock) -> JsResult<MetricsCore> {
-        let (reader, config) = read_config(config)?;
+        let (reader, config) = read_config(config, MetricsConfig::default())?;
         let inner = MetricsCollector::with_clock(config, clock).map_err(|e| reader.error(&e))?;
         Ok(MetricsCore {
             inner,

@@ -12,6 +12,7 @@ export const {
   BatchManager,
   CacheManager,
   HealthChecker,
+  MantraClient,
   MantraError,
   ManualClock,
   MetricsCollector,

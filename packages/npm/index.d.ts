@@ -506,3 +506,71 @@ export class HealthChecker implements Disposable {
   free(): void;
   [Symbol.dispose](): void;
 }
+
+// ---------------------------------------------------------------------------------------
+// Client
+
+/** An HTTP exchange as a custom transport receives it. */
+export interface TransportRequest {
+  method: "GET" | "POST";
+  url: string;
+  headers: Record<string, string>;
+  /** The JSON-RPC body (empty for GET). */
+  body: string;
+  timeoutMs: number | null;
+}
+
+/** What a custom transport resolves with (header names lowercase, e.g. `retry-after`). */
+export interface TransportResponse {
+  status: number;
+  body: string | Uint8Array;
+  headers?: Record<string, string>;
+}
+
+/**
+ * Replaces the default transport (the global `fetch`). Throw or reject with a
+ * `MantraError("transport", …, {status, retryAfterMs})` to report a failed exchange.
+ */
+export type Transport = (request: TransportRequest) => Promise<TransportResponse>;
+
+export interface ClientConfig {
+  /** One or more CometBFT RPC URLs (required). */
+  endpoints: string[] | string;
+  /** Cache options, or `false` for no cache (default: core's cache). */
+  cache?: CacheConfig | false;
+  /** Batching options, or `false` to send every call alone (default: core's batching). */
+  batch?: BatchConfig | false;
+  metrics?: MetricsConfig;
+  health?: HealthConfig;
+  requestTimeoutMs?: number;
+  maxBodyBytes?: number;
+  transport?: Transport;
+}
+
+/**
+ * The composed MANTRA client: cache → single-flight → batching → priority executor →
+ * connection pool with failover, metrics and health. Results are the node's JSON
+ * (decoded by core, fields camelCased).
+ */
+export class MantraClient {
+  private constructor();
+  static connect(config: ClientConfig): Promise<MantraClient>;
+  status(): Promise<{ [key: string]: JsonValue }>;
+  healthCheck(): Promise<void>;
+  abciQuery(path: string, data: Uint8Array | string, height?: number): Promise<{ [key: string]: JsonValue }>;
+  smartQuery<T extends JsonValue = JsonValue>(contract: string, msg: JsonValue): Promise<T>;
+  block(height?: number): Promise<{ [key: string]: JsonValue }>;
+  broadcastTxSync(tx: Uint8Array | string): Promise<{ [key: string]: JsonValue }>;
+  call<T extends JsonValue = JsonValue>(method: string, params?: JsonValue): Promise<T>;
+  poolStats(): { [key: string]: JsonValue };
+  stats(): { [key: string]: JsonValue };
+  cacheStats(): CacheStats | null;
+  prometheus(): string;
+  getAllMetrics(): MetricsSnapshot;
+  getSystemHealth(): SystemHealth;
+  runHealthChecks(): Promise<SystemHealth>;
+  close(): void;
+  readonly isClosed: boolean;
+  free(): void;
+  [Symbol.dispose](): void;
+}

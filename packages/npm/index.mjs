@@ -6,6 +6,7 @@ export const {
   BatchManager,
   CacheManager,
   HealthChecker,
+  MantraClient,
   MantraError,
   ManualClock,
   MetricsCollector,

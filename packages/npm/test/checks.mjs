@@ -6,6 +6,7 @@ export const PUBLIC_EXPORTS = [
   "BatchManager",
   "CacheManager",
   "HealthChecker",
+  "MantraClient",
   "MantraError",
   "ManualClock",
   "MetricsCollector",

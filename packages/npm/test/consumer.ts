@@ -5,6 +5,7 @@ import {
   BatchManager,
   CacheManager,
   HealthChecker,
+  MantraClient,
   MantraError,
   ManualClock,
   MetricsCollector,
@@ -23,6 +24,8 @@ import type {
   MantraErrorDetails,
   MetricsSnapshot,
   SystemHealth,
+  TransportRequest,
+  TransportResponse,
 } from "mantra-sdk";
 
 async function main(): Promise<void> {
@@ -148,3 +151,25 @@ async function components(clock: ManualClock): Promise<void> {
 }
 
 void components(new ManualClock());
+
+async function client(): Promise<void> {
+  const c: MantraClient = await MantraClient.connect({
+    endpoints: ["http://127.0.0.1:26657"],
+    cache: { maxEntries: 100 },
+    batch: false,
+    transport: async (req: TransportRequest): Promise<TransportResponse> => ({ status: 200, body: req.body }),
+  });
+  const h: string = await c.call<string>("status");
+  const pools = await c.smartQuery<{ pools: JsonValue[] }>("mantra1…", { pools: {} });
+  await c.block(5);
+  await c.broadcastTxSync(new Uint8Array([1, 2]));
+  const text: string = c.prometheus();
+  console.log(h, pools.pools.length, text.length, c.cacheStats()?.hitRate);
+  c.close();
+  // @ts-expect-error there is no public constructor: use MantraClient.connect
+  new MantraClient();
+  // @ts-expect-error endpoints are required
+  await MantraClient.connect({});
+}
+
+void client();
