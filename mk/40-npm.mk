@@ -4,10 +4,11 @@
 # checks the size budget. See packages/npm/README.md.
 SETUP_TARGETS += setup-npm
 TEST_TARGETS += test-npm
+BENCH_TARGETS += bench-npm
 
 NPM_DIR := $(ROOT)/packages/npm
 
-.PHONY: setup-npm build-npm test-npm npm-size
+.PHONY: setup-npm build-npm test-npm npm-size bench-npm
 setup-npm: setup-rust
 	@$(ROOT)/scripts/npm-setup.sh
 
@@ -24,3 +25,7 @@ test-npm: build-npm
 
 npm-size: build-npm
 	@$(ROOT)/scripts/npm-size.sh
+
+# Cache vs lru-cache and metrics vs prom-client, side by side in one run (BENCHMARKS.md, npm).
+bench-npm: build-npm
+	cd $(NPM_DIR) && node bench/components.mjs

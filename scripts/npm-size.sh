@@ -7,7 +7,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PKG="$ROOT/packages/npm"
 BUDGET_GZ=98000
-files=(dist/web/mantra_sdk_wasm_bg.wasm dist/web/mantra_sdk_wasm.js lib/sdk.mjs browser.mjs)
+cd "$PKG"
+files=(dist/web/mantra_sdk_wasm_bg.wasm dist/web/mantra_sdk_wasm.js lib/*.mjs browser.mjs)
 
 raw_total=0
 gz_total=0
