@@ -23,7 +23,8 @@ for f in "${files[@]}"; do
 done
 printf '%-36s %10d %10d\n' "total (wasm + glue + JS layer)" "$raw_total" "$gz_total"
 printf 'budget: %d bytes gzipped (%s%% used)\n' "$BUDGET_GZ" "$((gz_total * 100 / BUDGET_GZ))"
-if [[ "${1:-}" == "--check" && "$gz_total" -gt "$BUDGET_GZ" ]]; then
-  echo "npm-size: over budget: $gz_total > $BUDGET_GZ bytes gzipped" >&2
-  exit 1
+if [[ "$gz_total" -gt "$BUDGET_GZ" ]]; then
+  echo "npm-size: OVER BUDGET: $gz_total > $BUDGET_GZ bytes gzipped" >&2
+  [[ "${1:-}" == "--check" ]] && exit 1
 fi
+exit 0
