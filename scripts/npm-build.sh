@@ -32,7 +32,7 @@ cargo build -q -p "$CRATE" --target wasm32-unknown-unknown --profile wasm-releas
 
 # Everything the output depends on besides the cargo artifact.
 stamp="$( {
-  sha256sum "$RAW" "$PKG/lib/sdk.mjs" "$ROOT/scripts/npm-build.sh"
+  sha256sum "$RAW" "$PKG"/lib/*.mjs "$ROOT/scripts/npm-build.sh"
   echo "wasm-bindgen $have_wb"
   "$WASM_OPT" --version
 } | sha256sum | cut -d' ' -f1)"
@@ -55,19 +55,26 @@ mv "$tmp/nodejs" "$tmp/node"
 # The glue's module format, stated so tools don't guess from the root package.json.
 echo '{ "type": "commonjs" }' >"$tmp/node/package.json"
 echo '{ "type": "module" }' >"$tmp/web/package.json"
-# lib/sdk.mjs (the hand-written JS layer) is the one source; Node's CJS entry needs it as
-# CommonJS. It has exactly one export, `export function createSdk`.
-grep -q '^export function createSdk(' "$PKG/lib/sdk.mjs" || {
-  echo "npm-build: lib/sdk.mjs must declare 'export function createSdk('" >&2; exit 1; }
-if grep -v '^export function createSdk(' "$PKG/lib/sdk.mjs" | grep -qE '^\s*(export|import)\b'; then
-  echo "npm-build: lib/sdk.mjs may have no other import/export" >&2; exit 1
-fi
-{
-  echo '"use strict";'
-  echo '// Generated from ../../lib/sdk.mjs by scripts/npm-build.sh. Do not edit.'
-  sed 's/^export function createSdk(/function createSdk(/' "$PKG/lib/sdk.mjs"
-  echo 'module.exports = { createSdk };'
-} >"$tmp/node/sdk.cjs"
+# lib/*.mjs (the hand-written JS layer) is the one source; Node's CJS entry needs it as
+# CommonJS. Each file may only `export function name(` and `import { a, b } from "./x.mjs";`
+# (one line each); both are rewritten to CommonJS mechanically.
+for src in "$PKG"/lib/*.mjs; do
+  name="$(basename "$src" .mjs)"
+  if grep -vE '^export function [A-Za-z0-9_]+\(|^import \{[A-Za-z0-9_, ]+\} from "\./[a-z-]+\.mjs";$' "$src" \
+      | grep -qE '^\s*(export|import)\b'; then
+    echo "npm-build: lib/$name.mjs: only 'export function x(' and 'import { .. } from \"./y.mjs\";' lines are allowed" >&2
+    exit 1
+  fi
+  exports="$(sed -nE 's/^export function ([A-Za-z0-9_]+)\(.*/\1/p' "$src" | paste -sd, -)"
+  [[ -n "$exports" ]] || { echo "npm-build: lib/$name.mjs exports nothing" >&2; exit 1; }
+  {
+    echo '"use strict";'
+    echo "// Generated from ../../lib/$name.mjs by scripts/npm-build.sh. Do not edit."
+    sed -E -e 's/^export function /function /' \
+      -e 's/^import (\{[A-Za-z0-9_, ]+\}) from "\.\/([a-z-]+)\.mjs";$/const \1 = require(".\/\2.cjs");/' "$src"
+    echo "module.exports = { $exports };"
+  } >"$tmp/node/$name.cjs"
+done
 
 rm -rf "$DIST/node" "$DIST/web"
 mkdir -p "$DIST"

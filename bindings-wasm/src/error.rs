@@ -101,6 +101,11 @@ pub fn to_js(err: &Error) -> JsValue {
             set(&props, "timeoutMs", ms_from_duration(*after));
             err.to_string()
         }
+        Error::BatchLimit { size, max } => {
+            set(&props, "size", *size as f64);
+            set(&props, "max", *max as f64);
+            err.to_string()
+        }
         Error::HealthCheck { check, .. } => {
             set(&props, "check", check.as_str());
             err.to_string()

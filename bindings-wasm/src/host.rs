@@ -21,7 +21,7 @@
 use std::time::Duration;
 
 use js_sys::{Function, Promise, Reflect};
-use mantra_sdk::Error;
+use mantra_sdk::{Error, HostErrorFields};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -39,10 +39,11 @@ fn message_of(err: &JsValue) -> String {
     }
 }
 
-/// Maps a value thrown (or rejected with) by host code to a core error. A `MantraError` (or
-/// any object with the same `code`) whose code core acts on keeps its meaning: `transport`
-/// (with `status`, `retryAfterMs`), `timeout`, `rpc` (`rpcCode`, `data`), `cancelled`,
-/// `invalid_argument`. Anything else becomes [`Error::Host`] with `what` and the message.
+/// Maps a value thrown (or rejected with) by host code to a core error through core's
+/// [`Error::from_host`]: a `MantraError` (or any object with the same `code`) whose code core
+/// acts on keeps its meaning — `transport` (`status`, `retryAfterMs`), `timeout`
+/// (`timeoutMs`), `rpc` (`rpcCode`, `data`), `batch_limit` (`max`, `size`), `cancelled`,
+/// `invalid_argument`; anything else becomes [`Error::Host`] with `what` and the message.
 pub fn error_from_js(err: &JsValue, what: &str) -> Error {
     let message = message_of(err);
     let code = if err.is_object() {
@@ -50,37 +51,25 @@ pub fn error_from_js(err: &JsValue, what: &str) -> Error {
     } else {
         None
     };
+    let num = |key: &str| get(err, key).as_f64().filter(|v| v.is_finite());
     let ms = |key: &str| {
-        get(err, key)
-            .as_f64()
-            .filter(|v| v.is_finite() && *v >= 0.0)
+        num(key)
+            .filter(|v| *v >= 0.0)
             .and_then(|v| Duration::try_from_secs_f64(v / 1000.0).ok())
     };
-    match code.as_deref() {
-        Some("transport") => Error::Transport {
-            message,
-            status: get(err, "status")
-                .as_f64()
-                .filter(|s| (100.0..=999.0).contains(s))
-                .map(|s| s as u16),
-            retry_after: ms("retryAfterMs"),
-        },
-        Some("timeout") => Error::Timeout {
-            operation: format!("{what}: {message}"),
-            after: ms("timeoutMs").unwrap_or_default(),
-        },
-        Some("rpc") => Error::Rpc {
-            code: get(err, "rpcCode")
-                .as_f64()
-                .filter(|c| c.is_finite())
-                .map_or(0, |c| c as i64),
-            message,
-            data: get(err, "data").as_string(),
-        },
-        Some("cancelled") => Error::Cancelled(format!("{what}: {message}")),
-        Some("invalid_argument") => Error::InvalidArgument(format!("{what}: {message}")),
-        _ => Error::Host(format!("{what}: {message}")),
-    }
+    let count = |key: &str| num(key).filter(|v| *v >= 0.0).map(|v| v as usize);
+    let fields = HostErrorFields {
+        status: num("status")
+            .filter(|s| (0.0..=65535.0).contains(s))
+            .map(|s| s as u16),
+        retry_after: ms("retryAfterMs"),
+        rpc_code: num("rpcCode").map(|c| c as i64),
+        data: get(err, "data").as_string(),
+        size: count("size"),
+        max: count("max"),
+        after: ms("timeoutMs"),
+    };
+    Error::from_host(code.as_deref(), what, &message, fields)
 }
 
 /// Calls `f(...args)` and awaits its result if it is a promise (or any thenable). A throw or a

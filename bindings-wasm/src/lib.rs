@@ -37,19 +37,37 @@
 #![warn(missing_docs)]
 
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
+mod batch;
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+mod cache;
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+mod client;
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
 mod clock;
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
 pub mod convert;
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
 pub mod error;
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
+mod health;
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
 pub mod host;
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
 mod meta;
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
+mod metrics;
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
 pub mod panic;
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+pub mod ser;
 
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
+pub use batch::BatchManager;
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+pub use client::MantraClient;
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
 pub use clock::{sleep_ms, ManualClock};
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+pub use health::HealthChecker;
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
 pub use meta::version;

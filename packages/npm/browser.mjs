@@ -8,4 +8,14 @@ import { createSdk } from "./lib/sdk.mjs";
 await init();
 
 const { api } = createSdk(wasm);
-export const { MantraError, ManualClock, sleepMs, version } = api;
+export const {
+  BatchManager,
+  CacheManager,
+  HealthChecker,
+  MantraClient,
+  MantraError,
+  ManualClock,
+  MetricsCollector,
+  sleepMs,
+  version,
+} = api;

@@ -41,6 +41,10 @@ export interface MantraErrorDetails {
   data?: string;
   /** `health_check`: the name of the failed check. */
   check?: string;
+  /** `batch_limit`: the node's batch limit (an executor reports it to make core split). */
+  max?: number;
+  /** `batch_limit`: the size of the refused batch. */
+  size?: number;
   /** The underlying error, if any. */
   cause?: unknown;
 }
@@ -62,6 +66,8 @@ export class MantraError extends Error {
   readonly rpcCode?: number;
   readonly data?: string;
   readonly check?: string;
+  readonly max?: number;
+  readonly size?: number;
 }
 
 /**
@@ -101,3 +107,470 @@ export function sleepMs(ms: number): Promise<void>;
 
 /** The SDK version, e.g. `"0.1.0"` (the same as the package version). */
 export function version(): string;
+
+// ---------------------------------------------------------------------------------------
+// Cache
+
+/** What a cached value is; each type has its own TTL and can be cleared on its own. */
+export type CacheType =
+  | "pool_info"
+  | "balance"
+  | "block"
+  | "node_status"
+  | "contract_query"
+  | "simulation"
+  | "generic";
+
+/** A value the cache accepts: anything `JSON.stringify` can write. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** Cache options; every field is optional (defaults are the Rust core's). */
+export interface CacheConfig {
+  /** Most entries (default 10 000). */
+  maxEntries?: number;
+  /** TTL of every type without an override, in ms (default 300 000). */
+  defaultTtlMs?: number;
+  /** Keep hit/miss/eviction counters (default true). */
+  enableStats?: boolean;
+  /** Period of the sweep that drops expired entries, in ms (default 60 000). */
+  cleanupIntervalMs?: number;
+  /** Byte budget over all entries' weights (default 100 MiB); see {@link CacheManager.entryWeight}. */
+  maxMemoryBytes?: number;
+  /** Per-type TTLs in ms, e.g. `{ block: 60_000 }`. */
+  ttlByType?: Partial<Record<CacheType, number>>;
+}
+
+/** Counters since creation (or `resetStats()`) and the current size. */
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  insertions: number;
+  /** `evictionsCapacity + evictionsSize`. */
+  evictions: number;
+  evictionsCapacity: number;
+  evictionsSize: number;
+  expirations: number;
+  /** Values refused because their weight alone exceeds `maxMemoryBytes`. */
+  rejected: number;
+  entries: number;
+  memoryBytes: number;
+  /** `hits / (hits + misses)`, 0 before any lookup. */
+  hitRate: number;
+}
+
+/** Options of one `put`. */
+export interface CachePutOptions {
+  /** TTL of this entry only, in ms (> 0). */
+  ttlMs?: number;
+}
+
+/**
+ * LRU + TTL cache of JSON-compatible values under `(type, key)`, bounded by `maxEntries`
+ * and `maxMemoryBytes`, with stats and single-flight loading. Synchronous (no I/O) except
+ * {@link CacheManager.getOrFetch}. Values are stored by reference (as lru-cache does): `get`
+ * returns the object that was `put`; mutating it afterwards does not change its weight.
+ * The type defaults to `"generic"`. Wrong argument types throw `TypeError`; an unknown type
+ * name throws `MantraError` `invalid_argument`.
+ */
+export class CacheManager implements Disposable {
+  constructor(config?: CacheConfig);
+  /** A cache reading virtual time from `clock`. */
+  static withClock(config: CacheConfig | undefined, clock: ManualClock): CacheManager;
+  /** Bytes an entry is charged: key UTF-8 bytes + the value's JSON text bytes + a fixed overhead. */
+  static entryWeight(key: string, value: JsonValue): number;
+  /** The live value, refreshing its recency; `undefined` if absent or expired. */
+  get<T extends JsonValue = JsonValue>(key: string, type?: CacheType): T | undefined;
+  /** Whether a live entry exists (no recency or counter change). */
+  has(key: string, type?: CacheType): boolean;
+  /**
+   * Stores `value` with the type's TTL (or `options.ttlMs`), evicting least-recently-used
+   * entries until both limits hold. Throws `MantraError` `capacity_exceeded` if the value
+   * alone is heavier than `maxMemoryBytes` (an older value under the key is removed).
+   */
+  put(key: string, value: JsonValue, type?: CacheType, options?: CachePutOptions): void;
+  /** Removes one entry; returns whether it was stored. */
+  remove(key: string, type?: CacheType): boolean;
+  /** Removes every entry. */
+  clear(): void;
+  /** Removes every entry of one type; returns how many. */
+  clearType(type: CacheType): number;
+  /** Drops expired entries now; returns how many. */
+  cleanup(): number;
+  /** Entries stored (expired ones count until removed). */
+  len(): number;
+  /** Same as `len()`. */
+  readonly size: number;
+  stats(): CacheStats;
+  resetStats(): void;
+  /** The TTL in ms that puts of `type` get. */
+  ttlMs(type?: CacheType): number;
+  /**
+   * The cached value, or `fetcher()`'s result, cached and returned. Concurrent callers for
+   * the same key share one fetch; a failure reaches every waiter and is not cached (a
+   * fetcher's plain error arrives as `MantraError` `host`; a `MantraError` it throws keeps
+   * its code). A value too heavy to cache is still returned.
+   */
+  getOrFetch<T extends JsonValue>(key: string, type: CacheType | undefined, fetcher: () => T | Promise<T>): Promise<T>;
+  /** Stops the periodic cleanup (the cache stays usable). */
+  close(): void;
+  /** Releases the wasm memory and every value. Idempotent; later calls throw `closed`. */
+  free(): void;
+  [Symbol.dispose](): void;
+}
+
+// ---------------------------------------------------------------------------------------
+// Batch
+
+export type Priority = "high" | "normal" | "low";
+
+/** Batching options; every field is optional (defaults are the Rust core's). */
+export interface BatchConfig {
+  /** Most operations per executor call (default 10). */
+  maxBatchSize?: number;
+  /** Longest an operation waits for companions, in ms (default 10). */
+  maxBatchDelayMs?: number;
+  /** `false` sends every operation alone, at once (default true). */
+  enableAutoBatching?: boolean;
+  /** Most executor calls in flight (default 10). */
+  maxConcurrentBatches?: number;
+  /** Retries of a retryable failure per operation (default 3). */
+  retryAttempts?: number;
+  /** First retry backoff in ms, doubled per retry, jittered (default 150). */
+  retryDelayMs?: number;
+  /** Jitter retry delays (default true). */
+  retryJitter?: boolean;
+  /** Cap on a batch's encoded size in bytes (default none). */
+  maxBatchBytes?: number;
+  /** Cap on one retry delay, in ms. */
+  maxRetryDelayMs?: number;
+  /** Priority aging step in ms (a waiting operation gains a level per step). */
+  priorityAgingMs?: number;
+}
+
+/** One operation as the executor receives it. */
+export interface BatchOperation {
+  op: string;
+  params: JsonValue;
+  priority: Priority;
+  timeoutMs: number;
+}
+
+/**
+ * The host's batch function: one result per operation, same length and order (DataLoader's
+ * contract). An item that is an `Error` (e.g. a `MantraError` with code `rpc`) fails that
+ * operation only; throwing or rejecting fails (or, if retryable, retries) the whole batch.
+ */
+export type BatchExecutor = (ops: BatchOperation[]) => Array<JsonValue | Error> | Promise<Array<JsonValue | Error>>;
+
+export interface BatchSubmitOptions {
+  priority?: Priority;
+  /** Deadline from submission, in ms (default 30 000). */
+  timeoutMs?: number;
+}
+
+export interface BatchStats {
+  batches: number;
+  operations: number;
+  avgBatchSize: number;
+  retries: number;
+  failures: number;
+  timeouts: number;
+  succeeded: number;
+  closed: number;
+  batchLimitSplits: number;
+  pending: number;
+  inFlight: number;
+  effectiveMaxBatchSize: number;
+}
+
+/** Collects operations into batches for an executor, with retries and limits. */
+export class BatchManager implements Disposable {
+  constructor(config: BatchConfig | undefined, executor: BatchExecutor);
+  constructor(executor: BatchExecutor);
+  static withClock(config: BatchConfig | undefined, executor: BatchExecutor, clock: ManualClock): BatchManager;
+  /** Queues `op` and resolves with its result (rejects with `MantraError`). */
+  submit<T extends JsonValue = JsonValue>(op: string, params?: JsonValue, options?: BatchSubmitOptions): Promise<T>;
+  /** Sends everything queued now (does not wait for results). */
+  flush(): void;
+  stats(): BatchStats;
+  /** Fails queued operations with `closed`; later submissions fail too. */
+  close(): void;
+  readonly isClosed: boolean;
+  free(): void;
+  [Symbol.dispose](): void;
+}
+
+// ---------------------------------------------------------------------------------------
+// Metrics
+
+export type MetricType = "counter" | "gauge" | "histogram";
+
+/** Metrics options; every field is optional (defaults are the Rust core's). */
+export interface MetricsConfig {
+  enableProtocolMetrics?: boolean;
+  enableMcpMetrics?: boolean;
+  enableResourceMetrics?: boolean;
+  enableCustomMetrics?: boolean;
+  enableProcessMetrics?: boolean;
+  retentionPeriodMs?: number;
+  aggregationIntervalMs?: number;
+  /** Family name prefix (default `"mantra"`). */
+  namespace?: string;
+  /** Cardinality cap per family (default 1000). */
+  maxSeriesPerFamily?: number;
+  maxCustomMetrics?: number;
+  maxWindowEntries?: number;
+  /** Histogram upper bounds in seconds (default prom-client's). */
+  histogramBuckets?: number[];
+  /** Labels added to every exported series. */
+  constLabels?: Record<string, string>;
+}
+
+export interface MetricsResourceUsage {
+  memoryUsedBytes?: number;
+  memoryPooledBytes?: number;
+  cacheBytes?: number;
+  cacheEntries?: number;
+  activeConnections?: number;
+  pendingRequests?: number;
+}
+
+export interface MetricsBucket {
+  le: number;
+  count: number;
+}
+
+export interface MetricSeriesSnapshot {
+  labels: Record<string, string>;
+  /** Counter or gauge value. */
+  value?: number;
+  /** Histogram fields. */
+  count?: number;
+  sum?: number;
+  buckets?: MetricsBucket[];
+  min?: number | null;
+  max?: number | null;
+  p50?: number | null;
+  p95?: number | null;
+  p99?: number | null;
+}
+
+export interface MetricFamilySnapshot {
+  name: string;
+  type: MetricType;
+  help: string;
+  labelNames: string[];
+  maxSeries: number;
+  droppedSeries: number;
+  series: MetricSeriesSnapshot[];
+}
+
+/** One aggregation window of one histogram series. */
+export interface MetricsWindow {
+  family: string;
+  labels: Record<string, string>;
+  startUnixMs: number;
+  endUnixMs: number;
+  count: number;
+  sum: number;
+  min: number | null;
+  max: number | null;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+}
+
+export interface MetricsSnapshot {
+  timestampUnixMs: number;
+  startTimeUnixMs: number;
+  namespace: string;
+  constLabels: Record<string, string>;
+  families: MetricFamilySnapshot[];
+  droppedSeries: Record<string, number>;
+  windows: MetricsWindow[];
+  windowIntervalSeconds: number | null;
+  retentionSeconds: number | null;
+}
+
+/** The SDK's metrics: protocol operations, server requests, resources, custom metrics. */
+export class MetricsCollector implements Disposable {
+  constructor(config?: MetricsConfig);
+  static withClock(config: MetricsConfig | undefined, clock: ManualClock): MetricsCollector;
+  recordProtocolOperation(protocol: string, operation: string, latencyMs: number, success: boolean, error?: string): void;
+  recordMcpRequest(latencyMs: number, success: boolean, transport: string): void;
+  /** Throws `MantraError` `invalid_argument` / `capacity_exceeded` (also counted in `<ns>_metrics_rejected_total`). */
+  recordCustomMetric(category: string, name: string, value: number, type: MetricType): void;
+  recordResourceUsage(usage: MetricsResourceUsage): void;
+  getAllMetrics(): MetricsSnapshot;
+  /** Prometheus text exposition format 0.0.4. */
+  prometheus(): string;
+  /** OTLP/HTTP JSON `ExportMetricsServiceRequest` (text). */
+  otlpJson(): string;
+  /** Starts the aggregation loop (idempotent). */
+  initialize(): void;
+  aggregateNow(): void;
+  readonly isRunning: boolean;
+  close(): void;
+  free(): void;
+  [Symbol.dispose](): void;
+}
+
+// ---------------------------------------------------------------------------------------
+// Health
+
+export type HealthStatus = "healthy" | "degraded" | "unhealthy" | "unknown";
+
+/** Health options; every field is optional (defaults are the Rust core's). */
+export interface HealthConfig {
+  enableAutoChecks?: boolean;
+  checkIntervalMs?: number;
+  checkTimeoutMs?: number;
+  failureThreshold?: number;
+  recoveryThreshold?: number;
+  enableAutoRecovery?: boolean;
+  enableDiagnostics?: boolean;
+  recoveryTimeoutMs?: number;
+  historySize?: number;
+  serviceName?: string;
+  description?: string;
+}
+
+export interface HealthCheckOptions {
+  /** An unhealthy critical check makes the system unhealthy (default true). */
+  critical?: boolean;
+  /** Overrides `checkTimeoutMs`. */
+  timeoutMs?: number;
+  tags?: string[];
+}
+
+/**
+ * A check: `undefined`/`null`/`true` → healthy; a string → degraded with that reason; an
+ * object → healthy with those details; `false`, a throw or a rejection → failure.
+ */
+export type HealthCheckFn = () =>
+  | void
+  | boolean
+  | string
+  | { [key: string]: JsonValue }
+  | Promise<void | boolean | string | { [key: string]: JsonValue }>;
+
+export interface ComponentHealth {
+  name: string;
+  status: HealthStatus;
+  critical: boolean;
+  tags: string[];
+  consecutiveFailures: number;
+  consecutiveSuccesses: number;
+  lastError: string | null;
+  output: string | null;
+  details: JsonValue;
+  lastLatencyMs: number | null;
+  /** RFC 3339. */
+  lastChecked: string | null;
+  lastStatusChange: string | null;
+  totalChecks: number;
+  totalFailures: number;
+  recoveryAttempts: number;
+  recoverySuccesses: number;
+}
+
+export interface SystemHealth {
+  overallStatus: HealthStatus;
+  components: Record<string, ComponentHealth>;
+  checkedAt: string | null;
+  serviceName?: string;
+  description?: string;
+}
+
+export interface HealthDiagnostics {
+  [field: string]: JsonValue;
+}
+
+/** Runs health checks through thresholds, timeouts and recovery actions. */
+export class HealthChecker implements Disposable {
+  constructor(config?: HealthConfig);
+  static withClock(config: HealthConfig | undefined, clock: ManualClock): HealthChecker;
+  registerCheck(name: string, check: HealthCheckFn, options?: HealthCheckOptions): void;
+  unregisterCheck(name: string): boolean;
+  registerRecovery(name: string, action: () => void | Promise<void>): void;
+  runHealthChecks(): Promise<SystemHealth>;
+  runCheck(name: string): Promise<ComponentHealth>;
+  getSystemHealth(): SystemHealth;
+  getProtocolHealth(name: string): ComponentHealth | null;
+  getDiagnostics(): HealthDiagnostics;
+  /** IETF `application/health+json`. */
+  healthJson(): { [key: string]: JsonValue };
+  start(): void;
+  stop(): void;
+  readonly isRunning: boolean;
+  free(): void;
+  [Symbol.dispose](): void;
+}
+
+// ---------------------------------------------------------------------------------------
+// Client
+
+/** An HTTP exchange as a custom transport receives it. */
+export interface TransportRequest {
+  method: "GET" | "POST";
+  url: string;
+  headers: Record<string, string>;
+  /** The JSON-RPC body (empty for GET). */
+  body: string;
+  timeoutMs: number | null;
+}
+
+/** What a custom transport resolves with (header names lowercase, e.g. `retry-after`). */
+export interface TransportResponse {
+  status: number;
+  body: string | Uint8Array;
+  headers?: Record<string, string>;
+}
+
+/**
+ * Replaces the default transport (the global `fetch`). Throw or reject with a
+ * `MantraError("transport", …, {status, retryAfterMs})` to report a failed exchange.
+ */
+export type Transport = (request: TransportRequest) => Promise<TransportResponse>;
+
+export interface ClientConfig {
+  /** One or more CometBFT RPC URLs (required). */
+  endpoints: string[] | string;
+  /** Cache options, or `false` for no cache (default: core's cache). */
+  cache?: CacheConfig | false;
+  /** Batching options, or `false` to send every call alone (default: core's batching). */
+  batch?: BatchConfig | false;
+  metrics?: MetricsConfig;
+  health?: HealthConfig;
+  requestTimeoutMs?: number;
+  maxBodyBytes?: number;
+  transport?: Transport;
+}
+
+/**
+ * The composed MANTRA client: cache → single-flight → batching → priority executor →
+ * connection pool with failover, metrics and health. Results are the node's JSON
+ * (decoded by core, fields camelCased).
+ */
+export class MantraClient {
+  private constructor();
+  static connect(config: ClientConfig): Promise<MantraClient>;
+  status(): Promise<{ [key: string]: JsonValue }>;
+  healthCheck(): Promise<void>;
+  abciQuery(path: string, data: Uint8Array | string, height?: number): Promise<{ [key: string]: JsonValue }>;
+  smartQuery<T extends JsonValue = JsonValue>(contract: string, msg: JsonValue): Promise<T>;
+  block(height?: number): Promise<{ [key: string]: JsonValue }>;
+  broadcastTxSync(tx: Uint8Array | string): Promise<{ [key: string]: JsonValue }>;
+  call<T extends JsonValue = JsonValue>(method: string, params?: JsonValue): Promise<T>;
+  poolStats(): { [key: string]: JsonValue };
+  stats(): { [key: string]: JsonValue };
+  cacheStats(): CacheStats | null;
+  prometheus(): string;
+  getAllMetrics(): MetricsSnapshot;
+  getSystemHealth(): SystemHealth;
+  runHealthChecks(): Promise<SystemHealth>;
+  close(): void;
+  readonly isClosed: boolean;
+  free(): void;
+  [Symbol.dispose](): void;
+}

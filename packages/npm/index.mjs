@@ -2,4 +2,14 @@
 // Every public export is listed here, in browser.mjs and in index.d.ts.
 import sdk from "./index.cjs";
 
-export const { MantraError, ManualClock, sleepMs, version } = sdk;
+export const {
+  BatchManager,
+  CacheManager,
+  HealthChecker,
+  MantraClient,
+  MantraError,
+  ManualClock,
+  MetricsCollector,
+  sleepMs,
+  version,
+} = sdk;

@@ -110,6 +110,13 @@ impl CacheType {
     }
 }
 
+/// [`CacheType::Generic`]: the type bindings use when a call names none.
+impl Default for CacheType {
+    fn default() -> Self {
+        CacheType::Generic
+    }
+}
+
 impl fmt::Display for CacheType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -1,7 +1,10 @@
 //! [`TtlCache`]: the generic, thread-safe LRU + TTL + byte-budget engine that
 //! [`CacheManager`](super::CacheManager) and the language bindings instantiate with their
-//! own value types (`Arc<serde_json::Value>`, `JsValue`, `Py<PyAny>`, bytes).
+//! own value types (`Arc<serde_json::Value>`, `JsValue`, `Py<PyAny>`, bytes), keyed by
+//! strings or by `u32` ids that a binding interned (see [`TtlCache::insert_keyed`]).
 
+use std::borrow::Borrow;
+use std::hash::Hash;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -13,20 +16,23 @@ use super::store::Store;
 use crate::error::{Error, Result};
 use crate::runtime::{spawn_background, BackgroundTask, SendOutsideWasm, SharedClock};
 
-struct State<V> {
-    store: Store<Box<str>, V>,
+struct State<K: Hash + Eq, V> {
+    store: Store<K, V>,
     ttls: [Duration; CacheType::ALL.len()],
 }
 
 /// An LRU cache keyed by `(CacheType, key)` with a TTL per entry, bounded by both
-/// `max_entries` and `max_memory_bytes`.
+/// `max_entries` and `max_memory_bytes`. Keys are strings by default (`K = Box<str>`); any
+/// `K: Hash + Eq + Clone` works through the `*_keyed` methods, e.g. `TtlCache<V, u32>` for
+/// keys a binding interned to ids so that lookups need not pass strings across an FFI.
 ///
 /// * **Expiry**: an entry inserted at clock time `t` with TTL `d` is live while
 ///   `now < t + d` and expired from `now >= t + d` on (exactly at the boundary). An expired
 ///   entry is a miss, and is removed (counted in `expirations`) when looked up, when
 ///   [`cleanup`](Self::cleanup) runs, or when eviction reaches it.
 /// * **Weight**: each entry is charged `value_weight` (given by the caller) + the key's
-///   length + [`ENTRY_OVERHEAD`](Self::ENTRY_OVERHEAD). An entry whose charge alone exceeds
+///   length in UTF-8 bytes + [`ENTRY_OVERHEAD`](Self::ENTRY_OVERHEAD)
+///   ([`charge_bytes`](Self::charge_bytes)). An entry whose charge alone exceeds
 ///   `max_memory_bytes` is refused with [`Error::CapacityExceeded`] and counted in
 ///   `rejected` (an older value under that key is removed, never served stale).
 /// * **Eviction**: after every insert, least-recently-used entries are dropped until
@@ -34,19 +40,26 @@ struct State<V> {
 /// * **Lookups** index the type's own LRU map and hash the `&str` key directly (no
 ///   allocation); recency is global across types (an access tick per entry), so eviction
 ///   always takes the least-recently-used entry of the whole cache.
+/// * **Removal log** (off by default, [`set_removal_log`](Self::set_removal_log)): the key
+///   of every entry that leaves the cache for any reason — eviction, expiry (lookup, sweep
+///   or eviction), `remove`, `clear`, `clear_type`, a refused update — is appended, to be
+///   collected with [`take_removed`](Self::take_removed). A replaced value is not a
+///   removal, and a key stored again before the log is collected leaves the log (the log
+///   lists keys that are gone). Bindings that keep per-key data outside the cache use it to release that
+///   data (like lru-cache's `dispose`).
 ///
 /// All methods take `&self` (one internal mutex, never held across an await); wrap the
 /// cache in an `Arc` to share it. `V: Clone` is returned by value, so make it cheap to
 /// clone (`Arc`, `Py<..>`, `JsValue`). Time comes from the given clock: with
 /// [`runtime::fast_clock`](crate::runtime::fast_clock) expiry is exact to the kernel tick
 /// (1–4 ms on Linux); with a [`ManualClock`](crate::ManualClock) it is exact.
-pub struct TtlCache<V> {
-    state: Mutex<State<V>>,
+pub struct TtlCache<V, K: Hash + Eq = Box<str>> {
+    state: Mutex<State<K, V>>,
     clock: SharedClock,
     config: CacheConfig,
 }
 
-impl<V> std::fmt::Debug for TtlCache<V> {
+impl<V, K: Hash + Eq + Clone> std::fmt::Debug for TtlCache<V, K> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let st = self.state.lock();
         f.debug_struct("TtlCache")
@@ -57,13 +70,24 @@ impl<V> std::fmt::Debug for TtlCache<V> {
     }
 }
 
-impl<V> TtlCache<V> {
+impl<V, K: Hash + Eq> TtlCache<V, K> {
     /// Bytes charged per entry on top of its key and value weight: an estimate of the key
     /// header, the entry record, the LRU node's links and its hash-table slot. A constant,
-    /// the same on every target and for every value type, so that every binding (wasm32
+    /// the same on every target, for every key and value type, so that every binding (wasm32
     /// included) charges exactly what the Rust core charges.
     pub const ENTRY_OVERHEAD: usize = 64;
 
+    /// Bytes an entry is charged: `key_bytes` (the key's UTF-8 length) + `value_weight` +
+    /// [`ENTRY_OVERHEAD`](Self::ENTRY_OVERHEAD), saturating.
+    #[inline]
+    pub const fn charge_bytes(key_bytes: usize, value_weight: usize) -> usize {
+        value_weight
+            .saturating_add(key_bytes)
+            .saturating_add(Self::ENTRY_OVERHEAD)
+    }
+}
+
+impl<V, K: Hash + Eq + Clone> TtlCache<V, K> {
     /// A cache with `config`'s limits, reading time from `clock`.
     pub fn new(config: CacheConfig, clock: SharedClock) -> Result<Self> {
         config.validate()?;
@@ -93,14 +117,6 @@ impl<V> TtlCache<V> {
         &self.clock
     }
 
-    /// Bytes an entry with this key and value weight is charged.
-    #[inline]
-    pub fn charge(key: &str, value_weight: usize) -> usize {
-        value_weight
-            .saturating_add(key.len())
-            .saturating_add(Self::ENTRY_OVERHEAD)
-    }
-
     /// Overrides the TTL of one cache type (for later inserts). Zero is rejected.
     pub fn set_type_ttl(&self, ty: CacheType, ttl: Duration) -> Result<()> {
         if ttl.is_zero() {
@@ -117,51 +133,33 @@ impl<V> TtlCache<V> {
         self.state.lock().ttls[ty.index()]
     }
 
-    /// Stores `value` under `(ty, key)` with the type's TTL; see the type docs for weight,
-    /// refusal and eviction.
-    pub fn insert(
+    /// Stores `value` under `(ty, key)`, charged [`charge_bytes`](Self::charge_bytes)`(
+    /// key_bytes, value_weight)`, with `ttl` or (if `None`) the type's TTL; see the type docs
+    /// for refusal and eviction. `key_bytes` is the UTF-8 length of the key the caller
+    /// interned (for string keys, [`insert`](TtlCache::insert) passes `key.len()`). A zero
+    /// `ttl` is rejected.
+    pub fn insert_keyed(
         &self,
         ty: CacheType,
-        key: impl AsRef<str>,
-        value: V,
-        value_weight: usize,
-    ) -> Result<()> {
-        self.insert_inner(ty, key.as_ref(), value, value_weight, None)
-    }
-
-    /// Like [`insert`](Self::insert) with an explicit TTL for this entry. Zero is rejected.
-    pub fn insert_with_ttl(
-        &self,
-        ty: CacheType,
-        key: impl AsRef<str>,
-        value: V,
-        value_weight: usize,
-        ttl: Duration,
-    ) -> Result<()> {
-        if ttl.is_zero() {
-            return Err(Error::InvalidArgument(
-                "per-entry ttl must be greater than 0".into(),
-            ));
-        }
-        self.insert_inner(ty, key.as_ref(), value, value_weight, Some(ttl))
-    }
-
-    fn insert_inner(
-        &self,
-        ty: CacheType,
-        key: &str,
+        key: K,
+        key_bytes: usize,
         value: V,
         value_weight: usize,
         ttl: Option<Duration>,
     ) -> Result<()> {
-        let weight = Self::charge(key, value_weight);
+        if ttl.is_some_and(|t| t.is_zero()) {
+            return Err(Error::InvalidArgument(
+                "per-entry ttl must be greater than 0".into(),
+            ));
+        }
+        let weight = Self::charge_bytes(key_bytes, value_weight);
         let now = self.clock.now();
         let mut st = self.state.lock();
         let ttl = ttl.unwrap_or(st.ttls[ty.index()]);
         let expires_at = now.saturating_add(ttl);
         let res = st
             .store
-            .insert(ty.index(), key.into(), value, weight, expires_at, now);
+            .insert(ty.index(), key, value, weight, expires_at, now);
         drop(st);
         res.map_err(|_| {
             Error::CapacityExceeded(format!(
@@ -173,18 +171,23 @@ impl<V> TtlCache<V> {
 
     /// The live value under `(ty, key)`, refreshing its recency; `None` if absent or expired.
     #[inline]
-    pub fn get(&self, ty: CacheType, key: &str) -> Option<V>
+    pub fn get_keyed<Q>(&self, ty: CacheType, key: &Q) -> Option<V>
     where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
         V: Clone,
     {
         let now = self.clock.now();
         self.state.lock().store.get(ty.index(), key, now)
     }
 
-    /// Like [`get`](Self::get), also returning the entry's age (time since its insert).
+    /// Like [`get_keyed`](Self::get_keyed), also returning the entry's age (time since its
+    /// insert).
     #[inline]
-    pub fn get_with_age(&self, ty: CacheType, key: &str) -> Option<(V, Duration)>
+    pub fn get_keyed_with_age<Q>(&self, ty: CacheType, key: &Q) -> Option<(V, Duration)>
     where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
         V: Clone,
     {
         let now = self.clock.now();
@@ -193,9 +196,11 @@ impl<V> TtlCache<V> {
         })
     }
 
-    /// Like [`peek`](Self::peek), also returning the entry's age.
-    pub fn peek_with_age(&self, ty: CacheType, key: &str) -> Option<(V, Duration)>
+    /// Like [`peek_keyed`](Self::peek_keyed), also returning the entry's age.
+    pub fn peek_keyed_with_age<Q>(&self, ty: CacheType, key: &Q) -> Option<(V, Duration)>
     where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
         V: Clone,
     {
         let now = self.clock.now();
@@ -207,8 +212,10 @@ impl<V> TtlCache<V> {
     }
 
     /// The live value under `(ty, key)` without changing recency, counters or anything else.
-    pub fn peek(&self, ty: CacheType, key: &str) -> Option<V>
+    pub fn peek_keyed<Q>(&self, ty: CacheType, key: &Q) -> Option<V>
     where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
         V: Clone,
     {
         let now = self.clock.now();
@@ -220,14 +227,61 @@ impl<V> TtlCache<V> {
     }
 
     /// Whether a live entry exists (no recency or counter change).
-    pub fn contains(&self, ty: CacheType, key: &str) -> bool {
+    pub fn contains_keyed<Q>(&self, ty: CacheType, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         let now = self.clock.now();
         self.state.lock().store.peek(ty.index(), key, now).is_some()
     }
 
     /// Removes `(ty, key)`, returning its value if it was stored (even if expired).
-    pub fn remove(&self, ty: CacheType, key: &str) -> Option<V> {
+    pub fn remove_keyed<Q>(&self, ty: CacheType, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         self.state.lock().store.remove(ty.index(), key)
+    }
+
+    /// Records (`true`) or stops recording (`false`) the keys of removed entries; see the
+    /// type docs. Turning it on starts an empty log; turning it off drops the log.
+    pub fn set_removal_log(&self, enabled: bool) {
+        self.state.lock().store.set_removal_log(enabled);
+    }
+
+    /// Takes the keys logged since the last call, oldest first (empty when the log is off).
+    pub fn take_removed(&self) -> Vec<K> {
+        self.state
+            .lock()
+            .store
+            .removal_log()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    /// Moves the logged keys into `out` (oldest first) and returns how many; reuses `out`'s
+    /// allocation.
+    pub fn drain_removed_into(&self, out: &mut Vec<K>) -> usize {
+        let mut st = self.state.lock();
+        match st.store.removal_log() {
+            Some(log) => {
+                let n = log.len();
+                out.append(log);
+                n
+            }
+            None => 0,
+        }
+    }
+
+    /// Number of keys waiting in the removal log.
+    pub fn removed_len(&self) -> usize {
+        self.state
+            .lock()
+            .store
+            .removal_log()
+            .map_or(0, |log| log.len())
     }
 
     /// Removes every entry.
@@ -287,6 +341,7 @@ impl<V> TtlCache<V> {
     pub fn spawn_cleanup(self: &Arc<Self>) -> BackgroundTask
     where
         V: SendOutsideWasm + 'static,
+        K: SendOutsideWasm + 'static,
     {
         let weak: Weak<Self> = Arc::downgrade(self);
         let clock = self.clock.clone();
@@ -304,6 +359,100 @@ impl<V> TtlCache<V> {
         })
     }
 
+    /// Checks the size totals against the entries and the limits (tests).
+    #[cfg(test)]
+    pub(crate) fn assert_consistent(&self) {
+        let st = self.state.lock();
+        assert_eq!(st.store.recount(), (st.store.len(), st.store.bytes()));
+        assert!(st.store.len() <= self.config.max_entries);
+        assert!(st.store.bytes() <= self.config.max_memory_bytes);
+    }
+}
+
+/// The string-keyed API (the default `K = Box<str>`).
+impl<V> TtlCache<V> {
+    /// Bytes an entry with this key and value weight is charged:
+    /// [`charge_bytes`](Self::charge_bytes)`(key.len(), value_weight)`.
+    #[inline]
+    pub fn charge(key: &str, value_weight: usize) -> usize {
+        Self::charge_bytes(key.len(), value_weight)
+    }
+
+    /// Stores `value` under `(ty, key)` with the type's TTL; see the type docs for weight,
+    /// refusal and eviction.
+    pub fn insert(
+        &self,
+        ty: CacheType,
+        key: impl AsRef<str>,
+        value: V,
+        value_weight: usize,
+    ) -> Result<()> {
+        let key = key.as_ref();
+        self.insert_keyed(ty, key.into(), key.len(), value, value_weight, None)
+    }
+
+    /// Like [`insert`](Self::insert) with an explicit TTL for this entry. Zero is rejected.
+    pub fn insert_with_ttl(
+        &self,
+        ty: CacheType,
+        key: impl AsRef<str>,
+        value: V,
+        value_weight: usize,
+        ttl: Duration,
+    ) -> Result<()> {
+        if ttl.is_zero() {
+            return Err(Error::InvalidArgument(
+                "per-entry ttl must be greater than 0".into(),
+            ));
+        }
+        let key = key.as_ref();
+        self.insert_keyed(ty, key.into(), key.len(), value, value_weight, Some(ttl))
+    }
+
+    /// The live value under `(ty, key)`, refreshing its recency; `None` if absent or expired.
+    #[inline]
+    pub fn get(&self, ty: CacheType, key: &str) -> Option<V>
+    where
+        V: Clone,
+    {
+        self.get_keyed(ty, key)
+    }
+
+    /// Like [`get`](Self::get), also returning the entry's age (time since its insert).
+    #[inline]
+    pub fn get_with_age(&self, ty: CacheType, key: &str) -> Option<(V, Duration)>
+    where
+        V: Clone,
+    {
+        self.get_keyed_with_age(ty, key)
+    }
+
+    /// Like [`peek`](Self::peek), also returning the entry's age.
+    pub fn peek_with_age(&self, ty: CacheType, key: &str) -> Option<(V, Duration)>
+    where
+        V: Clone,
+    {
+        self.peek_keyed_with_age(ty, key)
+    }
+
+    /// The live value under `(ty, key)` without changing recency, counters or anything else.
+    pub fn peek(&self, ty: CacheType, key: &str) -> Option<V>
+    where
+        V: Clone,
+    {
+        self.peek_keyed(ty, key)
+    }
+
+    /// Whether a live entry exists (no recency or counter change).
+    pub fn contains(&self, ty: CacheType, key: &str) -> bool {
+        self.contains_keyed(ty, key)
+    }
+
+    /// Removes `(ty, key)`, returning its value if it was stored (even if expired).
+    pub fn remove(&self, ty: CacheType, key: &str) -> Option<V> {
+        self.remove_keyed(ty, key)
+    }
+
     /// Keys from most- to least-recently used (tests).
     #[cfg(test)]
     pub(crate) fn keys_mru(&self) -> Vec<(CacheType, String)> {
@@ -314,14 +463,5 @@ impl<V> TtlCache<V> {
             .into_iter()
             .map(|(p, k)| (CacheType::ALL[p], k.to_string()))
             .collect()
-    }
-
-    /// Checks the size totals against the entries and the limits (tests).
-    #[cfg(test)]
-    pub(crate) fn assert_consistent(&self) {
-        let st = self.state.lock();
-        assert_eq!(st.store.recount(), (st.store.len(), st.store.bytes()));
-        assert!(st.store.len() <= self.config.max_entries);
-        assert!(st.store.bytes() <= self.config.max_memory_bytes);
     }
 }

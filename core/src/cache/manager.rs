@@ -31,8 +31,9 @@ struct Inner {
 /// stale-while-revalidate [`get_or_fetch_swr`](Self::get_or_fetch_swr).
 ///
 /// Values are stored as `Arc<serde_json::Value>`; an entry's weight is
-/// [`estimate_json_weight`] of the value + the key's bytes + a fixed per-entry overhead
-/// ([`TtlCache::ENTRY_OVERHEAD`]). Expiry is exact on the clock: an entry put at `t` with
+/// [`estimate_json_weight`] of the value + the key's UTF-8 bytes + a
+/// fixed per-entry overhead ([`TtlCache::ENTRY_OVERHEAD`]); see
+/// [`entry_weight`](Self::entry_weight). Expiry is exact on the clock: an entry put at `t` with
 /// TTL `d` is a miss from `t + d` on. A cheap `Clone` handle; the cleanup loop stops on
 /// [`close`](Self::close) or when the last handle is dropped.
 #[derive(Clone)]
@@ -91,6 +92,12 @@ impl CacheManager {
     /// The configuration.
     pub fn config(&self) -> &CacheConfig {
         self.inner.cache.config()
+    }
+
+    /// Bytes an entry `key` → `value` is charged against `max_memory_bytes`:
+    /// `key.len() + estimate_json_weight(value) + ENTRY_OVERHEAD` — the same in every binding.
+    pub fn entry_weight(key: &str, value: &Value) -> usize {
+        TtlCache::<Arc<Value>>::charge(key, estimate_json_weight(value))
     }
 
     // ----- typed API (the seed's) -----

@@ -1,7 +1,9 @@
 //! The policy core: LRU maps (one per partition, i.e. per [`CacheType`](super::CacheType))
 //! of entries with expiry times and weights, one global recency order, and counters.
-//! No locking and no clock here: callers pass `now`. Generic over the key type so a
-//! future interned-key variant (e.g. `u32` ids) can reuse it unchanged.
+//! No locking and no clock here: callers pass `now`. Generic over the key type (string keys,
+//! or `u32` ids interned by a binding). An optional removal log records the key of every
+//! entry that leaves the store (evicted, expired, removed, cleared, refused update) so a
+//! host that keeps per-key data outside (values, id tables) can release it.
 //!
 //! Global LRU across partitions: every access stamps the entry with a store-wide tick;
 //! each partition's list is in recency order, so the globally least-recently-used entry is
@@ -39,13 +41,15 @@ pub(crate) struct Store<K: Hash + Eq, V> {
     max_bytes: usize,
     stats: bool,
     pub counters: Counters,
+    /// Keys of removed entries (and not stored again since), oldest first, while logging is on.
+    removed: Option<Vec<K>>,
 }
 
 /// Why an insert was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Oversize;
 
-impl<K: Hash + Eq, V> Store<K, V> {
+impl<K: Hash + Eq + Clone, V> Store<K, V> {
     /// A store with `parts` partitions (indices `0..parts`).
     pub fn new(parts: usize, max_entries: usize, max_bytes: usize, stats: bool) -> Self {
         Self {
@@ -57,6 +61,24 @@ impl<K: Hash + Eq, V> Store<K, V> {
             max_bytes,
             stats,
             counters: Counters::default(),
+            removed: None,
+        }
+    }
+
+    /// Turns the removal log on (empty) or off (dropping what it held).
+    pub fn set_removal_log(&mut self, on: bool) {
+        self.removed = on.then(Vec::new);
+    }
+
+    /// The removal log, if on.
+    pub fn removal_log(&mut self) -> Option<&mut Vec<K>> {
+        self.removed.as_mut()
+    }
+
+    #[inline]
+    fn log(&mut self, k: K) {
+        if let Some(log) = &mut self.removed {
+            log.push(k);
         }
     }
 
@@ -113,9 +135,10 @@ impl<K: Hash + Eq, V> Store<K, V> {
                 return Some(v);
             }
             Some(_) => {
-                if let Some(e) = lru.pop(k) {
+                if let Some((key, e)) = lru.pop_entry(k) {
                     self.len -= 1;
                     self.bytes -= e.weight;
+                    self.log(key);
                 }
                 if self.stats {
                     self.counters.expirations += 1;
@@ -155,11 +178,19 @@ impl<K: Hash + Eq, V> Store<K, V> {
             if let Some(old) = self.parts[part].pop(&k) {
                 self.len -= 1;
                 self.bytes -= old.weight;
+                self.log(k);
             }
             if self.stats {
                 self.counters.rejected += 1;
             }
             return Err(Oversize);
+        }
+        // A key stored again is no longer "removed": drop it from the log so a host that
+        // collects the log later does not release data of the new entry.
+        if let Some(log) = &mut self.removed {
+            if !log.is_empty() {
+                log.retain(|x| x != &k);
+            }
         }
         let entry = Entry {
             value,
@@ -193,11 +224,12 @@ impl<K: Hash + Eq, V> Store<K, V> {
             let Some((_, i)) = victim else {
                 break;
             };
-            let Some((_, e)) = self.parts[i].pop_lru() else {
+            let Some((key, e)) = self.parts[i].pop_lru() else {
                 break;
             };
             self.len -= 1;
             self.bytes -= e.weight;
+            self.log(key);
             if self.stats {
                 if now >= e.expires_at {
                     self.counters.expirations += 1;
@@ -216,9 +248,10 @@ impl<K: Hash + Eq, V> Store<K, V> {
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let e = self.parts.get_mut(part)?.pop(k)?;
+        let (key, e) = self.parts.get_mut(part)?.pop_entry(k)?;
         self.len -= 1;
         self.bytes -= e.weight;
+        self.log(key);
         Some(e.value)
     }
 
@@ -226,11 +259,15 @@ impl<K: Hash + Eq, V> Store<K, V> {
     pub fn remove_where(&mut self, mut drop: impl FnMut(&Entry<V>) -> bool) -> usize {
         let mut removed = 0usize;
         let mut freed = 0usize;
+        let mut log = self.removed.as_mut();
         for p in self.parts.iter_mut() {
-            p.retain(|_, e| {
+            p.retain(|k, e| {
                 if drop(e) {
                     removed += 1;
                     freed += e.weight;
+                    if let Some(log) = log.as_mut() {
+                        log.push(k.clone());
+                    }
                     false
                 } else {
                     true
@@ -258,6 +295,9 @@ impl<K: Hash + Eq, V> Store<K, V> {
         };
         let n = p.len();
         let freed: usize = p.iter().map(|(_, e)| e.weight).sum();
+        if let Some(log) = &mut self.removed {
+            log.extend(p.iter().map(|(k, _)| k.clone()));
+        }
         p.clear();
         self.len -= n;
         self.bytes -= freed;
@@ -265,11 +305,9 @@ impl<K: Hash + Eq, V> Store<K, V> {
     }
 
     pub fn clear(&mut self) {
-        for p in self.parts.iter_mut() {
-            p.clear();
+        for part in 0..self.parts.len() {
+            self.clear_part(part);
         }
-        self.len = 0;
-        self.bytes = 0;
     }
 
     /// `(partition, key)` from most- to least-recently used (tests and diagnostics).
@@ -367,5 +405,48 @@ mod tests {
             ),
             (0, 0, 0, 0, 0)
         );
+    }
+
+    #[test]
+    fn removal_log_records_every_key_that_leaves() {
+        let mut s: Store<u32, u32> = Store::new(2, 3, 100, true);
+        s.insert(0, 9, 9, 1, LATER, NOW).unwrap();
+        s.set_removal_log(true);
+        // expired on lookup
+        s.insert(0, 1, 1, 1, Duration::from_secs(1), NOW).unwrap();
+        assert_eq!(s.get(0, &1, Duration::from_secs(1)), None);
+        // evicted (capacity 3)
+        s.insert(0, 2, 2, 1, LATER, NOW).unwrap();
+        s.insert(1, 3, 3, 1, LATER, NOW).unwrap();
+        s.insert(1, 4, 4, 1, LATER, NOW).unwrap();
+        // replaced: not a removal
+        s.insert(1, 4, 40, 1, LATER, NOW).unwrap();
+        // refused update removes the old entry
+        assert_eq!(s.insert(1, 3, 3, 1000, LATER, NOW), Err(Oversize));
+        // refused new key: nothing stored, nothing logged
+        assert_eq!(s.insert(1, 5, 5, 1000, LATER, NOW), Err(Oversize));
+        // explicit removal
+        assert_eq!(s.remove(0, &2), Some(2));
+        assert_eq!(
+            s.removal_log().unwrap().drain(..).collect::<Vec<_>>(),
+            [1, 9, 3, 2]
+        );
+        // expiry sweep and clears
+        s.insert(0, 6, 6, 1, Duration::from_secs(1), NOW).unwrap();
+        assert_eq!(s.remove_expired(Duration::from_secs(2)), 1);
+        s.insert(0, 7, 7, 1, LATER, NOW).unwrap();
+        assert_eq!(s.clear_part(1), 1);
+        s.clear();
+        assert_eq!(s.removal_log().unwrap().as_slice(), [6, 4, 7]);
+        // stored again before the log was collected: no longer reported as removed
+        s.insert(0, 4, 4, 1, LATER, NOW).unwrap();
+        assert_eq!(s.removal_log().unwrap().as_slice(), [6, 7]);
+        s.clear();
+        s.removal_log().unwrap().clear();
+        assert_eq!((s.len(), s.bytes()), (0, 0));
+        s.set_removal_log(false);
+        s.insert(0, 8, 8, 1, LATER, NOW).unwrap();
+        s.clear();
+        assert!(s.removal_log().is_none());
     }
 }

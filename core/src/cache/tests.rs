@@ -560,6 +560,93 @@ fn json_weight_grows_with_content_and_survives_deep_nesting() {
     std::mem::forget(deep);
 }
 
+#[test]
+fn entry_weight_is_key_bytes_plus_value_weight_plus_the_fixed_overhead() {
+    assert_eq!(TtlCache::<u32>::ENTRY_OVERHEAD, 64);
+    assert_eq!(TtlCache::<u32, u32>::ENTRY_OVERHEAD, 64);
+    let v = json!({"x": 1});
+    assert_eq!(
+        CacheManager::entry_weight("pool:é", &v),
+        "pool:é".len() + estimate_json_weight(&v) + 64
+    );
+    assert_eq!(TtlCache::<u32>::charge_bytes(3, 10), 77);
+    assert_eq!(TtlCache::<u32>::charge("abc", 10), 77);
+    assert_eq!(TtlCache::<u32>::charge_bytes(usize::MAX, 10), usize::MAX);
+    let (_clock, m) = manager(config());
+    m.put_value("k", json!([1, 2]), T).unwrap();
+    assert_eq!(
+        m.memory_bytes(),
+        CacheManager::entry_weight("k", &json!([1, 2]))
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn id_keyed_cache_logs_every_removed_id() {
+    let clock = ManualClock::new();
+    let c: TtlCache<(), u32> = TtlCache::new(
+        CacheConfig {
+            max_entries: 3,
+            max_memory_bytes: 1000,
+            ..config()
+        },
+        Arc::new(clock.clone()),
+    )
+    .unwrap();
+    assert!(c.take_removed().is_empty(), "the log is off by default");
+    c.insert_keyed(T, 100, 5, (), 10, None).unwrap();
+    c.remove_keyed(T, &100);
+    assert!(c.take_removed().is_empty());
+    c.set_removal_log(true);
+    // key bytes are the caller's: 5 + 10 + overhead
+    c.insert_keyed(T, 1, 5, (), 10, None).unwrap();
+    assert_eq!(c.memory_bytes(), 5 + 10 + 64);
+    c.insert_keyed(CacheType::Block, 2, 1, (), 1, Some(SEC))
+        .unwrap();
+    c.insert_keyed(T, 3, 1, (), 1, None).unwrap();
+    assert_eq!(c.get_keyed(T, &1), Some(()));
+    c.insert_keyed(T, 4, 1, (), 1, None).unwrap(); // evicts 2 (least recently used)
+    assert_eq!(c.take_removed(), [2]);
+    assert_eq!(c.stats().evictions_capacity, 1);
+    // expiry on lookup
+    c.insert_keyed(CacheType::Block, 5, 1, (), 1, Some(SEC))
+        .unwrap(); // evicts 3
+    clock.advance(SEC).await;
+    assert_eq!(c.get_keyed(CacheType::Block, &5), None);
+    let mut out = vec![];
+    assert_eq!(c.drain_removed_into(&mut out), 2);
+    assert_eq!(out, [3, 5]);
+    // a refused update drops the old entry and logs it; a refused new id logs nothing
+    assert!(matches!(
+        c.insert_keyed(T, 4, 1, (), 2000, None),
+        Err(Error::CapacityExceeded(_))
+    ));
+    assert!(c.insert_keyed(T, 9, 1, (), 2000, None).is_err());
+    assert!(matches!(
+        c.insert_keyed(T, 9, 1, (), 1, Some(Duration::ZERO)),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert_eq!(c.take_removed(), [4]);
+    // sweep, remove, clear_type, clear
+    for id in 10..13 {
+        c.insert_keyed(CacheType::ALL[id as usize % 7], id, 1, (), 1, Some(SEC))
+            .unwrap();
+    }
+    assert_eq!(c.take_removed(), [1], "the third insert evicts 1");
+    clock.advance(SEC).await;
+    assert_eq!(c.cleanup(), 3);
+    assert_eq!(c.removed_len(), 3);
+    c.insert_keyed(T, 20, 1, (), 1, None).unwrap();
+    c.insert_keyed(CacheType::Balance, 21, 1, (), 1, None)
+        .unwrap();
+    assert!(c.contains_keyed(T, &20));
+    assert_eq!(c.clear_type(CacheType::Balance), 1);
+    c.clear();
+    assert_eq!(c.take_removed(), [10, 11, 12, 21, 20]);
+    assert!(c.is_empty());
+    c.set_removal_log(false);
+    assert!(c.take_removed().is_empty());
+}
+
 #[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
 #[test]
 fn concurrent_threads_keep_the_cache_consistent() {

@@ -14,7 +14,7 @@ use crate::runtime::{default_clock, spawn_background, BackgroundTask, SharedCloc
 use super::config::{MetricType, MetricsConfig};
 use super::family::{
     hash_labels, CounterFamily, CounterSeries, GaugeFamily, HistogramFamily, HistogramSeries,
-    SeriesMap,
+    Series, SeriesMap,
 };
 use super::naming::sanitize_fragment;
 use super::registry::{MetricsRegistry, MetricsRegistryConfig};
@@ -112,6 +112,11 @@ impl OpCache {
         self.record_slow(h, key, counter, hist, secs, success);
     }
 
+    /// The cached handles of `key`, if it has been recorded and is not an overflow series.
+    fn cached(&self, key: &[&str]) -> Option<Arc<Series<OpHandles>>> {
+        self.map.read().find(hash_labels(key), key).cloned()
+    }
+
     #[cold]
     fn record_slow(
         &self,
@@ -153,24 +158,107 @@ impl OpCache {
                 }
             }
         };
-        entry.cell.duration.observe(secs);
-        let slot = if success {
-            &entry.cell.ok
-        } else {
-            &entry.cell.err
-        };
-        match slot.get() {
-            Some(c) => c.inc(),
-            None => {
-                let Ok(c) = counter.with_labels(&labels) else {
-                    return;
-                };
-                c.inc();
-                if !c.is_overflow() {
-                    let _ = slot.set(c);
-                }
+        record_entry(&entry, &labels, counter, secs, success);
+    }
+}
+
+/// Records into one cached entry; `labels` = the key's values + the status value.
+#[inline]
+fn record_entry(
+    entry: &Series<OpHandles>,
+    labels: &[&str],
+    counter: &CounterFamily,
+    secs: f64,
+    success: bool,
+) {
+    entry.cell.duration.observe(secs);
+    let slot = if success {
+        &entry.cell.ok
+    } else {
+        &entry.cell.err
+    };
+    match slot.get() {
+        Some(c) => c.inc(),
+        None => {
+            let Ok(c) = counter.with_labels(labels) else {
+                return;
+            };
+            c.inc();
+            if !c.is_overflow() {
+                let _ = slot.set(c);
             }
         }
+    }
+}
+
+/// A resolved `(protocol, operation)` of [`MetricsCollector::record_protocol_operation_sync`]
+/// (from [`MetricsCollector::protocol_operation`]): recording through it skips the label
+/// lookup and records exactly the same series. For bindings that intern label values (the
+/// JS package keeps one per pair instead of passing two strings across on every call).
+#[derive(Clone)]
+pub struct ProtocolOperationHandle {
+    entry: Arc<Series<OpHandles>>,
+    ops: CounterFamily,
+    errors: CounterFamily,
+}
+
+impl fmt::Debug for ProtocolOperationHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProtocolOperationHandle")
+            .field("labels", &self.entry.labels)
+            .finish()
+    }
+}
+
+impl ProtocolOperationHandle {
+    /// Same as `record_protocol_operation_sync(protocol, operation, latency, success, error)`.
+    #[inline]
+    pub fn record(&self, latency: Duration, success: bool, error: Option<&str>) {
+        let l = &self.entry.labels;
+        let (p, o) = (&*l[0], &*l[1]);
+        let status = if success { "success" } else { "error" };
+        record_entry(
+            &self.entry,
+            &[p, o, status],
+            &self.ops,
+            latency.as_secs_f64(),
+            success,
+        );
+        if !success {
+            let _ = self.errors.inc(&[p, o, cut(error.unwrap_or("unknown"))]);
+        }
+    }
+}
+
+/// A resolved `transport` of [`MetricsCollector::record_mcp_request_sync`] (from
+/// [`MetricsCollector::mcp_request`]); see [`ProtocolOperationHandle`].
+#[derive(Clone)]
+pub struct McpRequestHandle {
+    entry: Arc<Series<OpHandles>>,
+    requests: CounterFamily,
+}
+
+impl fmt::Debug for McpRequestHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("McpRequestHandle")
+            .field("labels", &self.entry.labels)
+            .finish()
+    }
+}
+
+impl McpRequestHandle {
+    /// Same as `record_mcp_request_sync(latency, success, transport)`.
+    #[inline]
+    pub fn record(&self, latency: Duration, success: bool) {
+        let t = &*self.entry.labels[0];
+        let status = if success { "success" } else { "error" };
+        record_entry(
+            &self.entry,
+            &[t, status],
+            &self.requests,
+            latency.as_secs_f64(),
+            success,
+        );
     }
 }
 
@@ -502,6 +590,37 @@ impl MetricsCollector {
         if !success {
             let _ = f.errors.inc(&[p, o, cut(error.unwrap_or("unknown"))]);
         }
+    }
+
+    /// The handle of `(protocol, operation)` once it has been recorded (by
+    /// [`record_protocol_operation_sync`](Self::record_protocol_operation_sync)) into series
+    /// of its own; `None` before that, for a pair folded into the overflow series (keep
+    /// recording those by name, so each recording is counted as dropped), and when protocol
+    /// metrics are disabled.
+    pub fn protocol_operation(
+        &self,
+        protocol: &str,
+        operation: &str,
+    ) -> Option<ProtocolOperationHandle> {
+        let f = self.inner.protocol.as_ref()?;
+        let entry = f.cache.cached(&[cut(protocol), cut(operation)])?;
+        Some(ProtocolOperationHandle {
+            entry,
+            ops: f.ops.clone(),
+            errors: f.errors.clone(),
+        })
+    }
+
+    /// The handle of `transport` once recorded by
+    /// [`record_mcp_request_sync`](Self::record_mcp_request_sync); `None` as for
+    /// [`protocol_operation`](Self::protocol_operation).
+    pub fn mcp_request(&self, transport: &str) -> Option<McpRequestHandle> {
+        let f = self.inner.mcp.as_ref()?;
+        let entry = f.cache.cached(&[cut(transport)])?;
+        Some(McpRequestHandle {
+            entry,
+            requests: f.requests.clone(),
+        })
     }
 
     /// Records one server request (the seed's "MCP" request).

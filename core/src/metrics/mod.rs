@@ -43,7 +43,8 @@ mod snapshot;
 mod window;
 
 pub use collector::{
-    process_rss_bytes, MetricsCollector, MetricsResourceUsage, MAX_LABEL_VALUE_BYTES,
+    process_rss_bytes, McpRequestHandle, MetricsCollector, MetricsResourceUsage,
+    ProtocolOperationHandle, MAX_LABEL_VALUE_BYTES,
 };
 pub use config::{MetricType, MetricsConfig, DEFAULT_HISTOGRAM_BUCKETS};
 pub use export::format_prometheus_float;

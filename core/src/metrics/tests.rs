@@ -543,3 +543,75 @@ async fn cached_handles_keep_totals_and_drop_counts_exact_when_status_overflows(
         assert_eq!(d.dropped_series, 0);
     }
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn handles_record_exactly_what_recording_by_name_records() {
+    let ms = Duration::from_millis;
+    let config = MetricsConfig {
+        enable_process_metrics: false,
+        ..seed_config()
+    };
+    let (by_name, _c1) = collector(config.clone());
+    let (by_handle, _c2) = collector(config);
+    assert!(
+        by_handle.protocol_operation("rpc", "status").is_none(),
+        "not recorded yet"
+    );
+    assert!(by_handle.mcp_request("http").is_none());
+    for c in [&by_name, &by_handle] {
+        c.record_protocol_operation_sync("rpc", "status", ms(3), true, None);
+        c.record_mcp_request_sync(ms(4), true, "http");
+    }
+    let op = by_handle.protocol_operation("rpc", "status").unwrap();
+    let mcp = by_handle.mcp_request("http").unwrap();
+    let long = "x".repeat(MAX_LABEL_VALUE_BYTES + 10);
+    by_name.record_protocol_operation_sync(&long, "q", ms(1), true, None);
+    by_handle.record_protocol_operation_sync(&long, "q", ms(1), true, None);
+    let cut_handle = by_handle
+        .protocol_operation(&long, "q")
+        .expect("long values are cut");
+    for (i, lat) in [1u64, 20, 300, 7000].iter().enumerate() {
+        let ok = i % 2 == 0;
+        let err = (!ok).then_some("timeout");
+        by_name.record_protocol_operation_sync("rpc", "status", ms(*lat), ok, err);
+        op.record(ms(*lat), ok, err);
+        by_name.record_mcp_request_sync(ms(*lat), ok, "http");
+        mcp.record(ms(*lat), ok);
+        by_name.record_protocol_operation_sync(&long, "q", ms(*lat), ok, None);
+        cut_handle.record(ms(*lat), ok, None);
+    }
+    let text = by_handle.prometheus();
+    assert_eq!(text, by_name.prometheus());
+    assert!(text.contains(
+        "mantra_protocol_operations_total{protocol=\"rpc\",operation=\"status\",status=\"error\"} 2"
+    ));
+    assert!(text.contains(
+        "mantra_protocol_errors_total{protocol=\"rpc\",operation=\"status\",error=\"timeout\"} 2"
+    ));
+    assert!(text.contains("mantra_mcp_requests_total{transport=\"http\",status=\"success\"} 3"));
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn no_handle_for_overflowed_pairs_or_disabled_families() {
+    let (c, _clock) = collector(MetricsConfig {
+        max_series_per_family: 1,
+        ..seed_config()
+    });
+    let ms = Duration::from_millis(1);
+    c.record_protocol_operation_sync("a", "x", ms, true, None);
+    c.record_protocol_operation_sync("b", "x", ms, true, None); // folded into __overflow__
+    assert!(c.protocol_operation("a", "x").is_some());
+    assert!(c.protocol_operation("b", "x").is_none());
+    c.record_mcp_request_sync(ms, true, "http");
+    c.record_mcp_request_sync(ms, true, "ws");
+    assert!(c.mcp_request("ws").is_none());
+    let (off, _clock) = collector(MetricsConfig {
+        enable_protocol_metrics: false,
+        enable_mcp_metrics: false,
+        ..seed_config()
+    });
+    off.record_protocol_operation_sync("a", "x", ms, true, None);
+    off.record_mcp_request_sync(ms, true, "http");
+    assert!(off.protocol_operation("a", "x").is_none());
+    assert!(off.mcp_request("http").is_none());
+}

@@ -70,14 +70,33 @@ impl Drop for BackgroundTask {
     }
 }
 
-/// Spawns `fut` as a stoppable background task.
+/// Spawns `fut` as a stoppable background task. On wasm, timers it creates do not keep a
+/// Node process alive (see `WasmClock`).
 pub fn spawn_background<F>(fut: F) -> BackgroundTask
 where
     F: Future<Output = ()> + SendOutsideWasm + 'static,
 {
     let (abort, reg) = AbortHandle::new_pair();
+    #[cfg(all(target_family = "wasm", target_os = "unknown"))]
+    let fut = Background(Box::pin(fut));
     spawn(async move {
         let _ = Abortable::new(fut, reg).await;
     });
     BackgroundTask { abort }
+}
+
+/// Polls the inner future with the wasm clock's background flag set.
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+struct Background<F>(std::pin::Pin<Box<F>>);
+
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+impl<F: Future<Output = ()>> Future for Background<F> {
+    type Output = ();
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        let inner = self.0.as_mut();
+        super::wasm_clock::in_background(|| inner.poll(cx))
+    }
 }

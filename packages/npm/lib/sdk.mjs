@@ -10,8 +10,12 @@
 //   * a method called on a freed object throws `MantraError("closed")`;
 // - makes `Symbol.dispose` free objects (`using clock = new ManualClock()`).
 //
-// scripts/npm-build.sh derives the CommonJS copy (dist/node/sdk.cjs) from this file: keep
-// `export function createSdk(` its only import/export.
+// The components whose hot paths are written in JS over an internal wasm engine (the cache,
+// the metrics recorder) live in their own files and share this file's guards through `rt`.
+// scripts/npm-build.sh derives the CommonJS copies (dist/node/*.cjs) from lib/*.mjs: only
+// `export function x(` and one-line `import { .. } from "./y.mjs";` are allowed.
+import { createCacheManager } from "./cache.mjs";
+import { createMetricsCollector } from "./metrics.mjs";
 
 export function createSdk(wasm) {
   /** Every error raised by the SDK; `code` is core's `Error::code()`. */
@@ -34,12 +38,12 @@ export function createSdk(wasm) {
     configurable: true,
   });
 
-  let fatal = null; // the MantraError that poisoned this instance
+  const state = { fatal: null }; // fatal: the MantraError that poisoned this instance
   const pending = new Set(); // reject functions of promises still in flight
 
   function poison(err) {
-    if (fatal) return;
-    fatal = err;
+    if (state.fatal) return;
+    state.fatal = err;
     for (const reject of pending) reject(err);
     pending.clear();
   }
@@ -47,8 +51,8 @@ export function createSdk(wasm) {
   function unusable() {
     return new MantraError(
       "internal",
-      `mantra-sdk can no longer be used after an internal error: ${fatal.message}`,
-      { cause: fatal },
+      `mantra-sdk can no longer be used after an internal error: ${state.fatal.message}`,
+      { cause: state.fatal },
     );
   }
 
@@ -65,7 +69,7 @@ export function createSdk(wasm) {
   }
 
   function guarded(fn, self, args) {
-    if (fatal) throw unusable();
+    if (state.fatal) throw unusable();
     let out;
     try {
       out = fn.apply(self, args);
@@ -73,8 +77,13 @@ export function createSdk(wasm) {
       throw translate(err);
     }
     if (!(out instanceof Promise)) return out;
+    return track(out);
+  }
+
+  // A promise from wasm that a panic must reject, with traps translated.
+  function track(out) {
     return new Promise((resolve, reject) => {
-      if (fatal) return reject(unusable());
+      if (state.fatal) return reject(unusable());
       pending.add(reject);
       out.then(
         (value) => {
@@ -123,7 +132,7 @@ export function createSdk(wasm) {
         const free = desc.value;
         desc.value = named("free", function () {
           // Idempotent, and a no-op once poisoned (nothing left to free safely).
-          if (this.__wbg_ptr === 0 || fatal) return;
+          if (this.__wbg_ptr === 0 || state.fatal) return;
           guarded(free, this, []);
         });
       } else {
@@ -168,6 +177,11 @@ export function createSdk(wasm) {
     if (typeof value !== "function") continue;
     api[name] = isClass(value) ? guardClass(value) : guardFn(name, value);
   }
+
+  // Shared with the hand-written components (lib/cache.mjs, ...).
+  const rt = { MantraError, state, unusable, translate, track, guardClass };
+  api.CacheManager = createCacheManager(wasm, rt);
+  api.MetricsCollector = createMetricsCollector(wasm, rt);
   // Test hooks, not part of the public API (test/panic.test.mjs, test/host.test.mjs).
   const internals = {
     testPanic: guardFn("testPanic", wasm.__testPanic),

@@ -2,7 +2,17 @@
 // test (browser/page.mjs, in headless Chromium). Each check gets the SDK module and throws on
 // failure. No Node APIs here: this file runs in the browser unchanged.
 
-export const PUBLIC_EXPORTS = ["MantraError", "ManualClock", "sleepMs", "version"];
+export const PUBLIC_EXPORTS = [
+  "BatchManager",
+  "CacheManager",
+  "HealthChecker",
+  "MantraClient",
+  "MantraError",
+  "ManualClock",
+  "MetricsCollector",
+  "sleepMs",
+  "version",
+];
 
 function check(cond, message) {
   if (!cond) throw new Error(message);
@@ -216,6 +226,56 @@ export const checks = [
         await p;
         clock.free();
       }
+    },
+  },
+  {
+    name: "CacheManager: put/get by type, TTL in virtual time, LRU eviction, weights, stats",
+    async run(sdk) {
+      const clock = new sdk.ManualClock();
+      const cache = sdk.CacheManager.withClock({ maxEntries: 2, defaultTtlMs: 100 }, clock);
+      const value = { denom: "uom", amount: "1" };
+      cache.put("a", value, "balance");
+      check(cache.get("a", "balance") === value, "the stored object comes back");
+      eq(cache.get("a"), undefined, "types are separate");
+      cache.put("b", [1, 2]);
+      cache.get("a", "balance");
+      cache.put("c", "x"); // evicts b, the least recently used
+      eq(cache.has("b"), false, "b evicted");
+      await clock.advance(100);
+      eq(cache.get("a", "balance"), undefined, "expired at the TTL");
+      const s = cache.stats();
+      eq([s.hits, s.evictionsCapacity, s.expirations], [2, 1, 1], "stats");
+      eq(sdk.CacheManager.entryWeight("k", [1, 2]), 1 + 5 + 64, "core's weight");
+      let err = null;
+      try {
+        cache.get(1);
+      } catch (e) {
+        err = e;
+      }
+      isTypeError(err, "get(1)", "key must be a string");
+      cache.free();
+      clock.free();
+    },
+  },
+  {
+    name: "MetricsCollector: recordings reach the Prometheus text and the snapshot",
+    run(sdk) {
+      const m = new sdk.MetricsCollector({ namespace: "web", enableProcessMetrics: false });
+      for (let i = 0; i < 3; i++) m.recordProtocolOperation("rpc", "status", 12, true);
+      m.recordProtocolOperation("rpc", "status", 40, false, "timeout");
+      m.recordMcpRequest(5, true, "http");
+      const text = m.prometheus();
+      for (const line of [
+        'web_protocol_operations_total{protocol="rpc",operation="status",status="success"} 3',
+        'web_protocol_errors_total{protocol="rpc",operation="status",error="timeout"} 1',
+        'web_protocol_operation_duration_seconds_count{protocol="rpc",operation="status"} 4',
+        'web_mcp_requests_total{transport="http",status="success"} 1',
+      ]) {
+        check(text.split("\n").includes(line), `prometheus text lacks ${line}`);
+      }
+      const fam = m.getAllMetrics().families.find((f) => f.name === "web_protocol_operation_duration_seconds");
+      eq(fam.series[0].count, 4, "histogram count in the snapshot");
+      m.free();
     },
   },
 ];

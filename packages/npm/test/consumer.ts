@@ -1,8 +1,32 @@
 // A TypeScript consumer of the package, compiled with `tsc --strict --noEmit` by `make
 // test-npm` (never run): it proves index.d.ts resolves through the package's exports and that
 // its types are precise. Each `@ts-expect-error` line must be a type error, or tsc fails.
-import { MantraError, ManualClock, sleepMs, version } from "mantra-sdk";
-import type { MantraErrorCode, MantraErrorDetails } from "mantra-sdk";
+import {
+  BatchManager,
+  CacheManager,
+  HealthChecker,
+  MantraClient,
+  MantraError,
+  ManualClock,
+  MetricsCollector,
+  sleepMs,
+  version,
+} from "mantra-sdk";
+import type {
+  BatchExecutor,
+  BatchOperation,
+  BatchStats,
+  CacheStats,
+  ComponentHealth,
+  HealthStatus,
+  JsonValue,
+  MantraErrorCode,
+  MantraErrorDetails,
+  MetricsSnapshot,
+  SystemHealth,
+  TransportRequest,
+  TransportResponse,
+} from "mantra-sdk";
 
 async function main(): Promise<void> {
   const v: string = version();
@@ -63,3 +87,89 @@ async function main(): Promise<void> {
 }
 
 void main();
+
+async function components(clock: ManualClock): Promise<void> {
+  using cache = new CacheManager({ maxEntries: 100, ttlByType: { block: 60_000 } });
+  cache.put("pool:1", { denom: "uom", amount: "1" }, "pool_info");
+  cache.put("k", [1, 2, 3], undefined, { ttlMs: 500 });
+  const hit: JsonValue | undefined = cache.get("pool:1", "pool_info");
+  const typed = cache.get<{ denom: string }>("pool:1", "pool_info");
+  const has: boolean = cache.has("k");
+  const removed: boolean = cache.remove("k");
+  const n: number = cache.clearType("block") + cache.cleanup() + cache.len() + cache.size;
+  const stats: CacheStats = cache.stats();
+  const rate: number = stats.hitRate;
+  const loaded: number = await cache.getOrFetch("n", "generic", async () => 42);
+  const w: number = CacheManager.entryWeight("k", { a: 1 });
+  const virtualCache = CacheManager.withClock({ defaultTtlMs: 10 }, clock);
+  virtualCache.free();
+  console.log(hit, typed?.denom, has, removed, n, rate, loaded, w);
+
+  const exec: BatchExecutor = async (ops: BatchOperation[]) =>
+    ops.map((op) => (op.op === "bad" ? new MantraError("rpc", "no", { rpcCode: -32603 }) : op.params));
+  using batch = new BatchManager({ maxBatchSize: 5, retryJitter: false }, exec);
+  const one: JsonValue = await batch.submit("status", { a: 1 }, { priority: "high", timeoutMs: 1000 });
+  const other = new BatchManager(exec);
+  other.flush();
+  const bstats: BatchStats = other.stats();
+  other.close();
+  const v = BatchManager.withClock(undefined, exec, clock);
+  v.free();
+  console.log(one, bstats.avgBatchSize);
+
+  using metrics = new MetricsCollector({ namespace: "app", constLabels: { env: "dev" } });
+  metrics.recordProtocolOperation("rpc", "status", 12.5, true);
+  metrics.recordProtocolOperation("rpc", "status", 30, false, "timeout");
+  metrics.recordMcpRequest(3, true, "http");
+  metrics.recordCustomMetric("dex", "swaps", 1, "counter");
+  const snap: MetricsSnapshot = metrics.getAllMetrics();
+  const text: string = metrics.prometheus() + metrics.otlpJson();
+  console.log(snap.families.length, text.length);
+
+  using health = HealthChecker.withClock({ failureThreshold: 1 }, clock);
+  health.registerCheck("node", async () => true, { critical: true, timeoutMs: 100 });
+  health.registerCheck("sync", () => "catching up", { critical: false });
+  const report: SystemHealth = await health.runHealthChecks();
+  const status: HealthStatus = report.overallStatus;
+  const node: ComponentHealth | null = health.getProtocolHealth("node");
+  console.log(status, node?.consecutiveFailures);
+
+  // @ts-expect-error unknown cache type
+  cache.put("k", 1, "blocks");
+  // @ts-expect-error values must be JSON-compatible
+  cache.put("k", () => 1);
+  // @ts-expect-error keys are strings
+  cache.get(1);
+  // @ts-expect-error priority is a name
+  await batch.submit("x", null, { priority: 2 });
+  // @ts-expect-error latency is a number
+  metrics.recordProtocolOperation("rpc", "status", "12", true);
+  // @ts-expect-error metric types are named
+  metrics.recordCustomMetric("a", "b", 1, "summary");
+  // @ts-expect-error a check is a function
+  health.registerCheck("x", true);
+}
+
+void components(new ManualClock());
+
+async function client(): Promise<void> {
+  const c: MantraClient = await MantraClient.connect({
+    endpoints: ["http://127.0.0.1:26657"],
+    cache: { maxEntries: 100 },
+    batch: false,
+    transport: async (req: TransportRequest): Promise<TransportResponse> => ({ status: 200, body: req.body }),
+  });
+  const h: string = await c.call<string>("status");
+  const pools = await c.smartQuery<{ pools: JsonValue[] }>("mantra1…", { pools: {} });
+  await c.block(5);
+  await c.broadcastTxSync(new Uint8Array([1, 2]));
+  const text: string = c.prometheus();
+  console.log(h, pools.pools.length, text.length, c.cacheStats()?.hitRate);
+  c.close();
+  // @ts-expect-error there is no public constructor: use MantraClient.connect
+  new MantraClient();
+  // @ts-expect-error endpoints are required
+  await MantraClient.connect({});
+}
+
+void client();

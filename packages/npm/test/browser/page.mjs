@@ -2,6 +2,33 @@
 // reads window.__mantraResult.
 import { checks } from "../checks.mjs";
 
+// MantraClient against the local devnet from the page (fetch from a loopback origin to the
+// nodes, CORS open); run.mjs passes ?devnet=url1,url2 when the devnet answers.
+function devnetChecks(endpoints) {
+  return [
+    {
+      name: `MantraClient in the browser against the devnet (${endpoints.join(", ")})`,
+      async run(sdk) {
+        const client = await sdk.MantraClient.connect({ endpoints });
+        try {
+          const status = await client.status();
+          if (!(Number(status.syncInfo.latestBlockHeight) >= 1)) throw new Error("no height");
+          const block = await client.block(1);
+          if (Number(block.block.header.height) !== 1) throw new Error("block 1");
+          const infos = await Promise.all([1, 2, 3, 4].map(() => client.call("abci_info", {})));
+          if (!infos.every((i) => i.response)) throw new Error("abci_info");
+          const text = client.prometheus();
+          if (!/mantra_protocol_operations_total\{[^}]*operation="status"[^}]*status="success"\} [1-9]/.test(text)) {
+            throw new Error(`metrics text lacks the status operation:\n${text.slice(0, 500)}`);
+          }
+        } finally {
+          client.close();
+        }
+      },
+    },
+  ];
+}
+
 async function main() {
   let sdk;
   try {
@@ -10,7 +37,9 @@ async function main() {
     return { fatal: `import("mantra-sdk") failed: ${err && err.stack ? err.stack : err}` };
   }
   const results = [];
-  for (const c of checks) {
+  const devnet = new URLSearchParams(location.search).get("devnet");
+  const all = devnet ? [...checks, ...devnetChecks(devnet.split(","))] : checks;
+  for (const c of all) {
     try {
       await c.run(sdk);
       results.push({ name: c.name, ok: true });

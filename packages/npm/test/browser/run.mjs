@@ -47,8 +47,21 @@ function serve() {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
 }
 
+// The devnet's RPC URLs when it answers (then the page also checks MantraClient against it).
+async function devnet() {
+  const urls = [process.env.MANTRA_RPC_1 || "http://127.0.0.1:26657", process.env.MANTRA_RPC_2 || "http://127.0.0.1:26757"];
+  try {
+    const r = await fetch(`${urls[0]}/status`, { signal: AbortSignal.timeout(2000) });
+    return r.ok ? urls : null;
+  } catch {
+    return null;
+  }
+}
+
 async function main() {
   const server = await serve();
+  const nodes = await devnet();
+  if (!nodes) console.log("# devnet not running: MantraClient browser check skipped (scripts/devnet up)");
   const { port } = server.address();
   const profile = await mkdtemp(path.join(tmpdir(), "mantra-chromium-"));
   let context;
@@ -74,7 +87,8 @@ async function main() {
     page.on("console", (msg) => {
       if (msg.type() === "error" || msg.type() === "warning") console.log(`[page ${msg.type()}] ${msg.text()}`);
     });
-    await page.goto(`http://127.0.0.1:${port}/test/browser/index.html`, { timeout: 30_000 });
+    const query = nodes ? `?devnet=${nodes.map(encodeURIComponent).join(",")}` : "";
+    await page.goto(`http://127.0.0.1:${port}/test/browser/index.html${query}`, { timeout: 30_000 });
     const handle = await page.waitForFunction(() => window.__mantraResult, null, { timeout: 60_000 });
     const result = await handle.jsonValue();
     if (result.fatal) {

@@ -1,0 +1,354 @@
+//! `MantraClient`: core's composed client (cache → single-flight → batcher → executor →
+//! pool) with core's `FetchTransport`, or a JS function as the transport.
+
+use std::sync::Arc;
+
+use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
+use mantra_sdk::runtime::BoxFuture;
+use mantra_sdk::transport::{HttpMethod, HttpRequest, HttpResponse, Transport};
+use mantra_sdk::{ClientConfig, Error, MantraClient as CoreClient};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use crate::convert::{describe, function, json, ms_from_duration, string, Config};
+use crate::error::{to_js, type_error, JsResult};
+use crate::host::call_host;
+use crate::ser;
+
+/// A JS function `(request) => Promise<{status, body, headers?}>` as core's transport.
+/// `request` is `{method, url, headers, body, timeoutMs}` (`body` a string).
+#[derive(Debug)]
+struct JsTransport {
+    f: js_sys::Function,
+}
+
+fn get(obj: &JsValue, key: &str) -> JsValue {
+    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+impl Transport for JsTransport {
+    fn send(&self, request: HttpRequest) -> BoxFuture<'static, mantra_sdk::Result<HttpResponse>> {
+        let f = self.f.clone();
+        let req = Object::new();
+        let set = |k: &str, v: &JsValue| {
+            let _ = Reflect::set(&req, &JsValue::from_str(k), v);
+        };
+        let method = match request.method {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+        };
+        set("method", &JsValue::from_str(method));
+        set("url", &JsValue::from_str(&request.url));
+        let headers = Object::new();
+        for (k, v) in &request.headers {
+            let _ = Reflect::set(&headers, &JsValue::from_str(k), &JsValue::from_str(v));
+        }
+        set("headers", &headers.into());
+        set(
+            "body",
+            &JsValue::from_str(&String::from_utf8_lossy(&request.body)),
+        );
+        set(
+            "timeoutMs",
+            &request
+                .timeout
+                .map_or(JsValue::NULL, |t| JsValue::from_f64(ms_from_duration(t))),
+        );
+        Box::pin(async move {
+            let out = call_host(&f, &[req.into()], "transport").await?;
+            let status = get(&out, "status")
+                .as_f64()
+                .filter(|s| (100.0..=999.0).contains(s))
+                .ok_or_else(|| {
+                    Error::Host(format!(
+                        "transport: expected {{status, body}}, got status {}",
+                        describe(&get(&out, "status"))
+                    ))
+                })? as u16;
+            let body = get(&out, "body");
+            let body = if let Some(s) = body.as_string() {
+                s.into_bytes()
+            } else if body.is_instance_of::<Uint8Array>() {
+                Uint8Array::unchecked_from_js_ref(&body).to_vec()
+            } else {
+                return Err(Error::Host(format!(
+                    "transport: `body` must be a string or a Uint8Array, got {}",
+                    describe(&body)
+                )));
+            };
+            let retry_after = get(&get(&out, "headers"), "retry-after")
+                .as_string()
+                .and_then(|v| {
+                    mantra_sdk::transport::parse_retry_after(
+                        &v,
+                        mantra_sdk::runtime::default_clock().wall_time(),
+                    )
+                });
+            Ok(HttpResponse {
+                status,
+                body,
+                retry_after,
+            })
+        })
+    }
+}
+
+fn read_config(value: &JsValue) -> JsResult<(Config, ClientConfig)> {
+    let mut r = Config::new(value, "MantraClient config")?;
+    let mut c = ClientConfig::default();
+    match r.raw("endpoints", "endpoints") {
+        Some(v) if Array::is_array(&v) => {
+            c.endpoints = Array::unchecked_from_js_ref(&v)
+                .iter()
+                .map(|e: JsValue| string(&e, "MantraClient config `endpoints` item"))
+                .collect::<JsResult<_>>()?;
+        }
+        Some(v) => {
+            c.endpoints = vec![string(&v, "MantraClient config `endpoints`")?];
+        }
+        None => {}
+    }
+    if let Some(d) = r.ms("requestTimeoutMs", "request_timeout")? {
+        c.request_timeout = d;
+    }
+    if let Some(n) = r.count("maxBodyBytes", "max_body_bytes")? {
+        c.max_body_bytes = n;
+    }
+    match r.raw("cache", "cache") {
+        Some(v) if v.as_bool() == Some(false) => c.cache = None,
+        Some(v) => {
+            let crate::cache::JsCacheConfig(_, cache, _) = crate::cache::read_config(&v)?;
+            c.cache = Some(cache);
+        }
+        None => {}
+    }
+    match r.raw("batch", "batch") {
+        Some(v) if v.as_bool() == Some(false) => c.batch = None,
+        Some(v) => c.batch = Some(crate::batch::read_config(&v)?.config),
+        None => {}
+    }
+    if let Some(v) = r.raw("metrics", "metrics") {
+        c.metrics = crate::metrics::read_config(&v, c.metrics.clone())?.1;
+    }
+    if let Some(v) = r.raw("health", "health") {
+        c.health = crate::health::read_config(&v)?.1;
+    }
+    if let Some(v) = r.raw("transport", "transport") {
+        let f = function(&v, "MantraClient config `transport`")?;
+        c.transport = Some(Arc::new(JsTransport { f }));
+    }
+    r.finish()?;
+    Ok((r, c))
+}
+
+/// The composed MANTRA RPC client; see `index.d.ts`.
+#[wasm_bindgen]
+pub struct MantraClient {
+    inner: CoreClient,
+}
+
+fn run<T, F>(fut: F) -> Promise
+where
+    F: std::future::Future<Output = mantra_sdk::Result<T>> + 'static,
+    T: serde::Serialize,
+{
+    future_to_promise(async move {
+        let v = fut.await.map_err(|e| to_js(&e))?;
+        Ok(ser::to_js(&v))
+    })
+}
+
+fn bytes(value: &JsValue, what: &str) -> JsResult<Vec<u8>> {
+    if value.is_instance_of::<Uint8Array>() {
+        return Ok(Uint8Array::unchecked_from_js_ref(value).to_vec());
+    }
+    if let Some(s) = value.as_string() {
+        return Ok(s.into_bytes());
+    }
+    Err(type_error(&format!(
+        "{what} must be a Uint8Array or a string, got {}",
+        describe(value)
+    )))
+}
+
+fn height(value: &JsValue, what: &str) -> JsResult<Option<u64>> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    match value.as_f64() {
+        Some(h) if h.is_finite() && h >= 1.0 && h.fract() == 0.0 => Ok(Some(h as u64)),
+        Some(_) => Err(to_js(&Error::InvalidArgument(format!(
+            "{what} must be an integer >= 1"
+        )))),
+        None => Err(type_error(&format!(
+            "{what} must be a number, got {}",
+            describe(value)
+        ))),
+    }
+}
+
+#[wasm_bindgen]
+impl MantraClient {
+    /// Builds a client (`{endpoints, cache?, batch?, metrics?, health?, requestTimeoutMs?,
+    /// maxBodyBytes?, transport?}`; `cache: false` / `batch: false` turn them off).
+    pub fn connect(config: JsValue) -> Promise {
+        let read = read_config(&config);
+        future_to_promise(async move {
+            let (reader, config) = read?;
+            let inner = CoreClient::new(config)
+                .await
+                .map_err(|e| reader.error(&e))?;
+            Ok(MantraClient { inner }.into())
+        })
+    }
+
+    /// The node's `/status`.
+    pub fn status(&self) -> Promise {
+        let c = self.inner.clone();
+        run(async move { c.status().await })
+    }
+
+    /// Resolves when the node answers `/health`.
+    #[wasm_bindgen(js_name = healthCheck)]
+    pub fn health_check(&self) -> Promise {
+        let c = self.inner.clone();
+        future_to_promise(async move {
+            c.health_check().await.map_err(|e| to_js(&e))?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// `abci_query` of `path` with `data` (Uint8Array or string) at `height` (latest if
+    /// omitted).
+    #[wasm_bindgen(js_name = abciQuery)]
+    pub fn abci_query(&self, path: JsValue, data: JsValue, height_: JsValue) -> Promise {
+        let c = self.inner.clone();
+        let args = (|| -> JsResult<_> {
+            Ok((
+                string(&path, "MantraClient.abciQuery(path)")?,
+                bytes(&data, "MantraClient.abciQuery(path, data)")?,
+                height(&height_, "MantraClient.abciQuery(…, height)")?,
+            ))
+        })();
+        future_to_promise(async move {
+            let (path, data, h) = args?;
+            let v = c.abci_query(&path, &data, h).await.map_err(|e| to_js(&e))?;
+            Ok(ser::to_js(&v))
+        })
+    }
+
+    /// CosmWasm smart query: the contract's JSON reply.
+    #[wasm_bindgen(js_name = smartQuery)]
+    pub fn smart_query(&self, contract: JsValue, msg: JsValue) -> Promise {
+        let c = self.inner.clone();
+        let args = (|| -> JsResult<_> {
+            Ok((
+                string(&contract, "MantraClient.smartQuery(contract)")?,
+                json(&msg, "MantraClient.smartQuery(contract, msg)")?,
+            ))
+        })();
+        future_to_promise(async move {
+            let (contract, msg) = args?;
+            let v = c
+                .smart_query(&contract, &msg)
+                .await
+                .map_err(|e| to_js(&e))?;
+            Ok(ser::to_js(&v))
+        })
+    }
+
+    /// The block at `height` (latest if omitted).
+    pub fn block(&self, height_: JsValue) -> Promise {
+        let c = self.inner.clone();
+        let h = height(&height_, "MantraClient.block(height)");
+        future_to_promise(async move {
+            let v = c.block(h?).await.map_err(|e| to_js(&e))?;
+            Ok(ser::to_js(&v))
+        })
+    }
+
+    /// `broadcast_tx_sync` of the signed transaction bytes.
+    #[wasm_bindgen(js_name = broadcastTxSync)]
+    pub fn broadcast_tx_sync(&self, tx: JsValue) -> Promise {
+        let c = self.inner.clone();
+        let tx = bytes(&tx, "MantraClient.broadcastTxSync(tx)");
+        future_to_promise(async move {
+            let v = c.broadcast_tx_sync(&tx?).await.map_err(|e| to_js(&e))?;
+            Ok(ser::to_js(&v))
+        })
+    }
+
+    /// Any JSON-RPC method with JSON params; resolves with the JSON result.
+    pub fn call(&self, method: JsValue, params: JsValue) -> Promise {
+        let c = self.inner.clone();
+        let args = (|| -> JsResult<_> {
+            let m = string(&method, "MantraClient.call(method)")?;
+            let p = if params.is_undefined() {
+                serde_json::json!({})
+            } else {
+                json(&params, "MantraClient.call(method, params)")?
+            };
+            Ok((m, p))
+        })();
+        future_to_promise(async move {
+            let (m, p) = args?;
+            let v = c.call(&m, p).await.map_err(|e| to_js(&e))?;
+            Ok(ser::to_js(&v))
+        })
+    }
+
+    /// The connection pool's counters and endpoints.
+    #[wasm_bindgen(js_name = poolStats)]
+    pub fn pool_stats(&self) -> JsValue {
+        ser::to_js(&self.inner.pool_stats())
+    }
+
+    /// The client's counters (requests, cache, batches, …).
+    pub fn stats(&self) -> JsValue {
+        ser::to_js(&self.inner.stats())
+    }
+
+    /// The client's cache stats, or `null` without a cache.
+    #[wasm_bindgen(js_name = cacheStats)]
+    pub fn cache_stats(&self) -> JsValue {
+        self.inner
+            .cache()
+            .map_or(JsValue::NULL, |c| ser::to_js(&c.stats()))
+    }
+
+    /// The client's metrics as Prometheus text.
+    pub fn prometheus(&self) -> String {
+        self.inner.prometheus()
+    }
+
+    /// The client's metrics snapshot.
+    #[wasm_bindgen(js_name = getAllMetrics)]
+    pub fn get_all_metrics(&self) -> JsValue {
+        self.inner.refresh_metrics();
+        ser::to_js(&self.inner.metrics().get_all_metrics_sync())
+    }
+
+    /// The client's system health (endpoint checks and built-ins).
+    #[wasm_bindgen(js_name = getSystemHealth)]
+    pub fn get_system_health(&self) -> JsValue {
+        ser::to_js(&self.inner.health().system_health())
+    }
+
+    /// Runs the client's health checks now.
+    #[wasm_bindgen(js_name = runHealthChecks)]
+    pub fn run_health_checks(&self) -> Promise {
+        let c = self.inner.clone();
+        run(async move { c.run_health_checks().await })
+    }
+
+    /// Stops the client's loops and fails pending work with `closed` (idempotent).
+    pub fn close(&self) {
+        self.inner.close();
+    }
+
+    /// Whether `close` was called.
+    #[wasm_bindgen(getter, js_name = isClosed)]
+    pub fn is_closed(&self) -> bool {
+        self.inner.is_closed()
+    }
+}

@@ -1,0 +1,25 @@
+// Heap stability: 10^6 cache operations on distinct keys (so ids are recycled and values
+// released as core evicts them) must not grow the JS heap or wasm memory beyond a bound.
+// Runs in a child with --expose-gc so the measurement follows full collections.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+test("10^6 cache ops: heap and wasm memory stay bounded after gc", () => {
+  const child = fileURLToPath(new URL("./fixtures/heap-child.cjs", import.meta.url));
+  const out = execFileSync(process.execPath, ["--expose-gc", child], {
+    cwd: fileURLToPath(new URL("..", import.meta.url)),
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  const r = JSON.parse(out);
+  assert.equal(r.ops, 1_000_000);
+  assert.ok(r.entries <= 1000, `entries ${r.entries}`);
+  const heapGrowth = r.heapAfter - r.heapBefore;
+  // 10^6 ops on 250 000 distinct keys: leaking one key string or value per op would add
+  // tens of MB; a bounded cache of 1000 entries needs well under 4 MB.
+  assert.ok(heapGrowth < 4 * 1024 * 1024, `JS heap grew by ${heapGrowth} bytes`);
+  const externalGrowth = r.externalAfter - r.externalBefore;
+  assert.ok(externalGrowth < 8 * 1024 * 1024, `wasm/external memory grew by ${externalGrowth} bytes`);
+});
