@@ -12,7 +12,7 @@ BENCH_TARGETS += bench-npm
 
 NPM_DIR := $(ROOT)/packages/npm
 
-.PHONY: setup-npm build-npm test-npm npm-size check-npm-size bench-npm
+.PHONY: setup-npm build-npm test-npm npm-size check-npm-size bench-npm bench-npm-client
 setup-npm: setup-rust
 	@$(ROOT)/scripts/npm-setup.sh
 
@@ -35,5 +35,10 @@ npm-size: build-npm
 	@$(ROOT)/scripts/npm-size.sh
 
 # Cache vs lru-cache and metrics vs prom-client, side by side in one run (BENCHMARKS.md, npm).
-bench-npm: build-npm
+bench-npm: build-npm bench-npm-client
 	cd $(NPM_DIR) && node bench/components.mjs
+
+# MantraClient (Node build) vs CosmJS HttpBatchClient, 1000 concurrent queries on the devnet.
+bench-npm-client: build-npm devnet-up
+	cd $(ROOT)/bench/cosmjs && npm ci --no-audit --no-fund --loglevel=error
+	set -a; . $(ROOT)/.devnet/env; set +a; cd $(NPM_DIR) && node bench/client.mjs
