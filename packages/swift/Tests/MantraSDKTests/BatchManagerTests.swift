@@ -43,7 +43,8 @@ final class BatchManagerTests: XCTestCase {
     private func results(_ tickets: [BatchTicket]) async throws -> [String] {
         var out: [String] = []
         for t in tickets {
-            out.append(try await t.result())
+            let value = try await t.result()
+            out.append(value)
         }
         return out
     }

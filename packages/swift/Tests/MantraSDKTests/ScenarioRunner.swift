@@ -808,7 +808,8 @@ private final class CacheDriver: Driver {
             try onlyKeys(s, ["key", "value"], op)
             let key = try s.str("key")
             let value = try s.value("value")
-            return exact(json(try cacheEntryWeight(key: key, valueJson: value.text)))
+            let weight = try cacheEntryWeight(key: key, valueJson: value.text)
+            return exact(json(weight))
         default:
             throw ScenarioFailure("unknown cache op `\(op)`")
         }
@@ -1274,7 +1275,8 @@ private final class MetricsDriver: Driver {
             }
         case "snapshot":
             try onlyKeys(s, [], op)
-            return report(.object(try snapshot()))
+            let snap = try snapshot()
+            return report(.object(snap))
         case "series":
             try onlyKeys(s, ["family", "labels"], op)
             let family = try s.str("family")
@@ -1586,7 +1588,8 @@ private final class HealthDriver: Driver {
         round.task = Task.detached {
             round.markStarted()
             do {
-                round.finish(.success(try await checker.runHealthChecks()))
+                let health = try await checker.runHealthChecks()
+                round.finish(.success(health))
             } catch {
                 round.finish(.failure(error))
             }
@@ -1690,7 +1693,8 @@ private final class HealthDriver: Driver {
             guard let c = checker.getProtocolHealth(name: name) else {
                 throw ScenarioFailure("no check named `\(name)`")
             }
-            return report(try componentJson(c))
+            let component = try componentJson(c)
+            return report(component)
         case "start":
             try onlyKeys(s, [], op)
             checker.start()
