@@ -383,7 +383,13 @@ async fn killing_the_preferred_node_under_load_fails_over_and_health_follows() {
     c.request_timeout = Duration::from_secs(15);
     c.health.check_timeout = Duration::from_secs(2);
     let client = MantraClient::new(c).await.unwrap();
-    for _ in 0..20 {
+    // Blocks that exist on both nodes (a fresh chain may be shorter than 20 blocks; a
+    // height beyond the tip is a definite `rpc` answer, not a fault).
+    let tip = client.status().await.unwrap().sync_info.latest_block_height;
+    // one below the tip: the other node may be a block behind
+    let blocks = tip.saturating_sub(1).clamp(1, 20);
+    // 20 calls before the fault: that status and 19 more
+    for _ in 0..19 {
         client.abci_info().await.unwrap();
     }
     // The node the client prefers (rank 0) is the one we kill.
@@ -403,12 +409,6 @@ async fn killing_the_preferred_node_under_load_fails_over_and_health_follows() {
     let report = client.run_health_checks().await.unwrap();
     let dead_check = format!("endpoint:{dead_url}");
     assert_eq!(report.components[&dead_check].status, HealthStatus::Healthy);
-
-    // Blocks that exist on both nodes (a fresh chain may be shorter than 20 blocks; a
-    // height beyond the tip is a definite `rpc` answer, not a fault).
-    let tip = client.status().await.unwrap().sync_info.latest_block_height;
-    // one below the tip: the other node may be a block behind
-    let blocks = tip.saturating_sub(1).clamp(1, 20);
 
     // 300 calls over ~3 s; the preferred node is stopped after ~1 s.
     const CALLS: usize = 300;
