@@ -17,11 +17,11 @@ use std::cell::RefCell;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::host::promise;
 use js_sys::{Function, Promise};
 use mantra_sdk::runtime::{fast_clock, BackgroundTask, SharedClock};
 use mantra_sdk::{CacheConfig, CacheKey, CacheType, Error, SingleFlight, TtlCache};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 use crate::clock::ManualClock;
 use crate::convert::{duration_from_ms, function, Config};
@@ -309,7 +309,7 @@ impl CacheCore {
         let leader = function(&leader, "CacheManager.getOrFetch(key, type, fetcher)");
         let flights = self.flights.clone();
         let flight = CacheKey::new(ty(ty_index), &key);
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             let leader: Function = leader?;
             flights
                 .run(flight, || async move {
@@ -317,7 +317,7 @@ impl CacheCore {
                 })
                 .await
                 .map_err(|e| to_js(&e))
-        })
+        }))
     }
 
     /// Keys being fetched right now.
