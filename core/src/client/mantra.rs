@@ -892,12 +892,9 @@ impl Inner {
             failed,
             cancelled,
             in_flight: get(&c.started).saturating_sub(succeeded + failed + cancelled),
-            errors_by_code: c
-                .by_code
-                .lock()
-                .iter()
-                .map(|(k, v)| (k.to_string(), *v))
-                .collect(),
+            errors_by_code: crate::sort::btree(
+                c.by_code.lock().iter().map(|(k, v)| (k.to_string(), *v)),
+            ),
             cache_hits: get(&c.cache_hits),
             cache_misses: get(&c.cache_misses),
             shared_calls: get(&c.shared),
