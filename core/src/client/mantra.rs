@@ -27,7 +27,8 @@ use crate::health::{
 use crate::metrics::MetricsCollector;
 use crate::pool::{ConnectionPool, PoolStats};
 use crate::rpc::cometbft::{
-    abci_query_params, block_params, broadcast_tx_params, methods, tx_params, ResponseWrapper,
+    abci_query_params, block_params, broadcast_tx_params, decode_node_status, methods, tx_params,
+    ResponseWrapper,
 };
 use crate::rpc::cosmwasm::{decode_smart_query, encode_smart_query, Coin};
 use crate::rpc::{
@@ -324,7 +325,9 @@ impl MantraClient {
 
     /// `status` (cached as `NodeStatus`, 1 s by default).
     pub async fn status(&self) -> Result<NodeStatus> {
-        self.typed(methods::STATUS, json!({})).await
+        let (m, options) = (methods::STATUS, &CallOptions::default());
+        self.run(m, m, json!({}), None, options, |v| decode_node_status(&v))
+            .await
     }
 
     /// The node's `health` method: `Ok(())` when it answers (never cached).
