@@ -15,19 +15,17 @@
 
 use std::cell::RefCell;
 use std::sync::Arc;
-use std::time::Duration;
 
-use crate::host::promise;
 use js_sys::{Function, Promise};
 use mantra_sdk::runtime::{fast_clock, BackgroundTask, SharedClock};
-use mantra_sdk::{CacheConfig, CacheKey, CacheType, Error, SingleFlight, TtlCache};
+use mantra_sdk::{CacheKey, CacheType, Error, SingleFlight, TtlCache};
 use wasm_bindgen::prelude::*;
 
-use crate::clock::ManualClock;
-use crate::convert::{duration_from_ms, function, Config};
-use crate::error::{to_js, JsResult};
-use crate::host::call_host;
-use crate::ser;
+use mantra_sdk_wasm_io::config::{read_cache_config, JsCacheConfig};
+use mantra_sdk_wasm_io::convert::{duration_from_ms, function};
+use mantra_sdk_wasm_io::error::{to_js, JsResult};
+use mantra_sdk_wasm_io::host::{call_host, promise};
+use mantra_sdk_wasm_io::{ser, ManualClock};
 
 /// An id JS never allocates: looking it up counts a miss for a key JS has never seen.
 const NO_ID: u32 = u32::MAX;
@@ -46,44 +44,9 @@ pub struct CacheCore {
     error: RefCell<Option<JsValue>>,
 }
 
-/// A JS cache config, read: the reader (for error renaming), core's config, per-type TTLs.
-pub(crate) struct JsCacheConfig(pub Config, pub CacheConfig, pub Vec<(CacheType, Duration)>);
-
-pub(crate) fn read_config(value: &JsValue) -> JsResult<JsCacheConfig> {
-    let mut r = Config::new(value, "CacheManager config")?;
-    let mut c = CacheConfig::default();
-    if let Some(n) = r.count("maxEntries", "max_entries")? {
-        c.max_entries = n;
-    }
-    if let Some(d) = r.ms("defaultTtlMs", "default_ttl")? {
-        c.default_ttl = d;
-    }
-    if let Some(b) = r.flag("enableStats", "enable_stats")? {
-        c.enable_stats = b;
-    }
-    if let Some(d) = r.ms("cleanupIntervalMs", "cleanup_interval")? {
-        c.cleanup_interval = d;
-    }
-    if let Some(n) = r.count("maxMemoryBytes", "max_memory_bytes")? {
-        c.max_memory_bytes = n;
-    }
-    let mut ttls = Vec::new();
-    if let Some(obj) = r.object("ttlByType", "ttl_by_type")? {
-        let mut t = Config::new(&obj.into(), "CacheManager config `ttlByType`")?;
-        for ty in CacheType::ALL {
-            if let Some(d) = t.ms(ty.as_str(), "ttl_by_type")? {
-                ttls.push((ty, d));
-            }
-        }
-        t.finish()?;
-    }
-    r.finish()?;
-    Ok(JsCacheConfig(r, c, ttls))
-}
-
 impl CacheCore {
     fn build(config: &JsValue, clock: SharedClock) -> JsResult<CacheCore> {
-        let JsCacheConfig(reader, config, ttls) = read_config(config)?;
+        let JsCacheConfig(reader, config, ttls) = read_cache_config(config)?;
         // `spawn_cleanup` needs an `Arc`; on wasm nothing is `Send` and there is one thread.
         #[allow(clippy::arc_with_non_send_sync)]
         let cache = Arc::new(TtlCache::new(config, clock).map_err(|e| reader.error(&e))?);

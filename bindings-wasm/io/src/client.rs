@@ -117,7 +117,7 @@ fn read_config(value: &JsValue) -> JsResult<(Config, ClientConfig)> {
     match r.raw("cache", "cache") {
         Some(v) if v.as_bool() == Some(false) => c.cache = None,
         Some(v) => {
-            let crate::cache::JsCacheConfig(_, cache, _) = crate::cache::read_config(&v)?;
+            let crate::config::JsCacheConfig(_, cache, _) = crate::config::read_cache_config(&v)?;
             c.cache = Some(cache);
         }
         None => {}
@@ -128,7 +128,7 @@ fn read_config(value: &JsValue) -> JsResult<(Config, ClientConfig)> {
         None => {}
     }
     if let Some(v) = r.raw("metrics", "metrics") {
-        c.metrics = crate::metrics::read_config(&v, c.metrics.clone())?.1;
+        c.metrics = crate::config::read_metrics_config(&v, c.metrics.clone())?.1;
     }
     if let Some(v) = r.raw("health", "health") {
         c.health = crate::health::read_config(&v)?.1;
