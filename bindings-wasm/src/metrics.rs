@@ -20,7 +20,7 @@ use wasm_bindgen::prelude::*;
 use mantra_sdk_wasm_io::config::read_metrics_config;
 use mantra_sdk_wasm_io::convert::{duration_from_ms, Config};
 use mantra_sdk_wasm_io::error::{to_js, JsResult};
-use mantra_sdk_wasm_io::{ser, ManualClock};
+use mantra_sdk_wasm_io::{engines, ManualClock};
 
 /// The metrics engine (internal: used by the JS `MetricsCollector`).
 #[wasm_bindgen(js_name = "__MetricsCore")]
@@ -207,7 +207,7 @@ impl MetricsCore {
     /// The snapshot: every family with its series, windows, dropped series (camelCased).
     #[wasm_bindgen(js_name = getAllMetrics)]
     pub fn get_all_metrics(&self) -> JsValue {
-        ser::to_js(&self.inner.get_all_metrics_sync())
+        engines::metrics_snapshot(&self.inner.get_all_metrics_sync())
     }
 
     /// Prometheus text exposition 0.0.4.

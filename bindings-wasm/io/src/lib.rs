@@ -18,6 +18,8 @@ pub mod config;
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
 pub mod convert;
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
+pub mod engines;
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
 pub mod error;
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
 mod health;
