@@ -46,7 +46,7 @@ trap 'rm -rf "$tmp"' EXIT
 for target in nodejs web; do
   out="$tmp/$target"
   wasm-bindgen --target "$target" --no-typescript --out-dir "$out" "$RAW"
-  "$WASM_OPT" -Oz --strip-producers --strip-target-features "${WASM_FEATURES[@]}" \
+  "$WASM_OPT" -Oz --converge --strip-producers --strip-target-features "${WASM_FEATURES[@]}" \
     "$out/${LIB}_bg.wasm" -o "$out/${LIB}_bg.wasm.opt"
   mv "$out/${LIB}_bg.wasm.opt" "$out/${LIB}_bg.wasm"
 done

@@ -15,19 +15,16 @@
 
 use std::cell::RefCell;
 use std::sync::Arc;
-use std::time::Duration;
 
-use js_sys::{Function, Promise};
+use js_sys::Promise;
 use mantra_sdk::runtime::{fast_clock, BackgroundTask, SharedClock};
-use mantra_sdk::{CacheConfig, CacheKey, CacheType, Error, SingleFlight, TtlCache};
+use mantra_sdk::{CacheKey, CacheType, Error, SingleFlight};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
-use crate::clock::ManualClock;
-use crate::convert::{duration_from_ms, function, Config};
-use crate::error::{to_js, JsResult};
-use crate::host::call_host;
-use crate::ser;
+use mantra_sdk_wasm_io::convert::{duration_from_ms, function};
+use mantra_sdk_wasm_io::engines::{self, Flights, IdCache};
+use mantra_sdk_wasm_io::error::{to_js, JsResult};
+use mantra_sdk_wasm_io::ManualClock;
 
 /// An id JS never allocates: looking it up counts a miss for a key JS has never seen.
 const NO_ID: u32 = u32::MAX;
@@ -40,63 +37,15 @@ const PUT_ERROR: i32 = -3;
 /// The cache engine (internal: used by the JS `CacheManager`).
 #[wasm_bindgen(js_name = "__CacheCore")]
 pub struct CacheCore {
-    cache: Arc<TtlCache<(), u32>>,
+    cache: Arc<IdCache>,
     cleanup: RefCell<Option<BackgroundTask>>,
-    flights: SingleFlight<CacheKey, Result<JsValue, Error>>,
+    flights: Flights,
     error: RefCell<Option<JsValue>>,
-}
-
-/// A JS cache config, read: the reader (for error renaming), core's config, per-type TTLs.
-pub(crate) struct JsCacheConfig(pub Config, pub CacheConfig, pub Vec<(CacheType, Duration)>);
-
-pub(crate) fn read_config(value: &JsValue) -> JsResult<JsCacheConfig> {
-    let mut r = Config::new(value, "CacheManager config")?;
-    let mut c = CacheConfig::default();
-    if let Some(n) = r.count("maxEntries", "max_entries")? {
-        c.max_entries = n;
-    }
-    if let Some(d) = r.ms("defaultTtlMs", "default_ttl")? {
-        c.default_ttl = d;
-    }
-    if let Some(b) = r.flag("enableStats", "enable_stats")? {
-        c.enable_stats = b;
-    }
-    if let Some(d) = r.ms("cleanupIntervalMs", "cleanup_interval")? {
-        c.cleanup_interval = d;
-    }
-    if let Some(n) = r.count("maxMemoryBytes", "max_memory_bytes")? {
-        c.max_memory_bytes = n;
-    }
-    let mut ttls = Vec::new();
-    if let Some(obj) = r.object("ttlByType", "ttl_by_type")? {
-        let mut t = Config::new(&obj.into(), "CacheManager config `ttlByType`")?;
-        for ty in CacheType::ALL {
-            if let Some(d) = t.ms(ty.as_str(), "ttl_by_type")? {
-                ttls.push((ty, d));
-            }
-        }
-        t.finish()?;
-    }
-    r.finish()?;
-    Ok(JsCacheConfig(r, c, ttls))
 }
 
 impl CacheCore {
     fn build(config: &JsValue, clock: SharedClock) -> JsResult<CacheCore> {
-        let JsCacheConfig(reader, config, ttls) = read_config(config)?;
-        // `spawn_cleanup` needs an `Arc`; on wasm nothing is `Send` and there is one thread.
-        #[allow(clippy::arc_with_non_send_sync)]
-        let cache = Arc::new(TtlCache::new(config, clock).map_err(|e| reader.error(&e))?);
-        for (ty, ttl) in ttls {
-            cache.set_type_ttl(ty, ttl).map_err(|e| {
-                reader.error(&Error::invalid_config(
-                    "ttl_by_type",
-                    format!("`{ty}`: {}", error_reason(&e)),
-                ))
-            })?;
-        }
-        cache.set_removal_log(true);
-        let cleanup = cache.spawn_cleanup();
+        let (cache, cleanup) = engines::build_cache(config, clock)?;
         Ok(CacheCore {
             cache,
             cleanup: RefCell::new(Some(cleanup)),
@@ -109,13 +58,6 @@ impl CacheCore {
     #[inline]
     fn drain_flag(&self) -> u32 {
         u32::from(self.cache.removed_len() != 0)
-    }
-}
-
-fn error_reason(e: &Error) -> String {
-    match e {
-        Error::InvalidArgument(m) => m.clone(),
-        other => other.to_string(),
     }
 }
 
@@ -273,7 +215,7 @@ impl CacheCore {
 
     /// Counters and size, camelCased (`hitRate`, `memoryBytes`, …).
     pub fn stats(&self) -> JsValue {
-        ser::to_js(&self.cache.stats())
+        engines::cache_stats(&self.cache.stats())
     }
 
     /// Zeroes the counters.
@@ -307,17 +249,8 @@ impl CacheCore {
     #[wasm_bindgen(js_name = fetchOnce)]
     pub fn fetch_once(&self, ty_index: u8, key: String, leader: JsValue) -> Promise {
         let leader = function(&leader, "CacheManager.getOrFetch(key, type, fetcher)");
-        let flights = self.flights.clone();
         let flight = CacheKey::new(ty(ty_index), &key);
-        future_to_promise(async move {
-            let leader: Function = leader?;
-            flights
-                .run(flight, || async move {
-                    call_host(&leader, &[], "cache fetcher").await
-                })
-                .await
-                .map_err(|e| to_js(&e))
-        })
+        engines::fetch_once(self.flights.clone(), flight, leader)
     }
 
     /// Keys being fetched right now.
@@ -337,7 +270,7 @@ impl Drop for CacheCore {
 /// (internal: `CacheManager.entryWeight`).
 #[wasm_bindgen(js_name = "__cacheEntryWeight")]
 pub fn entry_weight(key_bytes: u32, value_bytes: u32) -> f64 {
-    TtlCache::<(), u32>::charge_bytes(key_bytes as usize, value_bytes as usize) as f64
+    IdCache::charge_bytes(key_bytes as usize, value_bytes as usize) as f64
 }
 
 /// Core's `JsonWeigher` weight of a JS number that is not a safe integer (a float, as

@@ -36,38 +36,22 @@
 //!    corrupted state (held locks, half-updated structures).
 #![warn(missing_docs)]
 
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
-mod batch;
+//! ## Two crates: speed where it counts, size everywhere else
+//! This crate (built at opt-level 3 in the `wasm-release` profile) holds only the engines on
+//! the per-call hot paths — [`cache`] (`__CacheCore`) and [`metrics`] (`__MetricsCore`) —
+//! and is the `cdylib`. Everything else — the client, health, batch, clock and meta exports,
+//! the config readers and the shared conversions (`convert`, `error`, `host`, `panic`,
+//! `ser`) — is in `mantra-sdk-wasm-io` (`io/`), built at opt-level z. Its `#[wasm_bindgen]`
+//! exports are linked into this module as if they were declared here; the JS-facing API is
+//! the same.
+
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
 mod cache;
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
-mod client;
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
-mod clock;
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
-pub mod convert;
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
-pub mod error;
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
-mod health;
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
-pub mod host;
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
-mod meta;
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
 mod metrics;
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
-pub mod panic;
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
-pub mod ser;
 
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
-pub use batch::BatchManager;
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
-pub use client::MantraClient;
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
-pub use clock::{sleep_ms, ManualClock};
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
-pub use health::HealthChecker;
-#[cfg(all(target_family = "wasm", target_os = "unknown"))]
-pub use meta::version;
+pub use mantra_sdk_wasm_io::{
+    convert, error, host, panic, ser, sleep_ms, version, BatchManager, HealthChecker, MantraClient,
+    ManualClock,
+};

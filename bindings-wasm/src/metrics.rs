@@ -10,7 +10,6 @@
 use std::cell::RefCell;
 use std::time::Duration;
 
-use js_sys::{Array, Object};
 use mantra_sdk::runtime::{default_clock, SharedClock};
 use mantra_sdk::{
     McpRequestHandle, MetricType, MetricsCollector, MetricsConfig, MetricsResourceUsage,
@@ -18,10 +17,10 @@ use mantra_sdk::{
 };
 use wasm_bindgen::prelude::*;
 
-use crate::clock::ManualClock;
-use crate::convert::{describe, duration_from_ms, Config};
-use crate::error::{to_js, type_error, JsResult};
-use crate::ser;
+use mantra_sdk_wasm_io::config::read_metrics_config;
+use mantra_sdk_wasm_io::convert::{duration_from_ms, Config};
+use mantra_sdk_wasm_io::error::{to_js, JsResult};
+use mantra_sdk_wasm_io::{engines, ManualClock};
 
 /// The metrics engine (internal: used by the JS `MetricsCollector`).
 #[wasm_bindgen(js_name = "__MetricsCore")]
@@ -29,80 +28,6 @@ pub struct MetricsCore {
     inner: MetricsCollector,
     ops: RefCell<Vec<ProtocolOperationHandle>>,
     mcp: RefCell<Vec<McpRequestHandle>>,
-}
-
-/// Reads a JS metrics config over `base` (core's defaults, or the client's).
-pub(crate) fn read_config(
-    value: &JsValue,
-    base: MetricsConfig,
-) -> JsResult<(Config, MetricsConfig)> {
-    let mut r = Config::new(value, "MetricsCollector config")?;
-    let mut c = base;
-    if let Some(b) = r.flag("enableProtocolMetrics", "enable_protocol_metrics")? {
-        c.enable_protocol_metrics = b;
-    }
-    if let Some(b) = r.flag("enableMcpMetrics", "enable_mcp_metrics")? {
-        c.enable_mcp_metrics = b;
-    }
-    if let Some(b) = r.flag("enableResourceMetrics", "enable_resource_metrics")? {
-        c.enable_resource_metrics = b;
-    }
-    if let Some(b) = r.flag("enableCustomMetrics", "enable_custom_metrics")? {
-        c.enable_custom_metrics = b;
-    }
-    if let Some(b) = r.flag("enableProcessMetrics", "enable_process_metrics")? {
-        c.enable_process_metrics = b;
-    }
-    if let Some(d) = r.ms("retentionPeriodMs", "retention_period")? {
-        c.retention_period = d;
-    }
-    if let Some(d) = r.ms("aggregationIntervalMs", "aggregation_interval")? {
-        c.aggregation_interval = d;
-    }
-    if let Some(s) = r.string("namespace", "namespace")? {
-        c.namespace = s;
-    }
-    if let Some(n) = r.count("maxSeriesPerFamily", "max_series_per_family")? {
-        c.max_series_per_family = n;
-    }
-    if let Some(n) = r.count("maxCustomMetrics", "max_custom_metrics")? {
-        c.max_custom_metrics = n;
-    }
-    if let Some(n) = r.count("maxWindowEntries", "max_window_entries")? {
-        c.max_window_entries = n;
-    }
-    if let Some(v) = r.raw("histogramBuckets", "histogram_buckets") {
-        let bad = || {
-            type_error(&format!(
-                "MetricsCollector config option `histogramBuckets` must be an array of numbers (seconds), got {}",
-                describe(&v)
-            ))
-        };
-        if !Array::is_array(&v) {
-            return Err(bad());
-        }
-        c.histogram_buckets = Array::unchecked_from_js_ref(&v)
-            .iter()
-            .map(|x: JsValue| x.as_f64().ok_or_else(bad))
-            .collect::<JsResult<Vec<f64>>>()?;
-    }
-    if let Some(obj) = r.object("constLabels", "const_labels")? {
-        let mut labels = Vec::new();
-        for entry in Object::entries(&obj).iter() {
-            let pair = Array::unchecked_from_js_ref(&entry);
-            let (k, v): (JsValue, JsValue) = (pair.get(0), pair.get(1));
-            let Some(v) = v.as_string() else {
-                return Err(type_error(&format!(
-                    "MetricsCollector config option `constLabels` values must be strings, got {}",
-                    describe(&v)
-                )));
-            };
-            labels.push((k.as_string().unwrap_or_default(), v));
-        }
-        c.const_labels = labels;
-    }
-    r.finish()?;
-    Ok((r, c))
 }
 
 /// A latency in ms for the recording calls (`what` names the call).
@@ -132,7 +57,7 @@ fn id_of(len: usize) -> i32 {
 
 impl MetricsCore {
     fn build(config: &JsValue, clock: SharedClock) -> JsResult<MetricsCore> {
-        let (reader, config) = read_config(config, MetricsConfig::default())?;
+        let (reader, config) = read_metrics_config(config, MetricsConfig::default())?;
         let inner = MetricsCollector::with_clock(config, clock).map_err(|e| reader.error(&e))?;
         Ok(MetricsCore {
             inner,
@@ -282,7 +207,7 @@ impl MetricsCore {
     /// The snapshot: every family with its series, windows, dropped series (camelCased).
     #[wasm_bindgen(js_name = getAllMetrics)]
     pub fn get_all_metrics(&self) -> JsValue {
-        ser::to_js(&self.inner.get_all_metrics_sync())
+        engines::metrics_snapshot(&self.inner.get_all_metrics_sync())
     }
 
     /// Prometheus text exposition 0.0.4.

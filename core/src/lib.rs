@@ -14,6 +14,7 @@ pub mod pool;
 pub mod redact;
 pub mod rpc;
 pub mod runtime;
+mod sort;
 // Report formatting helpers are used only by the `performance` components.
 #[cfg_attr(not(feature = "performance"), allow(dead_code))]
 mod time_fmt;

@@ -163,7 +163,7 @@ pub(crate) fn url_secrets(url: &str) -> Vec<String> {
         );
     }
     // Longest first, so a secret containing another is replaced whole.
-    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    crate::sort::sort_by_key(&mut secrets, |s| std::cmp::Reverse(s.len()));
     secrets.dedup();
     secrets
 }

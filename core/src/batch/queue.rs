@@ -251,7 +251,7 @@ impl OpQueue {
         for l in &mut self.lanes {
             out.extend(l.drain(..));
         }
-        out.sort_by_key(|e| e.seq);
+        crate::sort::sort_by_key(&mut out, |e| e.seq);
         out
     }
 }

@@ -240,7 +240,7 @@ pub(super) async fn run_batch(inner: Arc<Inner>, mut entries: Vec<Entry>) {
         return;
     }
     // Per-item retries: back off, then rejoin the queue (shortest backoff first).
-    retry_later.sort_by_key(|(d, _)| *d);
+    crate::sort::sort_by_key(&mut retry_later, |(d, _)| *d);
     let start = inner.clock.now();
     let mut rest = retry_later.into_iter().peekable();
     while let Some((delay, first)) = rest.next() {

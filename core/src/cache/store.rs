@@ -319,7 +319,7 @@ impl<K: Hash + Eq + Clone, V> Store<K, V> {
             .enumerate()
             .flat_map(|(i, p)| p.iter().map(move |(k, e)| (e.last_used, i, k)))
             .collect();
-        all.sort_by_key(|e| std::cmp::Reverse(e.0));
+        crate::sort::sort_by_key(&mut all, |e| std::cmp::Reverse(e.0));
         all.into_iter().map(|(_, i, k)| (i, k)).collect()
     }
 

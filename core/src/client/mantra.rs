@@ -27,7 +27,8 @@ use crate::health::{
 use crate::metrics::MetricsCollector;
 use crate::pool::{ConnectionPool, PoolStats};
 use crate::rpc::cometbft::{
-    abci_query_params, block_params, broadcast_tx_params, methods, tx_params, ResponseWrapper,
+    abci_query_params, block_params, broadcast_tx_params, decode_node_status, methods, tx_params,
+    ResponseWrapper,
 };
 use crate::rpc::cosmwasm::{decode_smart_query, encode_smart_query, Coin};
 use crate::rpc::{
@@ -324,7 +325,9 @@ impl MantraClient {
 
     /// `status` (cached as `NodeStatus`, 1 s by default).
     pub async fn status(&self) -> Result<NodeStatus> {
-        self.typed(methods::STATUS, json!({})).await
+        let (m, options) = (methods::STATUS, &CallOptions::default());
+        self.run(m, m, json!({}), None, options, |v| decode_node_status(&v))
+            .await
     }
 
     /// The node's `health` method: `Ok(())` when it answers (never cached).
@@ -892,12 +895,9 @@ impl Inner {
             failed,
             cancelled,
             in_flight: get(&c.started).saturating_sub(succeeded + failed + cancelled),
-            errors_by_code: c
-                .by_code
-                .lock()
-                .iter()
-                .map(|(k, v)| (k.to_string(), *v))
-                .collect(),
+            errors_by_code: crate::sort::btree(
+                c.by_code.lock().iter().map(|(k, v)| (k.to_string(), *v)),
+            ),
             cache_hits: get(&c.cache_hits),
             cache_misses: get(&c.cache_misses),
             shared_calls: get(&c.shared),

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::error::{Error, Result};
 use crate::redact::redact_url;
-use crate::rpc::cometbft::decode_result;
+use crate::rpc::cometbft::decode_node_status;
 use crate::rpc::jsonrpc::parse_response_object;
 use crate::rpc::{NodeStatus, RpcErrorObject};
 use crate::runtime::SharedClock;
@@ -110,7 +110,7 @@ fn decode_status(body: &[u8]) -> Result<NodeStatus> {
     let result = parse_response_object(reply)?
         .outcome
         .map_err(RpcErrorObject::into_error)?;
-    decode_result(result)
+    decode_node_status(&result)
 }
 
 #[cfg(test)]

@@ -377,10 +377,11 @@ impl HealthChecker {
     pub fn system_health(&self) -> SystemHealth {
         let components = {
             let st = self.inner.state.lock();
-            st.components
-                .iter()
-                .map(|(n, e)| (n.clone(), component_health(n, e, &st)))
-                .collect()
+            crate::sort::btree(
+                st.components
+                    .iter()
+                    .map(|(n, e)| (n.clone(), component_health(n, e, &st))),
+            )
         };
         let mut sys = SystemHealth::from_components(components);
         sys.service_name = self.inner.config.service_name.clone();
@@ -433,29 +434,26 @@ impl HealthChecker {
         let enabled = inner.config.enable_diagnostics;
         let running = self.is_running();
         let st = inner.state.lock();
-        let healths: BTreeMap<String, ComponentHealth> = st
-            .components
-            .iter()
-            .map(|(n, e)| (n.clone(), component_health(n, e, &st)))
-            .collect();
+        let healths: BTreeMap<String, ComponentHealth> = crate::sort::btree(
+            st.components
+                .iter()
+                .map(|(n, e)| (n.clone(), component_health(n, e, &st))),
+        );
         let overall_status = super::report::overall_status(healths.values());
         let (components, recoveries) = if enabled {
-            let components = healths
-                .into_iter()
-                .map(|(n, health)| {
-                    let history = st
-                        .components
-                        .get(&n)
-                        .map(|e| e.history.iter().cloned().collect())
-                        .unwrap_or_default();
-                    (n, ComponentDiagnostics { health, history })
-                })
-                .collect();
-            let recoveries = st
-                .recoveries
-                .iter()
-                .map(|(n, r)| (n.clone(), r.stats.clone()))
-                .collect();
+            let components = crate::sort::btree(healths.into_iter().map(|(n, health)| {
+                let history = st
+                    .components
+                    .get(&n)
+                    .map(|e| e.history.iter().cloned().collect())
+                    .unwrap_or_default();
+                (n, ComponentDiagnostics { health, history })
+            }));
+            let recoveries = crate::sort::btree(
+                st.recoveries
+                    .iter()
+                    .map(|(n, r)| (n.clone(), r.stats.clone())),
+            );
             (components, recoveries)
         } else {
             (BTreeMap::new(), BTreeMap::new())

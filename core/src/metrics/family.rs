@@ -329,7 +329,7 @@ impl<M> FamilyCore<M> {
             .chain(map.collisions.iter())
             .cloned()
             .collect();
-        v.sort_by(|a, b| a.labels.cmp(&b.labels));
+        crate::sort::sort_by(&mut v, |a, b| a.labels.cmp(&b.labels));
         v.extend(map.overflow.iter().cloned());
         v
     }

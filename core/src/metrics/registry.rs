@@ -366,15 +366,10 @@ impl MetricsRegistry {
 
     /// Dropped (overflowed) recordings per family, only families with any.
     pub fn dropped_series(&self) -> BTreeMap<String, u64> {
-        self.inner
-            .families
-            .read()
-            .iter()
-            .filter_map(|(n, f)| {
-                let d = f.dropped();
-                (d > 0).then(|| (n.clone(), d))
-            })
-            .collect()
+        crate::sort::btree(self.inner.families.read().iter().filter_map(|(n, f)| {
+            let d = f.dropped();
+            (d > 0).then(|| (n.clone(), d))
+        }))
     }
 
     pub(crate) fn histogram_families(&self) -> Vec<HistogramFamily> {
@@ -420,7 +415,7 @@ impl MetricsRegistry {
                 })
                 .collect(),
         });
-        families.sort_by(|a, b| a.name.cmp(&b.name));
+        crate::sort::sort_by(&mut families, |a, b| a.name.cmp(&b.name));
         MetricsSnapshot {
             timestamp_unix_ms: wall.as_millis() as u64,
             start_time_unix_ms: self.inner.start_wall.as_millis() as u64,

@@ -119,7 +119,7 @@ impl Shared {
     /// score form a tier; inside a tier the lowest PeakEWMA cost wins, then fewer
     /// in-flight, then the higher score, then the endpoint added first.
     fn rank(&self, mut views: Vec<View>) -> Vec<View> {
-        views.sort_by(|a, b| {
+        crate::sort::sort_by(&mut views, |a, b| {
             b.score
                 .total_cmp(&a.score)
                 .then(a.ep.order.cmp(&b.ep.order))
@@ -133,7 +133,7 @@ impl Shared {
             while let Some(next) = rest.next_if(|v| v.score >= floor) {
                 tier.push(next);
             }
-            tier.sort_by(|a, b| {
+            crate::sort::sort_by(&mut tier, |a, b| {
                 a.cost
                     .total_cmp(&b.cost)
                     .then(a.in_flight.cmp(&b.in_flight))
@@ -304,7 +304,7 @@ impl Shared {
                 )
             })
             .collect();
-        out.sort_by_key(|(order, _)| *order);
+        crate::sort::sort_by_key(&mut out, |(order, _)| *order);
         out.into_iter().map(|(_, s)| s).collect()
     }
 }

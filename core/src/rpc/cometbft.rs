@@ -101,7 +101,21 @@ pub fn parse_tx_hash(hex_hash: &str) -> Result<Vec<u8>> {
 
 /// Decodes a JSON-RPC `result` into `T`; the error names the type.
 pub fn decode_result<T: DeserializeOwned>(value: Value) -> Result<T> {
-    serde_json::from_value(value).map_err(|e| {
+    // Through `&Value`, like the client's typed calls: one deserializer instantiation per
+    // type instead of two (owned and borrowed); same result, same errors.
+    decode_result_ref(&value)
+}
+
+/// [`decode_result`] for `status` replies, by reference. Not generic: the client's `status`
+/// and the endpoint health check share one compiled `NodeStatus` decoder (a generic one is
+/// compiled again in every crate that instantiates it).
+#[inline(never)]
+pub fn decode_node_status(value: &Value) -> Result<NodeStatus> {
+    decode_result_ref(value)
+}
+
+fn decode_result_ref<T: DeserializeOwned>(value: &Value) -> Result<T> {
+    T::deserialize(value).map_err(|e| {
         let ty = std::any::type_name::<T>();
         let ty = ty.rsplit("::").next().unwrap_or(ty);
         Error::Decode(format!("unexpected {ty} result: {e}"))

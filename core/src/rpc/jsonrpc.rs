@@ -270,7 +270,7 @@ pub struct RpcResponse {
 pub fn parse_response_object(mut obj: Map<String, Value>) -> Result<RpcResponse> {
     let id = obj.get("id").and_then(RpcId::from_json);
     if let Some(err) = obj.remove("error").filter(|e| !e.is_null()) {
-        let err: RpcErrorObject = serde_json::from_value(err)
+        let err = RpcErrorObject::deserialize(&err)
             .map_err(|e| Error::Decode(format!("malformed JSON-RPC error object: {e}")))?;
         return Ok(RpcResponse {
             id,

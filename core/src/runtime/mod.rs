@@ -89,6 +89,11 @@ pub fn default_clock() -> SharedClock {
 /// The platform's cheapest monotonic clock for hot paths: [`FastClock`] on native targets
 /// (kernel-tick resolution on Linux/Android), [`CoarseWasmClock`] on wasm (a cached
 /// `performance.now()`, about 1 ms resolution).
+///
+/// `#[inline]`: the clock's vtable (and its `#[inline]` `now`) is then built in the calling
+/// crate, at that crate's opt-level (the npm binding's hot paths are built at opt-level 3,
+/// core at z).
+#[inline]
 pub fn fast_clock() -> SharedClock {
     #[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
     {

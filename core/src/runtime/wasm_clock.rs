@@ -72,6 +72,7 @@ pub(crate) fn js_wall_time() -> Duration {
     Duration::from_secs_f64(js_sys::Date::now().max(0.0) / 1000.0)
 }
 
+#[inline]
 fn since(origin_ms: f64, now_ms: f64) -> Duration {
     let ms = (now_ms - origin_ms).max(0.0);
     Duration::try_from_secs_f64(ms / 1000.0).unwrap_or(Duration::MAX)
@@ -238,6 +239,9 @@ impl Default for CoarseWasmClock {
     }
 }
 
+// The cached read is `#[inline]` (compiled with its caller: the cache's hot path is built at
+// the binding's opt-level); taking a fresh reading is not.
+#[inline]
 fn coarse_ms() -> f64 {
     let cached = COARSE_MS.with(|c| c.get());
     if !cached.is_nan() {
@@ -247,6 +251,11 @@ fn coarse_ms() -> f64 {
             return cached;
         }
     }
+    coarse_refresh()
+}
+
+#[inline(never)]
+fn coarse_refresh() -> f64 {
     let now = monotonic_ms();
     COARSE_MS.with(|c| c.set(now));
     COARSE_READS.with(|r| r.set(1));

@@ -2,7 +2,7 @@
 // Node ESM, browsers). It translates and guards; it decides nothing (core does).
 //
 // - defines `MantraError` and registers it with the wasm module, which builds every error
-//   from it (`bindings-wasm/src/error.rs`);
+//   from it (`bindings-wasm/io/src/error.rs`);
 // - wraps every exported function, method, getter and constructor so that
 //   * a `WebAssembly.RuntimeError` (a trap) becomes `MantraError("internal")`,
 //   * after a Rust panic or a trap the instance is poisoned: pending promises reject and

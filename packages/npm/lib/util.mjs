@@ -1,5 +1,5 @@
 // Helpers shared by the hand-written components: argument descriptions for TypeErrors (the
-// same wording as bindings-wasm/src/convert.rs `describe`) and the measurements the cache
+// same wording as bindings-wasm/io/src/convert.rs `describe`) and the measurements the cache
 // passes to core's weight formula (UTF-8 bytes of a key; a value walked the way core's
 // `JsonWeigher` defines).
 

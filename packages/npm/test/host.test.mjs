@@ -1,4 +1,4 @@
-// How core calls JS callbacks (bindings-wasm/src/host.rs): values and promises come back,
+// How core calls JS callbacks (bindings-wasm/io/src/host.rs): values and promises come back,
 // throws and rejections become core errors and return as MantraError — with core, not the
 // binding, deciding `retryable`.
 import assert from "node:assert/strict";

@@ -22,7 +22,7 @@ test("a panic in a synchronous call throws MantraError internal and poisons the 
   assert.equal(out.thrown.code, "internal");
   assert.equal(out.thrown.isMantraError, true);
   assert.match(out.thrown.message, /internal error.*test panic requested from JS \(sync\)/);
-  assert.match(out.thrown.message, /bindings-wasm\/src\/meta\.rs/);
+  assert.match(out.thrown.message, /bindings-wasm\/io\/src\/meta\.rs/);
   // Pending work is rejected, later calls fail fast with the same code.
   assert.equal(out.pending.code, "internal");
   assert.equal(out.later.code, "internal");

@@ -5,6 +5,7 @@
 //! or `true` → healthy; a string → degraded with that reason; a plain object → healthy with
 //! those details; `false` → failure; throwing or rejecting → failure (core decides the rest).
 
+use crate::host::promise;
 use futures::FutureExt;
 use js_sys::Promise;
 use mantra_sdk::runtime::{default_clock, BoxFuture, SharedClock};
@@ -13,7 +14,6 @@ use mantra_sdk::{
     HealthConfig,
 };
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 use crate::clock::ManualClock;
 use crate::convert::{describe, function, json, string, Config};
@@ -207,10 +207,10 @@ impl HealthChecker {
     #[wasm_bindgen(js_name = runHealthChecks)]
     pub fn run_health_checks(&self) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             let report = inner.run_health_checks().await.map_err(|e| to_js(&e))?;
             Ok(ser::to_js(&report))
-        })
+        }))
     }
 
     /// Runs one check now and resolves with its component report.
@@ -218,10 +218,10 @@ impl HealthChecker {
     pub fn run_check(&self, name: JsValue) -> Promise {
         let inner = self.inner.clone();
         let name = string(&name, "HealthChecker.runCheck(name)");
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             let report = inner.run_check(&name?).await.map_err(|e| to_js(&e))?;
             Ok(ser::to_js(&report))
-        })
+        }))
     }
 
     /// The current system report (no checks run).

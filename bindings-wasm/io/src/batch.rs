@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::host::promise;
 use js_sys::{Array, Object, Promise, Reflect};
 use mantra_sdk::runtime::{default_clock, BoxFuture, SharedClock};
 use mantra_sdk::{
@@ -11,7 +12,6 @@ use mantra_sdk::{
     Error, Priority,
 };
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 use crate::clock::ManualClock;
 use crate::convert::{describe, from_json, function, json, ms_from_duration, string, Config};
@@ -216,10 +216,10 @@ impl BatchManager {
                 BatchOperation::from_value(op, params, priority, timeout).map_err(|e| to_js(&e))?;
             self.inner.enqueue(op).map_err(|e| to_js(&e))
         })();
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             let value = queued?.await.map_err(|e| to_js(&e))?;
             Ok(from_json(&value))
-        })
+        }))
     }
 
     /// Sends everything queued now (does not wait for results).

@@ -299,7 +299,9 @@ pub fn json(value: &JsValue, what: &str) -> JsResult<serde_json::Value> {
                 describe(value)
             ))
         })?;
-    serde_json::from_str(&text).map_err(|e| type_error(&format!("{what} is not valid JSON: {e}")))
+    // `from_slice`, not `from_str`: the one JSON-text deserializer core also uses.
+    serde_json::from_slice(text.as_bytes())
+        .map_err(|e| type_error(&format!("{what} is not valid JSON: {e}")))
 }
 
 /// A `serde_json::Value` → JS value (no JSON text round trip; object keys verbatim).

@@ -88,3 +88,14 @@ pub async fn call_host(f: &Function, args: &[JsValue], what: &str) -> Result<JsV
         .await
         .map_err(|e| error_from_js(&e, what))
 }
+
+/// A boxed export future: what every `Promise`-returning export runs.
+pub type JsTask = std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, JsValue>>>>;
+
+/// Runs `fut` as a JS `Promise`. Every async export goes through this one non-generic
+/// function, so `future_to_promise` (and the task it spawns) is compiled once instead of once
+/// per export (~80 KB of wasm).
+#[inline(never)]
+pub fn promise(fut: JsTask) -> Promise {
+    wasm_bindgen_futures::future_to_promise(fut)
+}

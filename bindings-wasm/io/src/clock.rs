@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
+use crate::host::promise;
 use js_sys::Promise;
 use mantra_sdk::runtime::{default_clock, SharedClock};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 use crate::convert::{duration_from_ms, ms_from_duration};
 
@@ -38,10 +38,10 @@ impl ManualClock {
     pub fn advance(&self, ms: JsValue) -> Promise {
         let by = duration_from_ms(&ms, "ManualClock.advance(ms)");
         let clock = self.inner.clone();
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             clock.advance(by?).await;
             Ok(JsValue::UNDEFINED)
-        })
+        }))
     }
 
     /// Resolves once virtual time has moved `ms` past now (a core `Clock::sleep`).
@@ -50,10 +50,10 @@ impl ManualClock {
         // Created now, so the deadline is measured from this call, not from the first poll.
         let sleep = duration_from_ms(&ms, "ManualClock.sleepMs(ms)")
             .map(|by| mantra_sdk::Clock::sleep(&self.inner, by));
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             sleep?.await;
             Ok(JsValue::UNDEFINED)
-        })
+        }))
     }
 
     /// Virtual milliseconds since the clock was created.
@@ -81,8 +81,8 @@ impl ManualClock {
 #[wasm_bindgen(js_name = sleepMs)]
 pub fn sleep_ms(ms: JsValue) -> Promise {
     let sleep = duration_from_ms(&ms, "sleepMs(ms)").map(|by| default_clock().sleep(by));
-    future_to_promise(async move {
+    promise(Box::pin(async move {
         sleep?.await;
         Ok(JsValue::UNDEFINED)
-    })
+    }))
 }

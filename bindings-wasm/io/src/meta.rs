@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
+use crate::host::promise;
 use mantra_sdk::runtime::default_clock;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 use crate::convert::function;
 use crate::error::to_js;
@@ -23,10 +23,10 @@ pub fn version() -> String {
 #[wasm_bindgen(js_name = "__testPanic")]
 pub fn test_panic(mode: &str) -> js_sys::Promise {
     match mode {
-        "async" => future_to_promise(async {
+        "async" => promise(Box::pin(async {
             default_clock().sleep(Duration::from_millis(1)).await;
             panic!("test panic requested from JS (async)");
-        }),
+        })),
         "trap" => core::arch::wasm32::unreachable(),
         _ => panic!("test panic requested from JS (sync)"),
     }
@@ -38,9 +38,9 @@ pub fn test_panic(mode: &str) -> js_sys::Promise {
 #[wasm_bindgen(js_name = "__testHostCall")]
 pub fn test_host_call(f: JsValue, arg: JsValue) -> js_sys::Promise {
     let f = function(&f, "__testHostCall(f)");
-    future_to_promise(async move {
+    promise(Box::pin(async move {
         call_host(&f?, &[arg], "test callback")
             .await
             .map_err(|e| to_js(&e))
-    })
+    }))
 }

@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
+use crate::host::promise;
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use mantra_sdk::runtime::BoxFuture;
 use mantra_sdk::transport::{HttpMethod, HttpRequest, HttpResponse, Transport};
 use mantra_sdk::{ClientConfig, Error, MantraClient as CoreClient};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 use crate::convert::{describe, function, json, ms_from_duration, string, Config};
 use crate::error::{to_js, type_error, JsResult};
@@ -117,7 +117,7 @@ fn read_config(value: &JsValue) -> JsResult<(Config, ClientConfig)> {
     match r.raw("cache", "cache") {
         Some(v) if v.as_bool() == Some(false) => c.cache = None,
         Some(v) => {
-            let crate::cache::JsCacheConfig(_, cache, _) = crate::cache::read_config(&v)?;
+            let crate::config::JsCacheConfig(_, cache, _) = crate::config::read_cache_config(&v)?;
             c.cache = Some(cache);
         }
         None => {}
@@ -128,7 +128,7 @@ fn read_config(value: &JsValue) -> JsResult<(Config, ClientConfig)> {
         None => {}
     }
     if let Some(v) = r.raw("metrics", "metrics") {
-        c.metrics = crate::metrics::read_config(&v, c.metrics.clone())?.1;
+        c.metrics = crate::config::read_metrics_config(&v, c.metrics.clone())?.1;
     }
     if let Some(v) = r.raw("health", "health") {
         c.health = crate::health::read_config(&v)?.1;
@@ -152,10 +152,10 @@ where
     F: std::future::Future<Output = mantra_sdk::Result<T>> + 'static,
     T: serde::Serialize,
 {
-    future_to_promise(async move {
+    promise(Box::pin(async move {
         let v = fut.await.map_err(|e| to_js(&e))?;
         Ok(ser::to_js(&v))
-    })
+    }))
 }
 
 fn bytes(value: &JsValue, what: &str) -> JsResult<Vec<u8>> {
@@ -193,13 +193,13 @@ impl MantraClient {
     /// maxBodyBytes?, transport?}`; `cache: false` / `batch: false` turn them off).
     pub fn connect(config: JsValue) -> Promise {
         let read = read_config(&config);
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             let (reader, config) = read?;
             let inner = CoreClient::new(config)
                 .await
                 .map_err(|e| reader.error(&e))?;
             Ok(MantraClient { inner }.into())
-        })
+        }))
     }
 
     /// The node's `/status`.
@@ -212,10 +212,10 @@ impl MantraClient {
     #[wasm_bindgen(js_name = healthCheck)]
     pub fn health_check(&self) -> Promise {
         let c = self.inner.clone();
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             c.health_check().await.map_err(|e| to_js(&e))?;
             Ok(JsValue::UNDEFINED)
-        })
+        }))
     }
 
     /// `abci_query` of `path` with `data` (Uint8Array or string) at `height` (latest if
@@ -230,11 +230,11 @@ impl MantraClient {
                 height(&height_, "MantraClient.abciQuery(…, height)")?,
             ))
         })();
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             let (path, data, h) = args?;
             let v = c.abci_query(&path, &data, h).await.map_err(|e| to_js(&e))?;
             Ok(ser::to_js(&v))
-        })
+        }))
     }
 
     /// CosmWasm smart query: the contract's JSON reply.
@@ -247,24 +247,24 @@ impl MantraClient {
                 json(&msg, "MantraClient.smartQuery(contract, msg)")?,
             ))
         })();
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             let (contract, msg) = args?;
             let v = c
                 .smart_query(&contract, &msg)
                 .await
                 .map_err(|e| to_js(&e))?;
             Ok(ser::to_js(&v))
-        })
+        }))
     }
 
     /// The block at `height` (latest if omitted).
     pub fn block(&self, height_: JsValue) -> Promise {
         let c = self.inner.clone();
         let h = height(&height_, "MantraClient.block(height)");
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             let v = c.block(h?).await.map_err(|e| to_js(&e))?;
             Ok(ser::to_js(&v))
-        })
+        }))
     }
 
     /// `broadcast_tx_sync` of the signed transaction bytes.
@@ -272,10 +272,10 @@ impl MantraClient {
     pub fn broadcast_tx_sync(&self, tx: JsValue) -> Promise {
         let c = self.inner.clone();
         let tx = bytes(&tx, "MantraClient.broadcastTxSync(tx)");
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             let v = c.broadcast_tx_sync(&tx?).await.map_err(|e| to_js(&e))?;
             Ok(ser::to_js(&v))
-        })
+        }))
     }
 
     /// Any JSON-RPC method with JSON params; resolves with the JSON result.
@@ -290,11 +290,11 @@ impl MantraClient {
             };
             Ok((m, p))
         })();
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             let (m, p) = args?;
             let v = c.call(&m, p).await.map_err(|e| to_js(&e))?;
             Ok(ser::to_js(&v))
-        })
+        }))
     }
 
     /// The connection pool's counters and endpoints.
