@@ -24,7 +24,8 @@ test-npm: build-npm
 	cd $(NPM_DIR) && node_modules/.bin/tsc -p test/tsconfig.json --strict --noEmit
 	cd $(NPM_DIR) && node_modules/.bin/tsc -p test/tsconfig.bundler.json --strict --noEmit
 	cd $(NPM_DIR) && node --test --test-reporter=spec test/*.test.mjs
-	cd $(NPM_DIR) && node test/browser/run.mjs
+	set -a; [ ! -f $(ROOT)/.devnet/env ] || . $(ROOT)/.devnet/env; set +a; \
+	  cd $(NPM_DIR) && node test/browser/run.mjs
 	$(ROOT)/scripts/npm-size.sh
 
 # Fails when the web build is over the gzipped budget.
