@@ -4,10 +4,13 @@
 // Every public export is listed here, in index.mjs and in index.d.ts.
 import init, * as wasm from "./dist/web/mantra_sdk_wasm.js";
 import { createSdk } from "./lib/sdk.mjs";
+import { createNodeHttpTransport } from "./lib/node-http.mjs";
 
 await init();
 
 const { api } = createSdk(wasm);
+// Node only: here it throws (browsers use the default fetch transport).
+api.nodeHttpTransport = createNodeHttpTransport(null, null, api.MantraError);
 export const {
   BatchManager,
   CacheManager,
@@ -16,6 +19,7 @@ export const {
   MantraError,
   ManualClock,
   MetricsCollector,
+  nodeHttpTransport,
   sleepMs,
   version,
 } = api;
