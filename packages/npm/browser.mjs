@@ -4,13 +4,17 @@
 // Every public export is listed here, in index.mjs and in index.d.ts.
 import init, * as wasm from "./dist/web/mantra_sdk_wasm.js";
 import { createSdk } from "./lib/sdk.mjs";
-import { createNodeHttpTransport } from "./lib/node-http.mjs";
 
 await init();
 
 const { api } = createSdk(wasm);
-// Node only: here it throws (browsers use the default fetch transport).
-api.nodeHttpTransport = createNodeHttpTransport(null, null, api.MantraError);
+// Node only (node-http.cjs): here it throws (browsers use the default fetch transport).
+api.nodeHttpTransport = function nodeHttpTransport() {
+  throw new api.MantraError(
+    "invalid_argument",
+    "nodeHttpTransport needs Node's node:http; in browsers the default fetch transport is used",
+  );
+};
 export const {
   BatchManager,
   CacheManager,

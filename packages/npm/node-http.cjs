@@ -1,4 +1,6 @@
-// `nodeHttpTransport(options?)`: a `Transport` (see index.d.ts) over Node's `node:http` /
+"use strict";
+// Node only (required by index.cjs; browsers never load it, browser.mjs has a stub that
+// throws). `nodeHttpTransport(options?)`: a `Transport` (see index.d.ts) over Node's `node:http` /
 // `node:https` with keep-alive agents. In Node it is several times faster than the global
 // `fetch` (undici) for the client's many small JSON-RPC POSTs (BENCHMARKS.md, "npm client").
 // The default transport stays `fetch` (core's `FetchTransport`, the same in every host);
@@ -7,16 +9,12 @@
 // It translates only: every status is returned as it is (core decides what a 429 or a 5xx
 // means); a failed exchange rejects with `MantraError("transport")` (retryable in core) and
 // an exchange over the request's `timeoutMs` is aborted and rejects with
-// `MantraError("timeout", …, {timeoutMs})`. In a browser (`http` is null) it throws.
+// `MantraError("timeout", …, {timeoutMs})`.
+const http = require("node:http");
+const https = require("node:https");
 
-export function createNodeHttpTransport(http, https, MantraError) {
+function createNodeHttpTransport(MantraError) {
   return function nodeHttpTransport(options) {
-    if (!http || !https) {
-      throw new MantraError(
-        "invalid_argument",
-        "nodeHttpTransport needs Node's node:http; in browsers the default fetch transport is used",
-      );
-    }
     const opts = options === undefined || options === null ? {} : options;
     if (typeof opts !== "object") {
       throw new TypeError(`nodeHttpTransport(options) must be an object, got ${typeof opts}`);
@@ -95,3 +93,5 @@ export function createNodeHttpTransport(http, https, MantraError) {
     return new MantraError("transport", `${shown} failed: ${why}`, { cause: e });
   }
 }
+
+module.exports = { createNodeHttpTransport };
