@@ -8,6 +8,13 @@ import { createSdk } from "./lib/sdk.mjs";
 await init();
 
 const { api } = createSdk(wasm);
+// Node only (node-http.cjs): here it throws (browsers use the default fetch transport).
+api.nodeHttpTransport = function nodeHttpTransport() {
+  throw new api.MantraError(
+    "invalid_argument",
+    "nodeHttpTransport needs Node's node:http; in browsers the default fetch transport is used",
+  );
+};
 export const {
   BatchManager,
   CacheManager,
@@ -16,6 +23,7 @@ export const {
   MantraError,
   ManualClock,
   MetricsCollector,
+  nodeHttpTransport,
   sleepMs,
   version,
 } = api;

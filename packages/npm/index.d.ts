@@ -533,6 +533,27 @@ export interface TransportResponse {
  */
 export type Transport = (request: TransportRequest) => Promise<TransportResponse>;
 
+/** Options of {@link nodeHttpTransport}. */
+export interface NodeHttpTransportOptions {
+  /** Sockets per endpoint of the keep-alive agents it creates (default 64). */
+  maxSockets?: number;
+  /** Your own `http.Agent` for `http:` endpoints (then `maxSockets` does not apply to them). */
+  httpAgent?: object;
+  /** Your own `https.Agent` for `https:` endpoints. */
+  httpsAgent?: object;
+}
+
+/**
+ * A {@link Transport} over Node's `node:http` / `node:https` with keep-alive agents, for
+ * `MantraClient.connect({ endpoints, transport: nodeHttpTransport() })`. In Node it carries
+ * the client's small JSON-RPC POSTs several times faster than the default global `fetch`
+ * (BENCHMARKS.md, "npm client"). Returns every HTTP status as it is (the client decides what
+ * it means); a failed exchange rejects with `MantraError("transport")`, one over the
+ * request's `timeoutMs` is aborted and rejects with `MantraError("timeout")`.
+ * Node only: in the browser build it throws `MantraError("invalid_argument")`.
+ */
+export function nodeHttpTransport(options?: NodeHttpTransportOptions): Transport;
+
 export interface ClientConfig {
   /** One or more CometBFT RPC URLs (required). */
   endpoints: string[] | string;

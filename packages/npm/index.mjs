@@ -10,6 +10,7 @@ export const {
   MantraError,
   ManualClock,
   MetricsCollector,
+  nodeHttpTransport,
   sleepMs,
   version,
 } = sdk;

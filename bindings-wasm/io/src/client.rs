@@ -22,17 +22,16 @@ struct JsTransport {
     f: js_sys::Function,
 }
 
-fn get(obj: &JsValue, key: &str) -> JsValue {
-    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+/// `obj[key]`; the key's JS string is made once (see `ser::get_static`).
+fn get(obj: &JsValue, key: &'static str) -> JsValue {
+    ser::get_static(obj, key)
 }
 
 impl Transport for JsTransport {
     fn send(&self, request: HttpRequest) -> BoxFuture<'static, mantra_sdk::Result<HttpResponse>> {
         let f = self.f.clone();
         let req = Object::new();
-        let set = |k: &str, v: &JsValue| {
-            let _ = Reflect::set(&req, &JsValue::from_str(k), v);
-        };
+        let set = |k: &'static str, v: &JsValue| ser::set_static(&req, k, v);
         let method = match request.method {
             HttpMethod::Get => "GET",
             HttpMethod::Post => "POST",

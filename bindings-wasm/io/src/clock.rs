@@ -76,8 +76,8 @@ impl ManualClock {
     }
 }
 
-/// Resolves after `ms` milliseconds on the real JS clock (core's `WasmClock`: `setTimeout`
-/// through gloo-timers).
+/// Resolves after `ms` milliseconds on the real JS clock (core's `WasmClock`: its shared
+/// `setTimeout` timer).
 #[wasm_bindgen(js_name = sleepMs)]
 pub fn sleep_ms(ms: JsValue) -> Promise {
     let sleep = duration_from_ms(&ms, "sleepMs(ms)").map(|by| default_clock().sleep(by));

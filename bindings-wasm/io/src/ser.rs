@@ -10,6 +10,8 @@
 //! data maps all report their length. Integers beyond 2^53 lose precision, as in
 //! `JSON.parse`.
 
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::fmt;
 
 use js_sys::{Array, Object, Reflect};
@@ -44,6 +46,53 @@ impl ser::Error for SerError {
 
 fn set(obj: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(obj, &JsValue::from_str(key), value);
+}
+
+thread_local! {
+    /// JS strings of static names (struct field names, camelCased), made once: a report
+    /// built on every call (e.g. an `abci_query` result) then sets its fields without
+    /// camelCasing and passing each name across the boundary again. Keyed by the name's
+    /// address and length (a `&'static str` never moves); bounded by the program's names.
+    static STATIC_KEYS: RefCell<BTreeMap<(usize, usize), JsValue>> =
+        const { RefCell::new(BTreeMap::new()) };
+}
+
+/// Runs `f` with the JS string of `camel_case(name)`, made once per static name. Not
+/// generic and never inlined: every struct's serializer calls it, so it must not be copied
+/// into each of them.
+#[inline(never)]
+fn with_static_key(name: &'static str, f: &mut dyn FnMut(&JsValue)) {
+    STATIC_KEYS.with(|keys| {
+        let id = (name.as_ptr() as usize, name.len());
+        if let Some(k) = keys.borrow().get(&id) {
+            return f(k);
+        }
+        let k = JsValue::from_str(&camel_case(name));
+        f(&k);
+        // Not cached when called from inside another `with_static_key` (its borrow).
+        if let Ok(mut keys) = keys.try_borrow_mut() {
+            keys.insert(id, k);
+        }
+    })
+}
+
+/// `obj[camel_case(name)] = value` for a static name (its JS string made once).
+#[inline(never)]
+pub fn set_static(obj: &Object, name: &'static str, value: &JsValue) {
+    with_static_key(name, &mut |k| {
+        let _ = Reflect::set(obj, k, value);
+    });
+}
+
+/// `obj[camel_case(name)]` for a static name (its JS string made once); `undefined` when
+/// the lookup throws.
+#[inline(never)]
+pub fn get_static(obj: &JsValue, name: &'static str) -> JsValue {
+    let mut out = JsValue::UNDEFINED;
+    with_static_key(name, &mut |k| {
+        out = Reflect::get(obj, k).unwrap_or(JsValue::UNDEFINED);
+    });
+    out
 }
 
 struct Ser;
@@ -406,6 +455,17 @@ impl MapSer {
         }
         Ok(())
     }
+    /// A struct field: its camelCased name is made once per program (see
+    /// [`set_static`]).
+    fn static_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), SerError> {
+        let value = value.serialize(Ser)?;
+        set_static(&self.obj, key, &value);
+        Ok(())
+    }
     fn done(self) -> Result<JsValue, SerError> {
         Ok(wrap(self.variant, self.obj.into()))
     }
@@ -435,7 +495,7 @@ impl ser::SerializeStruct for MapSer {
         key: &'static str,
         value: &T,
     ) -> Result<(), SerError> {
-        self.field(key, value)
+        self.static_field(key, value)
     }
     fn end(self) -> Result<JsValue, SerError> {
         self.done()
@@ -450,7 +510,7 @@ impl ser::SerializeStructVariant for MapSer {
         key: &'static str,
         value: &T,
     ) -> Result<(), SerError> {
-        self.field(key, value)
+        self.static_field(key, value)
     }
     fn end(self) -> Result<JsValue, SerError> {
         self.done()

@@ -104,45 +104,53 @@ pub(crate) fn classify(policy: &CachePolicy, method: &str, params: &Value) -> Ca
 /// The cache / single-flight key of a call: `method` + the params as canonical JSON
 /// (object keys sorted at every level, `null` params written as `{}`).
 pub(crate) fn cache_key(method: &str, params: &Value) -> String {
-    let mut out = String::with_capacity(method.len() + 64);
-    out.push_str(method);
-    out.push(' ');
+    let mut out = Vec::with_capacity(method.len() + 64);
+    out.extend_from_slice(method.as_bytes());
+    out.push(b' ');
     if params.is_null() {
-        out.push_str("{}");
+        out.extend_from_slice(b"{}");
     } else {
         write_canonical(params, &mut out);
     }
-    out
+    // Only UTF-8 was written (the method and serde_json's JSON text).
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-fn write_canonical(v: &Value, out: &mut String) {
+/// Writes `v` as compact JSON (serde_json's text) with object keys sorted at every level.
+fn write_canonical(v: &Value, out: &mut Vec<u8>) {
     match v {
         Value::Object(map) => {
             let mut keys: Vec<&String> = map.keys().collect();
             crate::sort::sort(&mut keys);
-            out.push('{');
+            out.push(b'{');
             for (i, k) in keys.into_iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                out.push_str(&Value::String(k.clone()).to_string());
-                out.push(':');
+                write_scalar(k, out);
+                out.push(b':');
                 write_canonical(&map[k], out);
             }
-            out.push('}');
+            out.push(b'}');
         }
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write_canonical(item, out);
             }
-            out.push(']');
+            out.push(b']');
         }
-        scalar => out.push_str(&scalar.to_string()),
+        scalar => write_scalar(scalar, out),
     }
+}
+
+/// A string or scalar as serde_json writes it, straight into `out`.
+fn write_scalar<T: serde::Serialize + ?Sized>(v: &T, out: &mut Vec<u8>) {
+    // Writing a string or a scalar into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, v);
 }
 
 /// Whether an RPC result may be cached: an `abci_query` answer with a non-zero ABCI code
@@ -151,7 +159,7 @@ pub(crate) fn is_cacheable_result(method: &str, value: &Value) -> bool {
     if method != "abci_query" {
         return true;
     }
-    match value.pointer("/response/code") {
+    match value.get("response").and_then(|r| r.get("code")) {
         None | Some(Value::Null) => true,
         Some(code) => code.as_u64() == Some(0),
     }

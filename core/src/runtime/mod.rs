@@ -1,6 +1,6 @@
 //! Portable runtime: a [`Clock`] (monotonic time, wall time, sleep), task spawning and
 //! timeouts that work on native targets (tokio), on `wasm32-unknown-unknown`
-//! (gloo-timers, `performance.now()`, `spawn_local`) and in virtual time ([`ManualClock`]).
+//! (`setTimeout`, `performance.now()`, `spawn_local`) and in virtual time ([`ManualClock`]).
 //!
 //! Nothing else in the crate reads the system clock or uses `tokio::time`: every timing
 //! decision goes through a [`SharedClock`], so tests can drive TTLs, batch delays, retries
@@ -28,7 +28,7 @@ pub use task::{spawn, spawn_background, BackgroundTask};
 #[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
 pub use tokio_clock::TokioClock;
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
-pub(crate) use wasm_clock::js_wall_time;
+pub(crate) use wasm_clock::{js_wall_time, sleep as js_sleep};
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
 pub use wasm_clock::{CoarseWasmClock, WasmClock};
 

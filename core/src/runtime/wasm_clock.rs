@@ -7,19 +7,21 @@
 //!   [`CoarseWasmClock::MAX_READS`] times, whichever comes first. Like lru-cache's
 //!   `ttlResolution` (1 ms), but bounded inside long synchronous runs too, where timers
 //!   cannot fire. Expiry decisions on it are exact to about a millisecond.
-//! * Sleeps are `setTimeout` timers. A sleep created while a [`spawn_background`]
+//! * Sleeps share one `setTimeout` timer per kind (see `Timers`), armed for the earliest
+//!   pending sleep. A sleep created while a [`spawn_background`]
 //!   (super::spawn_background) loop is being polled (a cache cleanup sweep, a metrics
-//!   aggregation tick, an automatic health check) is `unref`'d in Node, so a background loop
-//!   never keeps a Node process alive; every other sleep (batch delays, retries, timeouts a
-//!   caller awaits) keeps it alive, as a pending `setTimeout` does.
+//!   aggregation tick, an automatic health check) waits on the `unref`'d timer in Node, so a
+//!   background loop never keeps a Node process alive; every other sleep (batch delays,
+//!   retries, timeouts a caller awaits) keeps it alive while it is pending, as a pending
+//!   `setTimeout` does.
 
 use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use futures::channel::oneshot;
 use wasm_bindgen::prelude::*;
 
 use super::{BoxFuture, Clock};
@@ -86,38 +88,94 @@ pub(crate) fn in_background<R>(poll: impl FnOnce() -> R) -> R {
     out
 }
 
-/// A `setTimeout` sleep; `clearTimeout` on drop. Unref'd (Node) when `unref` is set.
-struct Timeout {
-    id: JsValue,
-    rx: oneshot::Receiver<()>,
-    // Keeps the JS callback alive until the timer fires or is cleared.
-    _callback: Closure<dyn FnMut()>,
+/// Pending sleeps of one kind (kept-alive or unref'd), all served by ONE host timer.
+///
+/// A sleep is an entry keyed by `(deadline, sequence)` (deadlines in whole microseconds of
+/// `performance.now()`, rounded up, so a sleep never ends early). One `setTimeout` is armed
+/// for the earliest deadline; when it fires, every due sleep is woken and the timer is
+/// re-armed for the next one. Creating and dropping a sleep therefore costs a map insert and
+/// remove, not a JS timer and a closure: the client's per-call deadlines (one or two sleeps
+/// per call, almost all dropped long before they fall due) stay cheap. The timer is re-armed
+/// only when a sleep falls due before the armed one, and cleared when no sleep is left, so
+/// an idle Node process is not kept alive (nor woken) by sleeps that no longer exist.
+struct Timers {
+    entries: BTreeMap<(u64, u64), Option<Waker>>,
+    next_seq: u64,
+    /// `(deadline, timer id)` of the armed host timer.
+    armed: Option<(u64, JsValue)>,
+    /// The host timer's callback (made on first use, kept for the thread's life).
+    callback: Option<Closure<dyn FnMut()>>,
+    /// Whether the host timer is `unref`'d (background sleeps).
+    unref: bool,
 }
 
-impl Timeout {
-    fn new(duration: Duration, unref: bool) -> Self {
-        let (tx, rx) = oneshot::channel();
-        let mut tx = Some(tx);
-        let callback = Closure::<dyn FnMut()>::new(move || {
-            if let Some(tx) = tx.take() {
-                let _ = tx.send(());
+thread_local! {
+    /// `[kept alive, unref'd]`.
+    static TIMERS: [RefCell<Timers>; 2] =
+        const { [RefCell::new(Timers::new(false)), RefCell::new(Timers::new(true))] };
+}
+
+impl Timers {
+    const fn new(unref: bool) -> Self {
+        Self {
+            entries: BTreeMap::new(),
+            next_seq: 0,
+            armed: None,
+            callback: None,
+            unref,
+        }
+    }
+
+    /// Arms the host timer for the earliest entry if none is armed or the armed one fires
+    /// later; clears it when nothing is left.
+    fn rearm(&mut self, lane: usize, now_us: u64) {
+        let Some(&(first, _)) = self.entries.keys().next() else {
+            if let Some((_, id)) = self.armed.take() {
+                clear_timeout(&id);
             }
-        });
+            return;
+        };
+        match &self.armed {
+            Some((at, _)) if *at <= first => return,
+            Some((_, id)) => clear_timeout(id),
+            None => {}
+        }
+        let callback = self
+            .callback
+            .get_or_insert_with(|| Closure::<dyn FnMut()>::new(move || fire(lane)));
         // setTimeout clamps delays above 2^31 - 1 ms to 1 ms; a longer sleep wakes early and
-        // is re-armed by the caller's loop, never late.
-        let ms = (duration.as_secs_f64() * 1000.0)
+        // the timer is re-armed, never late.
+        let ms = (first.saturating_sub(now_us) as f64 / 1000.0)
             .ceil()
             .min(2_147_483_647.0);
         let id = set_timeout(callback.as_ref().unchecked_ref(), ms);
-        if unref {
+        if self.unref {
             unref_timer(&id);
         }
-        Self {
-            id,
-            rx,
-            _callback: callback,
-        }
+        self.armed = Some((first, id));
     }
+}
+
+/// The host timer of `lane` fired: wakes every due sleep and re-arms for the next.
+fn fire(lane: usize) {
+    let due = TIMERS.with(|t| {
+        let mut t = t[lane].borrow_mut();
+        t.armed = None;
+        let now_us = now_us_floor();
+        let rest = t.entries.split_off(&(now_us.saturating_add(1), 0));
+        let due = std::mem::replace(&mut t.entries, rest);
+        t.rearm(lane, now_us);
+        due
+    });
+    // Woken (and dropped) outside the borrow: a waker may run or free arbitrary code.
+    for waker in due.into_values().flatten() {
+        waker.wake();
+    }
+}
+
+/// `performance.now()` in whole microseconds, rounded down.
+fn now_us_floor() -> u64 {
+    (monotonic_ms() * 1000.0).floor().max(0.0) as u64
 }
 
 fn unref_timer(id: &JsValue) {
@@ -131,37 +189,88 @@ fn unref_timer(id: &JsValue) {
     }
 }
 
-impl Future for Timeout {
+/// A sleep on the shared timer of its lane (see [`Timers`]).
+struct Sleep {
+    lane: usize,
+    /// Deadline in microseconds of `performance.now()`, rounded up.
+    deadline_us: u64,
+    /// The entry's key once registered (first pending poll).
+    key: Option<(u64, u64)>,
+}
+
+impl Future for Sleep {
     type Output = ();
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        match Pin::new(&mut self.rx).poll(cx) {
-            Poll::Ready(_) => Poll::Ready(()),
-            Poll::Pending => Poll::Pending,
-        }
-    }
-}
-
-impl Drop for Timeout {
-    fn drop(&mut self) {
-        clear_timeout(&self.id);
-    }
-}
-
-fn sleep(duration: Duration) -> BoxFuture<'static, ()> {
-    let unref = IN_BACKGROUND.with(|b| b.get());
-    let mut remaining = duration;
-    let clock_origin = monotonic_ms();
-    Box::pin(async move {
-        // A timer may fire a little early (clamping, coarse host timers): sleep again for
-        // what is left, so a sleep never ends before its duration.
-        loop {
-            Timeout::new(remaining, unref).await;
-            let elapsed = since(clock_origin, monotonic_ms());
-            if elapsed >= duration {
-                break;
+        let lane = self.lane;
+        let (ready, old) = TIMERS.with(|t| {
+            let mut t = t[lane].borrow_mut();
+            match self.key {
+                Some(key) => match t.entries.get_mut(&key) {
+                    // Not due yet: keep the latest waker.
+                    Some(slot) => match slot {
+                        Some(w) if w.will_wake(cx.waker()) => (false, None),
+                        _ => (false, slot.replace(cx.waker().clone())),
+                    },
+                    // Removed by `fire`: due.
+                    None => (true, None),
+                },
+                None => {
+                    let now_us = now_us_floor();
+                    if now_us >= self.deadline_us {
+                        return (true, None);
+                    }
+                    let key = (self.deadline_us, t.next_seq);
+                    t.next_seq += 1;
+                    t.entries.insert(key, Some(cx.waker().clone()));
+                    t.rearm(lane, now_us);
+                    self.key = Some(key);
+                    (false, None)
+                }
             }
-            remaining = duration - elapsed;
+        });
+        drop(old);
+        if ready {
+            self.key = None;
+            Poll::Ready(())
+        } else {
+            Poll::Pending
         }
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        let Some(key) = self.key.take() else { return };
+        let lane = self.lane;
+        let waker = TIMERS.with(|t| {
+            let mut t = t[lane].borrow_mut();
+            let waker = t.entries.remove(&key).flatten();
+            if t.entries.is_empty() {
+                t.rearm(lane, 0);
+            }
+            waker
+        });
+        drop(waker);
+    }
+}
+
+/// A sleep on the host's clock (what every wasm clock's `sleep` returns).
+pub(crate) fn sleep(duration: Duration) -> BoxFuture<'static, ()> {
+    let lane = usize::from(IN_BACKGROUND.with(|b| b.get()));
+    // Measured from now (the sleep's creation), like the host timer it replaces.
+    let deadline_ms = monotonic_ms() + duration.as_secs_f64() * 1000.0;
+    let deadline_us = (deadline_ms * 1000.0).ceil();
+    let deadline_us = if deadline_us.is_finite() && deadline_us > 0.0 {
+        deadline_us as u64
+    } else if deadline_us > 0.0 {
+        u64::MAX
+    } else {
+        0
+    };
+    Box::pin(Sleep {
+        lane,
+        deadline_us,
+        key: None,
     })
 }
 

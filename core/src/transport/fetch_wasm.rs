@@ -13,7 +13,7 @@ use super::{
     parse_retry_after, HttpMethod, HttpRequest, HttpResponse, Transport, DEFAULT_HTTP_TIMEOUT,
 };
 use crate::redact::{redact_text, redact_url};
-use crate::runtime::{js_wall_time, BoxFuture};
+use crate::runtime::{js_sleep, js_wall_time, BoxFuture};
 use crate::{Error, Result};
 
 /// HTTP transport for `wasm32-unknown-unknown`: calls `globalThis.fetch`, so it works in
@@ -174,8 +174,8 @@ async fn fetch(request: HttpRequest, timeout: Duration) -> Result<HttpResponse> 
             retry_after,
         })
     };
-    let ms = timeout.as_millis().min(u32::MAX as u128) as u32;
-    let deadline = gloo_timers::future::TimeoutFuture::new(ms);
+    // The runtime's shared timer (no JS timer and closure per exchange).
+    let deadline = js_sleep(timeout);
     match select(Box::pin(work), deadline).await {
         Either::Left((out, _)) => {
             guard.disarm();

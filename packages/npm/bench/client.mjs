@@ -1,7 +1,8 @@
 // `make bench-npm-client`: 1000 concurrent `abci_query` calls on the real node, the npm
-// package's MantraClient (Node build, default fetch transport) vs CosmJS `Comet38Client` over
+// package's MantraClient (Node build) with its default transport (the global fetch) and with
+// `nodeHttpTransport()` (node:http, keep-alive), vs CosmJS `Comet38Client` over
 // `HttpBatchClient { batchSizeLimit: 10 }` (CometBFT's max_request_batch_size is 10), side by
-// side in one process, alternating which goes first each round (BENCHMARKS.md, "npm").
+// side in one process, rotating which goes first each round (BENCHMARKS.md, "npm").
 //
 // Env: MANTRA_RPC_1 (node URL, from .devnet/env), N (calls per round, default 1000),
 // ROUNDS (default 7). Every call queries its own key, so nothing is served from a cache.
@@ -14,7 +15,7 @@ import path from "node:path";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const requireCosmjs = createRequire(path.join(here, "../../../bench/cosmjs/package.json"));
 const { Comet38Client, HttpBatchClient } = requireCosmjs("@cosmjs/tendermint-rpc");
-const { MantraClient } = await import("../index.mjs");
+const { MantraClient, nodeHttpTransport } = await import("../index.mjs");
 
 const url = process.env.MANTRA_RPC_1 || "http://127.0.0.1:26657";
 const n = Number(process.env.N || 1000);
@@ -32,33 +33,38 @@ async function timeRound(label, query) {
 
 const cosmjs = Comet38Client.create(new HttpBatchClient(url, { batchSizeLimit: 10, dispatchInterval: 20 }));
 const ours = await MantraClient.connect({ endpoints: [url] });
+const oursHttp = await MantraClient.connect({ endpoints: [url], transport: nodeHttpTransport() });
 const contenders = {
   cosmjs: (key) => cosmjs.abciQuery({ path: "/key", data: enc.encode(key) }),
   ours: (key) => ours.abciQuery("/key", enc.encode(key)),
+  oursHttp: (key) => oursHttp.abciQuery("/key", enc.encode(key)),
 };
+const names = Object.keys(contenders);
 
 // Warm-up: connections, JIT.
 for (const [name, q] of Object.entries(contenders)) await timeRound(`warm-${name}`, q);
 
-const rates = { cosmjs: [], ours: [] };
-const ratios = [];
+const rates = { cosmjs: [], ours: [], oursHttp: [] };
+const ratios = { ours: [], oursHttp: [] };
 for (let r = 0; r < rounds; r++) {
-  const order = r % 2 ? ["ours", "cosmjs"] : ["cosmjs", "ours"];
+  const order = names.map((_, i) => names[(i + r) % names.length]);
   const got = {};
   for (const name of order) got[name] = await timeRound(`${name}-${process.pid}-${r}`, contenders[name]);
-  rates.cosmjs.push(got.cosmjs);
-  rates.ours.push(got.ours);
-  ratios.push(got.ours / got.cosmjs);
+  for (const name of names) rates[name].push(got[name]);
+  ratios.ours.push(got.ours / got.cosmjs);
+  ratios.oursHttp.push(got.oursHttp / got.cosmjs);
 }
 ours.close();
+oursHttp.close();
 cosmjs.disconnect();
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const best = (xs) => Math.max(...xs);
 console.log(`${n} concurrent abci_query on ${url}, ${rounds} rounds (calls/s)`);
 console.log(`  CosmJS HttpBatchClient(10): median ${median(rates.cosmjs).toFixed(0)}, best ${best(rates.cosmjs).toFixed(0)}`);
-console.log(`  mantra-sdk MantraClient:    median ${median(rates.ours).toFixed(0)}, best ${best(rates.ours).toFixed(0)}`);
-console.log(`  ratio (ours / CosmJS), median of per-round ratios: ${median(ratios).toFixed(2)}x`);
+console.log(`  mantra-sdk, fetch (default): median ${median(rates.ours).toFixed(0)}, best ${best(rates.ours).toFixed(0)}`);
+console.log(`  mantra-sdk, nodeHttpTransport: median ${median(rates.oursHttp).toFixed(0)}, best ${best(rates.oursHttp).toFixed(0)}`);
+console.log(`  ratio vs CosmJS (median of per-round ratios): fetch ${median(ratios.ours).toFixed(2)}x, nodeHttpTransport ${median(ratios.oursHttp).toFixed(2)}x`);
 console.log(
   `BENCH ${JSON.stringify({
     bench: "npm_client_concurrent",
@@ -66,6 +72,8 @@ console.log(
     rounds,
     cosmjs_median: median(rates.cosmjs),
     ours_median: median(rates.ours),
-    ratio_median: median(ratios),
+    ratio_median: median(ratios.ours),
+    ours_node_http_median: median(rates.oursHttp),
+    ratio_node_http_median: median(ratios.oursHttp),
   })}`,
 );

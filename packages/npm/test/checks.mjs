@@ -10,6 +10,7 @@ export const PUBLIC_EXPORTS = [
   "MantraError",
   "ManualClock",
   "MetricsCollector",
+  "nodeHttpTransport",
   "sleepMs",
   "version",
 ];

@@ -72,6 +72,7 @@ test("npm pack publishes the entries, the JS layer and both builds, and no tests
     "index.cjs",
     "index.mjs",
     "browser.mjs",
+    "node-http.cjs",
     "index.d.ts",
     "lib/sdk.mjs",
     "dist/node/mantra_sdk_wasm.js",

@@ -1,0 +1,97 @@
+"use strict";
+// Node only (required by index.cjs; browsers never load it, browser.mjs has a stub that
+// throws). `nodeHttpTransport(options?)`: a `Transport` (see index.d.ts) over Node's `node:http` /
+// `node:https` with keep-alive agents. In Node it is several times faster than the global
+// `fetch` (undici) for the client's many small JSON-RPC POSTs (BENCHMARKS.md, "npm client").
+// The default transport stays `fetch` (core's `FetchTransport`, the same in every host);
+// this one is opt-in: `MantraClient.connect({ endpoints, transport: nodeHttpTransport() })`.
+//
+// It translates only: every status is returned as it is (core decides what a 429 or a 5xx
+// means); a failed exchange rejects with `MantraError("transport")` (retryable in core) and
+// an exchange over the request's `timeoutMs` is aborted and rejects with
+// `MantraError("timeout", …, {timeoutMs})`.
+const http = require("node:http");
+const https = require("node:https");
+
+function createNodeHttpTransport(MantraError) {
+  return function nodeHttpTransport(options) {
+    const opts = options === undefined || options === null ? {} : options;
+    if (typeof opts !== "object") {
+      throw new TypeError(`nodeHttpTransport(options) must be an object, got ${typeof opts}`);
+    }
+    const maxSockets = opts.maxSockets === undefined ? 64 : opts.maxSockets;
+    if (!Number.isInteger(maxSockets) || maxSockets < 1) {
+      throw new MantraError("invalid_argument", "nodeHttpTransport: `maxSockets` must be an integer >= 1");
+    }
+    const agentOpts = { keepAlive: true, maxSockets, scheduling: "lifo" };
+    const httpAgent = opts.httpAgent || new http.Agent(agentOpts);
+    const httpsAgent = opts.httpsAgent || new https.Agent(agentOpts);
+
+    return function transport(req) {
+      return new Promise((resolve, reject) => {
+        let url;
+        try {
+          url = new URL(req.url);
+        } catch {
+          reject(new MantraError("transport", "nodeHttpTransport: invalid URL"));
+          return;
+        }
+        // Never the credentials of the URL in a message.
+        const shown = `${req.method} ${url.protocol}//${url.host}${url.pathname}`;
+        const tls = url.protocol === "https:";
+        if (!tls && url.protocol !== "http:") {
+          reject(new MantraError("transport", `${shown}: unsupported protocol ${url.protocol}`));
+          return;
+        }
+        const headers = { ...req.headers };
+        const body = req.method === "POST" ? Buffer.from(req.body || "", "utf8") : null;
+        if (body) {
+          if (!Object.keys(headers).some((k) => k.toLowerCase() === "content-type")) {
+            headers["content-type"] = "application/json";
+          }
+          headers["content-length"] = String(body.length);
+        }
+        let timer = null;
+        let done = false;
+        const finish = (fn, value) => {
+          if (done) return;
+          done = true;
+          if (timer !== null) clearTimeout(timer);
+          fn(value);
+        };
+        const r = (tls ? https : http).request(url, {
+          method: req.method,
+          headers,
+          agent: tls ? httpsAgent : httpAgent,
+        });
+        r.on("response", (res) => {
+          const chunks = [];
+          res.on("data", (c) => chunks.push(c));
+          res.on("end", () => {
+            const out = { status: res.statusCode, body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks) };
+            const retryAfter = res.headers["retry-after"];
+            if (retryAfter !== undefined) out.headers = { "retry-after": String(retryAfter) };
+            finish(resolve, out);
+          });
+          res.on("error", (e) => finish(reject, transportError(shown, e)));
+        });
+        r.on("error", (e) => finish(reject, transportError(shown, e)));
+        const ms = req.timeoutMs;
+        if (typeof ms === "number" && Number.isFinite(ms) && ms >= 0) {
+          timer = setTimeout(() => {
+            finish(reject, new MantraError("timeout", `${shown} timed out after ${ms} ms`, { timeoutMs: ms }));
+            r.destroy();
+          }, ms);
+        }
+        r.end(body || undefined);
+      });
+    };
+  };
+
+  function transportError(shown, e) {
+    const why = (e && (e.code || e.message)) || String(e);
+    return new MantraError("transport", `${shown} failed: ${why}`, { cause: e });
+  }
+}
+
+module.exports = { createNodeHttpTransport };

@@ -1,0 +1,138 @@
+// nodeHttpTransport (Node's node:http with keep-alive agents) as the MantraClient transport:
+// against the real devnet (skipped, saying so, when it does not answer), and against local
+// HTTP servers for statuses, Retry-After, timeouts and connection failures.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import http from "node:http";
+import { test } from "node:test";
+
+import { MantraClient, MantraError, nodeHttpTransport } from "mantra-sdk";
+
+function endpoints() {
+  const env = { ...process.env };
+  try {
+    for (const line of readFileSync(new URL("../../../.devnet/env", import.meta.url), "utf8").split("\n")) {
+      const m = line.match(/^(MANTRA_RPC_\d)=(.+)$/);
+      if (m && !env[m[1]]) env[m[1]] = m[2];
+    }
+  } catch {
+    // no .devnet/env: defaults below
+  }
+  return [env.MANTRA_RPC_1 || "http://127.0.0.1:26657", env.MANTRA_RPC_2 || "http://127.0.0.1:26757"];
+}
+
+async function devnetUp(urls) {
+  try {
+    const r = await fetch(`${urls[0]}/status`, { signal: AbortSignal.timeout(2000) });
+    return r.ok;
+  } catch {
+    return false;
+  }
+}
+
+const URLS = endpoints();
+const up = await devnetUp(URLS);
+
+// A local server answering every request with `handler(req, body)` → {status, headers?, body}.
+async function server(handler) {
+  const s = http.createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", async () => {
+      const out = await handler(req, Buffer.concat(chunks).toString("utf8"));
+      if (out === null) return; // never answers
+      res.writeHead(out.status, out.headers || { "content-type": "application/json" });
+      res.end(out.body);
+    });
+  });
+  await new Promise((r) => s.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${s.address().port}`;
+  return { url, close: () => new Promise((r) => { s.closeAllConnections(); s.close(r); }) };
+}
+
+test("options are checked; the transport is a function", () => {
+  assert.equal(typeof nodeHttpTransport(), "function");
+  assert.equal(typeof nodeHttpTransport({ maxSockets: 4 }), "function");
+  assert.throws(() => nodeHttpTransport({ maxSockets: 0 }), (e) => e instanceof MantraError && e.code === "invalid_argument");
+  assert.throws(() => nodeHttpTransport(5), TypeError);
+});
+
+test("the transport's own contract: status and body as they are, Retry-After, errors", async () => {
+  const srv = await server((req, body) => {
+    if (req.url === "/busy") return { status: 429, headers: { "retry-after": "3" }, body: "slow down" };
+    if (req.url === "/hang") return null;
+    return { status: 200, body: JSON.stringify({ method: req.method, body, type: req.headers["content-type"] }) };
+  });
+  try {
+    const t = nodeHttpTransport();
+    const ok = await t({ method: "POST", url: `${srv.url}/`, headers: {}, body: '{"a":1}', timeoutMs: 5000 });
+    assert.equal(ok.status, 200);
+    assert.ok(ok.body instanceof Uint8Array);
+    assert.deepEqual(JSON.parse(Buffer.from(ok.body).toString()), { method: "POST", body: '{"a":1}', type: "application/json" });
+    const busy = await t({ method: "GET", url: `${srv.url}/busy`, headers: {}, body: "", timeoutMs: null });
+    assert.equal(busy.status, 429);
+    assert.equal(busy.headers["retry-after"], "3");
+    const hang = await t({ method: "POST", url: `${srv.url}/hang`, headers: {}, body: "{}", timeoutMs: 50 }).catch((e) => e);
+    assert.ok(hang instanceof MantraError, String(hang));
+    assert.equal(hang.code, "timeout");
+    assert.equal(hang.timeoutMs, 50);
+  } finally {
+    await srv.close();
+  }
+  const down = await nodeHttpTransport()({ method: "POST", url: srv.url, headers: {}, body: "{}", timeoutMs: 2000 }).catch((e) => e);
+  assert.ok(down instanceof MantraError, String(down));
+  assert.equal(down.code, "transport");
+  assert.match(down.message, /ECONNREFUSED/);
+});
+
+test("a user:password URL never shows in the transport's messages", async () => {
+  const t = nodeHttpTransport();
+  const err = await t({ method: "POST", url: "http://user:secret@127.0.0.1:1/", headers: {}, body: "{}", timeoutMs: 2000 }).catch((e) => e);
+  assert.ok(err instanceof MantraError);
+  assert.doesNotMatch(err.message, /secret/);
+});
+
+test("MantraClient over nodeHttpTransport: a node's 503 is a retryable transport failure", async () => {
+  let posts = 0;
+  const srv = await server((req, body) => {
+    const ok = { status: 200, body: JSON.stringify({ jsonrpc: "2.0", id: -1, result: {} }) };
+    if (req.method === "GET") return ok;
+    const call = JSON.parse(body);
+    // The pool's warm-up pings succeed; calls get 503.
+    if (call.method !== "net_info") return { ...ok, body: JSON.stringify({ jsonrpc: "2.0", id: call.id, result: {} }) };
+    posts += 1;
+    return { status: 503, body: "unavailable" };
+  });
+  const client = await MantraClient.connect({ endpoints: [srv.url], transport: nodeHttpTransport(), batch: false });
+  try {
+    const err = await client.call("net_info", {}).catch((e) => e);
+    assert.ok(err instanceof MantraError, String(err));
+    assert.equal(err.code, "transport");
+    assert.equal(err.status, 503);
+    assert.ok(posts >= 1);
+  } finally {
+    client.close();
+    await srv.close();
+  }
+});
+
+test("MantraClient over nodeHttpTransport against the devnet: reads, batching, concurrency", { skip: up ? false : `devnet not running at ${URLS[0]} (scripts/devnet up)` }, async () => {
+  const client = await MantraClient.connect({ endpoints: URLS, transport: nodeHttpTransport() });
+  try {
+    const status = await client.status();
+    assert.ok(Number(status.syncInfo.latestBlockHeight) >= 1);
+    await client.healthCheck();
+    const block = await client.block(1);
+    assert.equal(Number(block.block.header.height), 1);
+    const enc = new TextEncoder();
+    const n = 200;
+    const out = await Promise.all(Array.from({ length: n }, (_, i) => client.abciQuery("/key", enc.encode(`nodehttp-${process.pid}-${i}`))));
+    assert.equal(out.length, n);
+    for (const q of out) assert.equal(q.code, 0);
+    const stats = client.stats();
+    assert.ok(stats.http.maxBatchSize > 1, `batched: ${JSON.stringify(stats.http)}`);
+    assert.equal(stats.failed, 0);
+  } finally {
+    client.close();
+  }
+});
