@@ -440,11 +440,15 @@ async fn killing_the_preferred_node_under_load_fails_over_and_health_follows() {
         .unwrap();
     let mut ok = 0;
     let mut errors: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut first_message: BTreeMap<&'static str, String> = BTreeMap::new();
     for t in tasks {
         match t.await.unwrap() {
             Err(_) => panic!("a call did not end within 60 s"),
             Ok(Ok(())) => ok += 1,
-            Ok(Err(e)) => *errors.entry(e.code()).or_default() += 1,
+            Ok(Err(e)) => {
+                *errors.entry(e.code()).or_default() += 1;
+                first_message.entry(e.code()).or_insert_with(|| e.to_string());
+            }
         }
     }
     assert_eq!(
@@ -455,7 +459,7 @@ async fn killing_the_preferred_node_under_load_fails_over_and_health_follows() {
     for code in errors.keys() {
         assert!(
             ["transport", "timeout", "circuit_open"].contains(code),
-            "untyped failure {code}: {errors:?}"
+            "untyped failure {code}: {errors:?}, first messages {first_message:?}"
         );
     }
     assert!(
