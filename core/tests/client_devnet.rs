@@ -447,7 +447,9 @@ async fn killing_the_preferred_node_under_load_fails_over_and_health_follows() {
             Ok(Ok(())) => ok += 1,
             Ok(Err(e)) => {
                 *errors.entry(e.code()).or_default() += 1;
-                first_message.entry(e.code()).or_insert_with(|| e.to_string());
+                first_message
+                    .entry(e.code())
+                    .or_insert_with(|| e.to_string());
             }
         }
     }

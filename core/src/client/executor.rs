@@ -201,7 +201,9 @@ impl RpcBatchExecutor {
             request.timeout = Some(timeout);
             let reply = client.send(request).await;
             let latency = inner.clock.now().saturating_sub(start);
-            let out = reply.and_then(|r| decode_response(ids, &r));
+            let out = reply
+                .and_then(|r| decode_response(ids, &r))
+                .map(|items| screen_replies(calls, items, client.redacted_endpoint()));
             inner.note_http(client.redacted_endpoint(), ids.len(), latency, &out);
             out
         });
@@ -210,6 +212,26 @@ impl RpcBatchExecutor {
             .execute_with_priority(name, priority, timeout, exchange)
             .await
     }
+}
+
+/// Replaces each reply the node gave without being able to serve the call with a retryable
+/// error (see [`super::policy::unusable_reply`]).
+fn screen_replies(
+    calls: &[(&str, &Value)],
+    items: Vec<Result<Value>>,
+    endpoint: &str,
+) -> Vec<Result<Value>> {
+    items
+        .into_iter()
+        .zip(calls)
+        .map(|(item, (method, _))| match item {
+            Ok(v) => match super::policy::unusable_reply(method, &v, endpoint) {
+                Some(e) => Err(e),
+                None => Ok(v),
+            },
+            err => err,
+        })
+        .collect()
 }
 
 impl Inner {

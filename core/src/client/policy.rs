@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::error::Error;
+
 use super::config::CachePolicy;
 use crate::cache::CacheType;
 use crate::exec::Priority;
@@ -165,10 +167,35 @@ pub(crate) fn is_cacheable_result(method: &str, value: &Value) -> bool {
     }
 }
 
+/// An answer the node gave while it could not serve the call — not a fact about the chain —
+/// turned into a retryable transport error (another attempt, possibly on another endpoint,
+/// can succeed; nothing is cached). Today: CometBFT answers `block` with `"block": null`
+/// when its block store cannot load a height it reports as stored (a node shutting down,
+/// or racing its own commit).
+pub(crate) fn unusable_reply(method: &str, value: &Value, endpoint: &str) -> Option<Error> {
+    let missing_block =
+        method == "block" && value.is_object() && value.get("block").is_none_or(Value::is_null);
+    missing_block.then(|| Error::Transport {
+        message: format!("{endpoint} answered block without a block (node not serving it)"),
+        status: None,
+        retry_after: None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_block_reply_without_a_block_is_a_retryable_transport_error() {
+        let e = unusable_reply("block", &json!({"block_id": {}, "block": null}), "n1").unwrap();
+        assert_eq!(e.code(), "transport");
+        assert!(e.is_retryable());
+        assert!(unusable_reply("block", &json!({"block_id": {}}), "n1").is_some());
+        assert!(unusable_reply("block", &json!({"block_id": {}, "block": {}}), "n1").is_none());
+        assert!(unusable_reply("status", &json!({"block": null}), "n1").is_none());
+    }
 
     #[test]
     fn writes_are_never_cached_shared_or_batched() {
