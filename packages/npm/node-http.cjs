@@ -74,6 +74,10 @@ function createNodeHttpTransport(MantraError) {
             finish(resolve, out);
           });
           res.on("error", (e) => finish(reject, transportError(shown, e)));
+          // A connection cut mid-body may end the response with neither `end` nor `error`.
+          res.on("close", () => {
+            if (!res.complete) finish(reject, transportError(shown, new Error("connection closed before the response ended")));
+          });
         });
         r.on("error", (e) => finish(reject, transportError(shown, e)));
         const ms = req.timeoutMs;

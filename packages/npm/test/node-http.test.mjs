@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import http from "node:http";
+import net from "node:net";
 import { test } from "node:test";
 
 import { MantraClient, MantraError, nodeHttpTransport } from "mantra-sdk";
@@ -83,6 +84,27 @@ test("the transport's own contract: status and body as they are, Retry-After, er
   assert.ok(down instanceof MantraError, String(down));
   assert.equal(down.code, "transport");
   assert.match(down.message, /ECONNREFUSED/);
+});
+
+test("a response cut mid-body rejects with MantraError transport, never hangs", async () => {
+  const srv = net.createServer((sock) => {
+    sock.once("data", () => {
+      sock.write('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{"jsonrpc":');
+      setTimeout(() => sock.destroy(), 10);
+    });
+  });
+  await new Promise((resolve) => srv.listen(0, "127.0.0.1", resolve));
+  try {
+    const t = nodeHttpTransport();
+    const url = `http://127.0.0.1:${srv.address().port}/`;
+    await assert.rejects(t({ method: "POST", url, headers: {}, body: "{}", timeoutMs: null }), (e) => {
+      assert.ok(e instanceof MantraError);
+      assert.equal(e.code, "transport");
+      return true;
+    });
+  } finally {
+    srv.close();
+  }
 });
 
 test("a user:password URL never shows in the transport's messages", async () => {
