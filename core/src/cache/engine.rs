@@ -387,8 +387,7 @@ impl<V> TtlCache<V> {
         value: V,
         value_weight: usize,
     ) -> Result<()> {
-        let key = key.as_ref();
-        self.insert_keyed(ty, key.into(), key.len(), value, value_weight, None)
+        self.insert_str(ty, key.as_ref(), value, value_weight, None)
     }
 
     /// Like [`insert`](Self::insert) with an explicit TTL for this entry. Zero is rejected.
@@ -405,8 +404,33 @@ impl<V> TtlCache<V> {
                 "per-entry ttl must be greater than 0".into(),
             ));
         }
-        let key = key.as_ref();
-        self.insert_keyed(ty, key.into(), key.len(), value, value_weight, Some(ttl))
+        self.insert_str(ty, key.as_ref(), value, value_weight, Some(ttl))
+    }
+
+    /// A string-keyed insert: a key already stored is updated in place (its key is not
+    /// allocated again); otherwise as [`insert_keyed`](Self::insert_keyed).
+    fn insert_str(
+        &self,
+        ty: CacheType,
+        key: &str,
+        value: V,
+        value_weight: usize,
+        ttl: Option<Duration>,
+    ) -> Result<()> {
+        let weight = Self::charge_bytes(key.len(), value_weight);
+        let now = self.clock.now();
+        let mut st = self.state.lock();
+        let expires_at = now.saturating_add(ttl.unwrap_or(st.ttls[ty.index()]));
+        match st
+            .store
+            .replace(ty.index(), key, value, weight, expires_at, now)
+        {
+            Ok(()) => Ok(()),
+            Err(value) => {
+                drop(st);
+                self.insert_keyed(ty, key.into(), key.len(), value, value_weight, ttl)
+            }
+        }
     }
 
     /// The live value under `(ty, key)`, refreshing its recency; `None` if absent or expired.

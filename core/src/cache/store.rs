@@ -212,6 +212,53 @@ impl<K: Hash + Eq + Clone, V> Store<K, V> {
         Ok(())
     }
 
+    /// Replaces the entry already stored under `k` in `part` in place — no new key, the
+    /// same outcome as [`insert`](Self::insert) — and enforces the limits. Gives `value`
+    /// back when `k` is not stored or the entry is heavier than the whole budget (then
+    /// [`insert`](Self::insert) decides).
+    pub fn replace<Q>(
+        &mut self,
+        part: usize,
+        k: &Q,
+        value: V,
+        weight: usize,
+        expires_at: Duration,
+        now: Duration,
+    ) -> Result<(), V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let part = part.min(self.parts.len() - 1);
+        if weight > self.max_bytes {
+            return Err(value);
+        }
+        let tick = self.tick + 1;
+        // A stored key is never in the removal log (storing it again took it out).
+        let Some(e) = self.parts[part].get_mut(k) else {
+            return Err(value);
+        };
+        self.tick = tick;
+        let old_weight = e.weight;
+        let old = std::mem::replace(
+            e,
+            Entry {
+                value,
+                expires_at,
+                inserted_at: now,
+                weight,
+                last_used: tick,
+            },
+        );
+        self.bytes = self.bytes - old_weight + weight;
+        if self.stats {
+            self.counters.insertions += 1;
+        }
+        self.enforce_limits(now);
+        drop(old);
+        Ok(())
+    }
+
     fn enforce_limits(&mut self, now: Duration) {
         while self.len > self.max_entries || self.bytes > self.max_bytes {
             let over_count = self.len > self.max_entries;

@@ -781,3 +781,41 @@ fn bytes_are_stored_as_their_base64_string() {
         "a failed read drops nothing"
     );
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn replacing_a_stored_key_in_place_matches_a_fresh_insert() {
+    let (clock, m) = manager(config());
+    m.put_value("a", json!(1), T).unwrap();
+    m.put_value("b", json!(2), T).unwrap();
+    let before = m.stats();
+    // replace "a": heavier value, new TTL start, most recently used again
+    clock.advance(SEC).await;
+    m.put_value("a", json!("a much longer value"), T).unwrap();
+    let s = m.stats();
+    assert_eq!(s.entries, 2);
+    assert_eq!(s.insertions, before.insertions + 1);
+    assert_eq!(
+        m.memory_bytes(),
+        CacheManager::entry_weight("a", &json!("a much longer value"))
+            + CacheManager::entry_weight("b", &json!(2))
+    );
+    assert_eq!(*m.get_value("a", T).unwrap(), json!("a much longer value"));
+    // an in-place replace that breaks the byte budget evicts the least recently used
+    let (_c2, small) = manager(CacheConfig {
+        max_memory_bytes: CacheManager::entry_weight("a", &json!("xxxxxxxxxx")) * 2,
+        ..config()
+    });
+    small.put_value("a", json!("x"), T).unwrap();
+    small.put_value("b", json!("x"), T).unwrap();
+    small
+        .put_value("a", json!("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"), T)
+        .unwrap();
+    assert!(
+        small.contains("a", T) && !small.contains("b", T),
+        "b evicted, a kept"
+    );
+    assert_eq!(small.stats().evictions_size, 1);
+    // too heavy alone: refused, the old value removed (the insert path decides)
+    assert!(small.put_value("a", json!("y".repeat(1000)), T).is_err());
+    assert!(!small.contains("a", T));
+}
