@@ -2,35 +2,10 @@
 // the kvstore app on 127.0.0.1:26657 and :26757), through core's default transport (the
 // global fetch). Skipped, saying so, when the devnet does not answer.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { test } from "node:test";
 
 import { MantraClient, MantraError } from "mantra-sdk";
-
-function endpoints() {
-  const env = { ...process.env };
-  try {
-    for (const line of readFileSync(new URL("../../../.devnet/env", import.meta.url), "utf8").split("\n")) {
-      const m = line.match(/^(MANTRA_RPC_\d)=(.+)$/);
-      if (m && !env[m[1]]) env[m[1]] = m[2];
-    }
-  } catch {
-    // no .devnet/env: defaults below
-  }
-  return [env.MANTRA_RPC_1 || "http://127.0.0.1:26657", env.MANTRA_RPC_2 || "http://127.0.0.1:26757"];
-}
-
-async function devnetUp(urls) {
-  try {
-    const r = await fetch(`${urls[0]}/status`, { signal: AbortSignal.timeout(2000) });
-    return r.ok;
-  } catch {
-    return false;
-  }
-}
-
-const URLS = endpoints();
-const up = await devnetUp(URLS);
+import { URLS, up } from "./devnet-env.mjs";
 
 test("MantraClient against the devnet: reads, a kvstore write, batching, metrics", { skip: up ? false : `devnet not running at ${URLS[0]} (scripts/devnet up)` }, async () => {
   const client = await MantraClient.connect({ endpoints: URLS });

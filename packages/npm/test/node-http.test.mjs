@@ -2,37 +2,12 @@
 // against the real devnet (skipped, saying so, when it does not answer), and against local
 // HTTP servers for statuses, Retry-After, timeouts and connection failures.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import { test } from "node:test";
 
 import { MantraClient, MantraError, nodeHttpTransport } from "mantra-sdk";
-
-function endpoints() {
-  const env = { ...process.env };
-  try {
-    for (const line of readFileSync(new URL("../../../.devnet/env", import.meta.url), "utf8").split("\n")) {
-      const m = line.match(/^(MANTRA_RPC_\d)=(.+)$/);
-      if (m && !env[m[1]]) env[m[1]] = m[2];
-    }
-  } catch {
-    // no .devnet/env: defaults below
-  }
-  return [env.MANTRA_RPC_1 || "http://127.0.0.1:26657", env.MANTRA_RPC_2 || "http://127.0.0.1:26757"];
-}
-
-async function devnetUp(urls) {
-  try {
-    const r = await fetch(`${urls[0]}/status`, { signal: AbortSignal.timeout(2000) });
-    return r.ok;
-  } catch {
-    return false;
-  }
-}
-
-const URLS = endpoints();
-const up = await devnetUp(URLS);
+import { URLS, up } from "./devnet-env.mjs";
 
 // A local server answering every request with `handler(req, body)` → {status, headers?, body}.
 async function server(handler) {
