@@ -161,12 +161,15 @@ impl<V, K: Hash + Eq + Clone> TtlCache<V, K> {
             .store
             .insert(ty.index(), key, value, weight, expires_at, now);
         drop(st);
-        res.map_err(|_| {
-            Error::CapacityExceeded(format!(
-                "cache entry of {weight} bytes exceeds max_memory_bytes ({})",
-                self.config.max_memory_bytes
-            ))
-        })
+        res.map_err(|_| self.oversize(weight))
+    }
+
+    /// The error of an entry heavier than the whole byte budget.
+    fn oversize(&self, weight: usize) -> Error {
+        Error::CapacityExceeded(format!(
+            "cache entry of {weight} bytes exceeds max_memory_bytes ({})",
+            self.config.max_memory_bytes
+        ))
     }
 
     /// The live value under `(ty, key)`, refreshing its recency; `None` if absent or expired.
@@ -408,7 +411,8 @@ impl<V> TtlCache<V> {
     }
 
     /// A string-keyed insert: a key already stored is updated in place (its key is not
-    /// allocated again); otherwise as [`insert_keyed`](Self::insert_keyed).
+    /// allocated again); otherwise as [`insert_keyed`](Self::insert_keyed). The caller has
+    /// rejected a zero `ttl`.
     fn insert_str(
         &self,
         ty: CacheType,
@@ -421,16 +425,18 @@ impl<V> TtlCache<V> {
         let now = self.clock.now();
         let mut st = self.state.lock();
         let expires_at = now.saturating_add(ttl.unwrap_or(st.ttls[ty.index()]));
-        match st
+        // One lock, one clock read: replace in place, else insert under a new key.
+        let res = match st
             .store
             .replace(ty.index(), key, value, weight, expires_at, now)
         {
             Ok(()) => Ok(()),
-            Err(value) => {
-                drop(st);
-                self.insert_keyed(ty, key.into(), key.len(), value, value_weight, ttl)
-            }
-        }
+            Err(value) => st
+                .store
+                .insert(ty.index(), key.into(), value, weight, expires_at, now),
+        };
+        drop(st);
+        res.map_err(|_| self.oversize(weight))
     }
 
     /// The live value under `(ty, key)`, refreshing its recency; `None` if absent or expired.
