@@ -44,8 +44,9 @@ thread_local! {
     static PERFORMANCE: Option<JsPerformance> = lookup_performance();
     /// Set while a background task is being polled (see `task::spawn_background`).
     static IN_BACKGROUND: Cell<bool> = const { Cell::new(false) };
-    /// The coarse clock's cached `monotonic_ms()`, NaN when stale.
-    static COARSE_MS: Cell<f64> = const { Cell::new(f64::NAN) };
+    /// The coarse clock's cached `monotonic_ms()` as a `Duration` since the host's time
+    /// origin (converted once per reading, not per read), `None` when stale.
+    static COARSE_NOW: Cell<Option<Duration>> = const { Cell::new(None) };
     /// Reads of the cached value since it was taken.
     static COARSE_READS: Cell<u32> = const { Cell::new(0) };
     /// Whether the 1 ms staleness timer is pending.
@@ -320,7 +321,8 @@ impl Clock for WasmClock {
 /// [`WasmClock`] with a cached reading for hot paths; see the module docs.
 #[derive(Clone)]
 pub struct CoarseWasmClock {
-    origin_ms: f64,
+    /// `monotonic_ms()` at creation, as a `Duration` since the host's time origin.
+    origin: Duration,
 }
 
 impl std::fmt::Debug for CoarseWasmClock {
@@ -337,7 +339,7 @@ impl CoarseWasmClock {
     /// A clock whose origin is now.
     pub fn new() -> Self {
         Self {
-            origin_ms: monotonic_ms(),
+            origin: since(0.0, monotonic_ms()),
         }
     }
 }
@@ -351,9 +353,8 @@ impl Default for CoarseWasmClock {
 // The cached read is `#[inline]` (compiled with its caller: the cache's hot path is built at
 // the binding's opt-level); taking a fresh reading is not.
 #[inline]
-fn coarse_ms() -> f64 {
-    let cached = COARSE_MS.with(|c| c.get());
-    if !cached.is_nan() {
+fn coarse_now() -> Duration {
+    if let Some(cached) = COARSE_NOW.with(|c| c.get()) {
         let reads = COARSE_READS.with(|r| r.get());
         if reads < CoarseWasmClock::MAX_READS {
             COARSE_READS.with(|r| r.set(reads + 1));
@@ -364,16 +365,16 @@ fn coarse_ms() -> f64 {
 }
 
 #[inline(never)]
-fn coarse_refresh() -> f64 {
-    let now = monotonic_ms();
-    COARSE_MS.with(|c| c.set(now));
+fn coarse_refresh() -> Duration {
+    let now = since(0.0, monotonic_ms());
+    COARSE_NOW.with(|c| c.set(Some(now)));
     COARSE_READS.with(|r| r.set(1));
     if !COARSE_TIMER.with(|t| t.replace(true)) {
         COARSE_EXPIRE.with(|cell| {
             let mut cell = cell.borrow_mut();
             let f = cell.get_or_insert_with(|| {
                 Closure::<dyn FnMut()>::new(|| {
-                    COARSE_MS.with(|c| c.set(f64::NAN));
+                    COARSE_NOW.with(|c| c.set(None));
                     COARSE_TIMER.with(|t| t.set(false));
                 })
             });
@@ -387,7 +388,7 @@ fn coarse_refresh() -> f64 {
 impl Clock for CoarseWasmClock {
     #[inline]
     fn now(&self) -> Duration {
-        since(self.origin_ms, coarse_ms())
+        coarse_now().saturating_sub(self.origin)
     }
 
     fn wall_time(&self) -> Duration {
