@@ -13,7 +13,7 @@ use wasm_bindgen::prelude::*;
 use crate::convert::{describe, function, json, ms_from_duration, string, Config};
 use crate::error::{to_js, type_error, JsResult};
 use crate::host::call_host;
-use crate::ser;
+use crate::{json_text, ser};
 
 /// A JS function `(request) => Promise<{status, body, headers?}>` as core's transport.
 /// `request` is `{method, url, headers, body, timeoutMs}` (`body` a string).
@@ -157,6 +157,19 @@ where
     }))
 }
 
+/// [`run`] for a node's answer (decoded from JSON, so every number is finite): the result
+/// crosses as one JSON text (see `json_text`).
+fn run_rpc<T, F>(fut: F) -> Promise
+where
+    F: std::future::Future<Output = mantra_sdk::Result<T>> + 'static,
+    T: serde::Serialize,
+{
+    promise(Box::pin(async move {
+        let v = fut.await.map_err(|e| to_js(&e))?;
+        Ok(json_text::to_js(&v))
+    }))
+}
+
 fn bytes(value: &JsValue, what: &str) -> JsResult<Vec<u8>> {
     if value.is_instance_of::<Uint8Array>() {
         return Ok(Uint8Array::unchecked_from_js_ref(value).to_vec());
@@ -204,7 +217,7 @@ impl MantraClient {
     /// The node's `/status`.
     pub fn status(&self) -> Promise {
         let c = self.inner.clone();
-        run(async move { c.status().await })
+        run_rpc(async move { c.status().await })
     }
 
     /// Resolves when the node answers `/health`.
@@ -232,7 +245,7 @@ impl MantraClient {
         promise(Box::pin(async move {
             let (path, data, h) = args?;
             let v = c.abci_query(&path, &data, h).await.map_err(|e| to_js(&e))?;
-            Ok(ser::to_js(&v))
+            Ok(json_text::to_js(&v))
         }))
     }
 
@@ -252,7 +265,7 @@ impl MantraClient {
                 .smart_query(&contract, &msg)
                 .await
                 .map_err(|e| to_js(&e))?;
-            Ok(ser::to_js(&v))
+            Ok(json_text::to_js(&v))
         }))
     }
 
@@ -262,7 +275,7 @@ impl MantraClient {
         let h = height(&height_, "MantraClient.block(height)");
         promise(Box::pin(async move {
             let v = c.block(h?).await.map_err(|e| to_js(&e))?;
-            Ok(ser::to_js(&v))
+            Ok(json_text::to_js(&v))
         }))
     }
 
@@ -273,7 +286,7 @@ impl MantraClient {
         let tx = bytes(&tx, "MantraClient.broadcastTxSync(tx)");
         promise(Box::pin(async move {
             let v = c.broadcast_tx_sync(&tx?).await.map_err(|e| to_js(&e))?;
-            Ok(ser::to_js(&v))
+            Ok(json_text::to_js(&v))
         }))
     }
 
@@ -292,7 +305,7 @@ impl MantraClient {
         promise(Box::pin(async move {
             let (m, p) = args?;
             let v = c.call(&m, p).await.map_err(|e| to_js(&e))?;
-            Ok(ser::to_js(&v))
+            Ok(json_text::to_js(&v))
         }))
     }
 

@@ -26,6 +26,8 @@ mod health;
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
 pub mod host;
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
+mod json_text;
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
 mod meta;
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
 pub mod panic;

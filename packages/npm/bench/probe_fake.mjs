@@ -21,14 +21,22 @@ const fake = async (req) => {
 const extra = { transport: fake, ...(process.env.CACHE === "0" ? { cache: false } : {}) };
 const c = await MantraClient.connect({ endpoints: [url], ...extra });
 const rates = [];
+const cpus = [];
 for (let r = 0; r < rounds; r++) {
+  const cpu0 = process.cpuUsage();
   const t = performance.now();
   await Promise.all(Array.from({ length: 1000 }, (_, i) => c.abciQuery("/key", enc.encode(`p-${process.pid}-${r}-${i}`))));
   rates.push((1000 / (performance.now() - t)) * 1000);
+  const cpu = process.cpuUsage(cpu0);
+  cpus.push((cpu.user + cpu.system) / 1000); // µs of CPU per call (1000 calls)
 }
 const tail = rates.slice(Math.floor(rounds / 2)).sort((a, b) => a - b);
 console.log(
   `fake transport, cache ${process.env.CACHE === "0" ? "off" : "on"}: ${rates.map((r) => r.toFixed(0)).join(" ")}`,
 );
-console.log(`median of the last ${tail.length} rounds: ${tail[Math.floor(tail.length / 2)].toFixed(0)} calls/s`);
+const cpuTail = cpus.slice(Math.floor(rounds / 2)).sort((a, b) => a - b);
+console.log(
+  `median of the last ${tail.length} rounds: ${tail[Math.floor(tail.length / 2)].toFixed(0)} calls/s, ` +
+    `${cpuTail[Math.floor(cpuTail.length / 2)].toFixed(1)} µs CPU per call`,
+);
 c.close();

@@ -38,6 +38,23 @@ function fakeNode() {
   return { transport, posts };
 }
 
+test("results keep their shape: typed replies camelCased, raw JSON and user keys verbatim", async () => {
+  const node = fakeNode();
+  const client = await MantraClient.connect({ endpoints: ["http://node.test:26657"], cache: false, transport: node.transport });
+  const status = await client.status();
+  const raw = result("status.200.json");
+  assert.equal(status.syncInfo.latestBlockHeight, raw.sync_info.latest_block_height);
+  assert.equal(status.nodeInfo.protocolVersion.p2p, raw.node_info.protocol_version.p2p);
+  assert.equal(status.nodeInfo.other.txIndex, raw.node_info.other.tx_index);
+  assert.equal(status.sync_info, undefined);
+  const q = await client.abciQuery("/key", new Uint8Array([0x61, 0x62]));
+  assert.deepEqual(q, { code: 0, log: "exists", info: "", index: "0", key: "", value: "YWI=", height: "7", codespace: "" });
+  const user = { snake_key: [1, -2.5, 1e21, null, true], "with \"quote\" and é": { __proto__x: "x", n_1: "\u0000" } };
+  const echoed = await client.call("echo_method", user);
+  assert.deepEqual(echoed, { method: "echo_method", params: user });
+  client.close();
+});
+
 test("methods through a custom transport; core decodes, caches and records metrics", async () => {
   const node = fakeNode();
   const client = await MantraClient.connect({ endpoints: ["http://node.test:26657"], transport: node.transport });
