@@ -819,12 +819,16 @@ impl Inner {
                 let op = BatchOperation::from_value(method, params, policy.priority, timeout)?;
                 batch.submit(op).await
             }
-            _ => self
-                .executor
-                .send_with_timeout(&[(method, &params)], policy.priority, timeout)
-                .await?
-                .pop()
-                .unwrap_or_else(|| Err(Error::Internal("no result for a single request".into()))),
+            // Boxed: the executor's future is large, and unboxed it would size every call's
+            // future (batched ones too) — each call would set up and move ~20 KB.
+            _ => Box::pin(self.executor.send_with_timeout(
+                &[(method, &params)],
+                policy.priority,
+                timeout,
+            ))
+            .await?
+            .pop()
+            .unwrap_or_else(|| Err(Error::Internal("no result for a single request".into()))),
         }
     }
 

@@ -647,3 +647,17 @@ async fn monitoring_over_the_client_serves_its_metrics() {
     monitoring.close();
     client.close();
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_call_future_stays_small() {
+    // Every call's future is set up (and moved into a box by the bindings) per call; the
+    // executor's large future must stay boxed out of it (it made calls ~23 KB).
+    let node = FakeNode::new();
+    let (client, _clock) = client_with(config(&node)).await;
+    let call = client.abci_query("/key", b"ab", None);
+    assert!(
+        std::mem::size_of_val(&call) < 4096,
+        "abci_query future: {} bytes",
+        std::mem::size_of_val(&call)
+    );
+}
