@@ -122,16 +122,20 @@ pub(crate) fn cache_key(method: &str, params: &Value) -> String {
 fn write_canonical(v: &Value, out: &mut Vec<u8>) {
     match v {
         Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            crate::sort::sort(&mut keys);
             out.push(b'{');
-            for (i, k) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
+            // serde_json's map keeps its keys sorted (a `BTreeMap`) unless a crate in the
+            // build turns on its `preserve_order` feature; only then are they sorted here.
+            let mut prev: Option<&String> = None;
+            if map.keys().all(|k| prev.replace(k).is_none_or(|p| p < k)) {
+                for (i, (k, v)) in map.iter().enumerate() {
+                    write_member(i, k, v, out);
                 }
-                write_scalar(k, out);
-                out.push(b':');
-                write_canonical(&map[k], out);
+            } else {
+                let mut keys: Vec<&String> = map.keys().collect();
+                crate::sort::sort(&mut keys);
+                for (i, k) in keys.into_iter().enumerate() {
+                    write_member(i, k, &map[k], out);
+                }
             }
             out.push(b'}');
         }
@@ -147,6 +151,16 @@ fn write_canonical(v: &Value, out: &mut Vec<u8>) {
         }
         scalar => write_scalar(scalar, out),
     }
+}
+
+/// `"k":v` (preceded by a comma unless it is the object's first member `i == 0`).
+fn write_member(i: usize, k: &str, v: &Value, out: &mut Vec<u8>) {
+    if i > 0 {
+        out.push(b',');
+    }
+    write_scalar(k, out);
+    out.push(b':');
+    write_canonical(v, out);
 }
 
 /// A string or scalar as serde_json writes it, straight into `out`.

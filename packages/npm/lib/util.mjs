@@ -53,6 +53,8 @@ export function utf8Length(s) {
   return n;
 }
 
+const hasOwn = Object.prototype.hasOwnProperty;
+
 /** Deepest nesting a cached value may have (as the Python binding). */
 const MAX_DEPTH = 128;
 
@@ -66,7 +68,21 @@ const SLOW_STRING = /[\x00-\x1f"\\\u0080-\uffff]/;
  * `\u00XX`, six) and the UTF-8 length of everything else.
  */
 export function jsonStringLength(s) {
-  if (!SLOW_STRING.test(s)) return s.length + 2;
+  const len = s.length;
+  if (len <= 24) {
+    // Short strings (keys, denoms, amounts): a loop beats the regex call.
+    let plain = true;
+    for (let i = 0; i < len; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || c === 0x22 || c === 0x5c || c > 0x7f) {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) return len + 2;
+  } else if (!SLOW_STRING.test(s)) {
+    return len + 2;
+  }
   let extra = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -108,14 +124,17 @@ export function makeWeigher(floatWeight, invalid) {
           for (let i = 0; i < n; i++) total += weigh(v[i], depth + 1, what);
           return total;
         }
-        const keys = Object.keys(v);
+        // Own enumerable string keys, as JSON.stringify walks them (`for…in` with an own
+        // check: V8 serves it from the object's enum cache, without the array that
+        // `Object.keys` allocates).
         let members = 0;
         let total = 0;
-        for (let i = 0; i < keys.length; i++) {
-          const item = v[keys[i]];
+        for (const key in v) {
+          if (!hasOwn.call(v, key)) continue;
+          const item = v[key];
           if (item === undefined) continue;
           members++;
-          total += jsonStringLength(keys[i]) + 1 + weigh(item, depth + 1, what);
+          total += jsonStringLength(key) + 1 + weigh(item, depth + 1, what);
         }
         return total + (members === 0 ? 2 : members + 1);
       }
