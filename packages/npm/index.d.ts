@@ -535,18 +535,20 @@ export type Transport = (request: TransportRequest) => Promise<TransportResponse
 
 /** Options of {@link nodeHttpTransport}. */
 export interface NodeHttpTransportOptions {
-  /** Sockets per endpoint of the keep-alive agents it creates (default 64). */
+  /** Keep-alive sockets per endpoint (default 64); more exchanges wait for a free one. */
   maxSockets?: number;
-  /** Your own `http.Agent` for `http:` endpoints (then `maxSockets` does not apply to them). */
+  /** Your own `http.Agent` for `http:` endpoints: they then go over `node:http` with it
+   * (proxies, custom sockets); `maxSockets` does not apply to them. */
   httpAgent?: object;
-  /** Your own `https.Agent` for `https:` endpoints. */
+  /** Your own `https.Agent` for `https:` endpoints (as `httpAgent`). */
   httpsAgent?: object;
 }
 
 /**
- * A {@link Transport} over Node's `node:http` / `node:https` with keep-alive agents, for
- * `MantraClient.connect({ endpoints, transport: nodeHttpTransport() })`. In Node it carries
- * the client's small JSON-RPC POSTs several times faster than the default global `fetch`
+ * A {@link Transport} for Node, for `MantraClient.connect({ endpoints, transport:
+ * nodeHttpTransport() })`: keep-alive sockets (`node:net` / `node:tls`) with a lean HTTP/1.1
+ * client, or `node:http` / `node:https` with the agents you pass. It carries the client's
+ * small JSON-RPC POSTs with a fraction of the CPU of the default global `fetch`
  * (BENCHMARKS.md, "npm client"). Returns every HTTP status as it is (the client decides what
  * it means); a failed exchange rejects with `MantraError("transport")`, one over the
  * request's `timeoutMs` is aborted and rejects with `MantraError("timeout")`.

@@ -1,8 +1,10 @@
 "use strict";
 // Node only (required by index.cjs; browsers never load it, browser.mjs has a stub that
-// throws). `nodeHttpTransport(options?)`: a `Transport` (see index.d.ts) over Node's `node:http` /
-// `node:https` with keep-alive agents. In Node it is several times faster than the global
-// `fetch` (undici) for the client's many small JSON-RPC POSTs (BENCHMARKS.md, "npm client").
+// throws). `nodeHttpTransport(options?)`: a `Transport` (see index.d.ts) over keep-alive
+// sockets of Node's `node:net` / `node:tls` with a lean HTTP/1.1 client (node-wire.cjs), or
+// over `node:http` / `node:https` with the agents the caller passes. In Node it carries the
+// client's many small JSON-RPC POSTs with a fraction of the CPU of the global `fetch`
+// (undici) or of `node:http` (BENCHMARKS.md, "npm client").
 // The default transport stays `fetch` (core's `FetchTransport`, the same in every host);
 // this one is opt-in: `MantraClient.connect({ endpoints, transport: nodeHttpTransport() })`.
 //
@@ -12,6 +14,7 @@
 // `MantraError("timeout", …, {timeoutMs})`.
 const http = require("node:http");
 const https = require("node:https");
+const { createWireClient } = require("./node-wire.cjs");
 
 function createNodeHttpTransport(MantraError) {
   return function nodeHttpTransport(options) {
@@ -23,9 +26,11 @@ function createNodeHttpTransport(MantraError) {
     if (!Number.isInteger(maxSockets) || maxSockets < 1) {
       throw new MantraError("invalid_argument", "nodeHttpTransport: `maxSockets` must be an integer >= 1");
     }
-    const agentOpts = { keepAlive: true, maxSockets, scheduling: "lifo" };
-    const httpAgent = opts.httpAgent || new http.Agent(agentOpts);
-    const httpsAgent = opts.httpsAgent || new https.Agent(agentOpts);
+    // Without an agent of the user's, exchanges go over node-wire.cjs (keep-alive sockets,
+    // a lean HTTP/1.1 client); with one, over node:http with that agent.
+    const httpAgent = opts.httpAgent || null;
+    const httpsAgent = opts.httpsAgent || null;
+    const wire = createWireClient(maxSockets);
 
     return function transport(req) {
       return new Promise((resolve, reject) => {
@@ -51,6 +56,17 @@ function createNodeHttpTransport(MantraError) {
           }
           headers["content-length"] = String(body.length);
         }
+        const agent = tls ? httpsAgent : httpAgent;
+        if (agent === null) {
+          const timedOut = () => new MantraError("timeout", `${shown} timed out after ${req.timeoutMs} ms`, { timeoutMs: req.timeoutMs });
+          wire(url, req.method, headers, body, req.timeoutMs, timedOut).then((res) => {
+            const out = { status: res.status, body: res.body };
+            const retryAfter = res.headers["retry-after"];
+            if (retryAfter !== undefined) out.headers = { "retry-after": retryAfter };
+            resolve(out);
+          }, (e) => reject(e instanceof MantraError ? e : transportError(shown, e)));
+          return;
+        }
         let timer = null;
         let done = false;
         const finish = (fn, value) => {
@@ -62,7 +78,7 @@ function createNodeHttpTransport(MantraError) {
         const r = (tls ? https : http).request(url, {
           method: req.method,
           headers,
-          agent: tls ? httpsAgent : httpAgent,
+          agent,
         });
         r.on("response", (res) => {
           const chunks = [];

@@ -22,10 +22,16 @@ const n = Number(process.env.N || 1000);
 const rounds = Number(process.env.ROUNDS || 7);
 const enc = new TextEncoder();
 
-async function timeRound(label, query) {
+// CPU (this process: the JS thread, GC and libuv threads) per call of the last timed round.
+const cpuPerCall = {};
+
+async function timeRound(label, query, name) {
+  const cpu0 = process.cpuUsage();
   const start = performance.now();
   const results = await Promise.allSettled(Array.from({ length: n }, (_, i) => query(`${label}-${i}`)));
   const ms = performance.now() - start;
+  const cpu = process.cpuUsage(cpu0);
+  if (name) (cpuPerCall[name] ??= []).push((cpu.user + cpu.system) / n);
   const failed = results.filter((r) => r.status === "rejected");
   if (failed.length) throw new Error(`${label}: ${failed.length} of ${n} calls failed: ${failed[0].reason}`);
   return (n / ms) * 1e3;
@@ -49,7 +55,7 @@ const ratios = { ours: [], oursHttp: [] };
 for (let r = 0; r < rounds; r++) {
   const order = names.map((_, i) => names[(i + r) % names.length]);
   const got = {};
-  for (const name of order) got[name] = await timeRound(`${name}-${process.pid}-${r}`, contenders[name]);
+  for (const name of order) got[name] = await timeRound(`${name}-${process.pid}-${r}`, contenders[name], name);
   for (const name of names) rates[name].push(got[name]);
   ratios.ours.push(got.ours / got.cosmjs);
   ratios.oursHttp.push(got.oursHttp / got.cosmjs);
@@ -66,6 +72,10 @@ console.log(`  mantra-sdk, fetch (default): median ${median(rates.ours).toFixed(
 console.log(`  mantra-sdk, nodeHttpTransport: median ${median(rates.oursHttp).toFixed(0)}, best ${best(rates.oursHttp).toFixed(0)}`);
 console.log(`  ratio vs CosmJS (median of per-round ratios): fetch ${median(ratios.ours).toFixed(2)}x, nodeHttpTransport ${median(ratios.oursHttp).toFixed(2)}x`);
 console.log(
+  `  client CPU per call (µs, median): CosmJS ${median(cpuPerCall.cosmjs).toFixed(1)}, ` +
+    `fetch ${median(cpuPerCall.ours).toFixed(1)}, nodeHttpTransport ${median(cpuPerCall.oursHttp).toFixed(1)}`,
+);
+console.log(
   `BENCH ${JSON.stringify({
     bench: "npm_client_concurrent",
     calls: n,
@@ -75,5 +85,6 @@ console.log(
     ratio_median: median(ratios.ours),
     ours_node_http_median: median(rates.oursHttp),
     ratio_node_http_median: median(ratios.oursHttp),
+    cpu_us_per_call: Object.fromEntries(names.map((k) => [k, median(cpuPerCall[k])])),
   })}`,
 );

@@ -23,7 +23,11 @@ async function server(handler) {
   });
   await new Promise((r) => s.listen(0, "127.0.0.1", r));
   const url = `http://127.0.0.1:${s.address().port}`;
-  return { url, close: () => new Promise((r) => { s.closeAllConnections(); s.close(r); }) };
+  return {
+    url,
+    closeIdle: () => s.closeIdleConnections(),
+    close: () => new Promise((r) => { s.closeAllConnections(); s.close(r); }),
+  };
 }
 
 test("options are checked; the transport is a function", () => {
@@ -131,5 +135,160 @@ test("MantraClient over nodeHttpTransport against the devnet: reads, batching, c
     assert.equal(stats.failed, 0);
   } finally {
     client.close();
+  }
+});
+
+// --- the lean HTTP/1.1 client under nodeHttpTransport (node-wire.cjs) -------------------
+
+// A raw TCP server: `onRequest(socket, requestText, n)` answers the n-th request read on any
+// connection (requests are small; one `data` event each). Counts connections.
+async function rawServer(onRequest) {
+  const state = { connections: 0, requests: 0 };
+  const socks = new Set();
+  const srv = net.createServer((sock) => {
+    state.connections++;
+    socks.add(sock);
+    sock.on("data", (d) => onRequest(sock, d.toString("latin1"), state.requests++));
+    sock.on("error", () => {});
+  });
+  await new Promise((r) => srv.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${srv.address().port}/`;
+  const close = () => new Promise((r) => {
+    for (const sock of socks) sock.destroy();
+    srv.close(r);
+  });
+  return { url, state, close };
+}
+
+const post = (t, url, extra = {}) => t({ method: "POST", url, headers: {}, body: '{"a":1}', timeoutMs: 5000, ...extra });
+const text = (res) => Buffer.from(res.body).toString("utf8");
+
+test("wire client: chunked bodies (with trailers), interim 100 responses, keep-alive reuse", async () => {
+  const srv = await rawServer((sock, req, n) => {
+    if (n === 0) sock.write("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n4\r\n{\"a\"\r\n3;ext=1\r\n:1}\r\n0\r\nx-trailer: 1\r\n\r\n");
+    else sock.write('HTTP/1.1 200 OK\r\ncontent-length: 7\r\n\r\n{"b":2}');
+  });
+  try {
+    const t = nodeHttpTransport();
+    const a = await post(t, srv.url);
+    assert.equal(a.status, 200);
+    assert.equal(text(a), '{"a":1}');
+    const b = await post(t, srv.url);
+    assert.equal(text(b), '{"b":2}');
+    assert.equal(srv.state.connections, 1, "the keep-alive socket was reused");
+  } finally {
+    await srv.close();
+  }
+});
+
+test("wire client: Connection: close and read-until-close bodies are not reused", async () => {
+  const srv = await rawServer((sock, req, n) => {
+    if (n === 0) sock.end('HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 2\r\n\r\n{}');
+    else sock.end("HTTP/1.0 200 OK\r\n\r\n[1,2]");
+  });
+  try {
+    const t = nodeHttpTransport();
+    assert.equal(text(await post(t, srv.url)), "{}");
+    assert.equal(text(await post(t, srv.url)), "[1,2]");
+    assert.equal(srv.state.connections, 2);
+  } finally {
+    await srv.close();
+  }
+});
+
+test("wire client: a malformed reply or request header fails with MantraError transport, never hangs", async () => {
+  const srv = await rawServer((sock, req, n) => {
+    if (n === 0) sock.write("SMTP ready\r\n\r\n");
+    else if (n === 1) sock.write("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n");
+    else sock.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}');
+  });
+  try {
+    const t = nodeHttpTransport();
+    for (const why of [/malformed response status line/, /malformed chunk size/]) {
+      const e = await post(t, srv.url).catch((x) => x);
+      assert.ok(e instanceof MantraError, String(e));
+      assert.equal(e.code, "transport");
+      assert.match(e.message, /EPROTO/);
+      assert.match(String(e.cause && e.cause.message), why);
+    }
+    const bad = await post(t, srv.url, { headers: { "x-a": "1\r\nx-injected: 1" } }).catch((x) => x);
+    assert.ok(bad instanceof MantraError, String(bad));
+    assert.equal(bad.code, "transport");
+    assert.equal(text(await post(t, srv.url)), "{}", "the client still works");
+  } finally {
+    await srv.close();
+  }
+});
+
+test("wire client: at most maxSockets connections per origin; queued exchanges time out too", async () => {
+  let open = 0;
+  let peak = 0;
+  const srv = await server(async () => {
+    open++;
+    peak = Math.max(peak, open);
+    await new Promise((r) => setTimeout(r, 20));
+    open--;
+    return { status: 200, body: "{}" };
+  });
+  try {
+    const t = nodeHttpTransport({ maxSockets: 2 });
+    const all = await Promise.all(Array.from({ length: 10 }, () => post(t, `${srv.url}/`)));
+    assert.equal(all.length, 10);
+    assert.ok(peak <= 2, `peak ${peak} concurrent exchanges`);
+    const slow = nodeHttpTransport({ maxSockets: 1 });
+    const first = post(slow, `${srv.url}/`);
+    const queued = await post(slow, `${srv.url}/`, { timeoutMs: 1 }).catch((x) => x);
+    assert.ok(queued instanceof MantraError && queued.code === "timeout", String(queued));
+    assert.equal((await first).status, 200);
+  } finally {
+    await srv.close();
+  }
+});
+
+test("wire client: URL credentials become Basic auth (never shown); idle sockets closed by the server are dropped", async () => {
+  const seen = [];
+  const srv = await server((req) => {
+    seen.push(req.headers.authorization);
+    return { status: 200, body: "{}" };
+  });
+  try {
+    const t = nodeHttpTransport();
+    const u = new URL(srv.url);
+    await post(t, `http://us%20er:p%40ss@${u.host}/`);
+    assert.equal(seen[0], `Basic ${Buffer.from("us er:p@ss").toString("base64")}`);
+  } finally {
+    await srv.close(); // closes every connection, the client's idle one too
+  }
+  const again = await server(() => ({ status: 200, body: '{"ok":1}' }));
+  try {
+    // Same port is not guaranteed, so a new origin; the closed idle socket must not break it.
+    const t = nodeHttpTransport();
+    assert.equal(text(await post(t, `${again.url}/`)), '{"ok":1}');
+    await new Promise((r) => setTimeout(r, 20));
+    again.closeIdle();
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(text(await post(t, `${again.url}/`)), '{"ok":1}', "a fresh socket after the idle one closed");
+  } finally {
+    await again.close();
+  }
+});
+
+test("with the caller's own agent, exchanges go over node:http with that agent", async () => {
+  const srv = await server((req, body) => ({ status: 200, body: JSON.stringify({ body }) }));
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  let created = 0;
+  const createConnection = agent.createConnection.bind(agent);
+  agent.createConnection = (...args) => {
+    created++;
+    return createConnection(...args);
+  };
+  try {
+    const t = nodeHttpTransport({ httpAgent: agent });
+    const res = await post(t, `${srv.url}/`);
+    assert.deepEqual(JSON.parse(text(res)), { body: '{"a":1}' });
+    assert.equal(created, 1, "the agent made the connection");
+  } finally {
+    agent.destroy();
+    await srv.close();
   }
 });
