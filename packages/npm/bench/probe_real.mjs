@@ -1,3 +1,7 @@
+// The client on the real node, one transport at a time: 12 rounds of 1000 concurrent
+// `abci_query` (distinct keys); prints each round's calls/s and this process's CPU use, then
+// the client's stats. Env: MANTRA_RPC_1 (from .devnet/env), T = "http" (nodeHttpTransport,
+// default) or "fetch" (the default transport). For profiling: `node --cpu-prof bench/probe_real.mjs`.
 const { MantraClient, nodeHttpTransport } = await import("../index.mjs");
 const url = process.env.MANTRA_RPC_1 ?? "http://127.0.0.1:26657";
 const enc = new TextEncoder();

@@ -2,9 +2,15 @@
 // against the real devnet (skipped, saying so, when it does not answer), and against local
 // HTTP servers for statuses, Retry-After, timeouts and connection failures.
 import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
+import https from "node:https";
 import net from "node:net";
+import os from "node:os";
+import path from "node:path";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 
 import { MantraClient, MantraError, nodeHttpTransport } from "mantra-sdk";
 import { URLS, up } from "./devnet-env.mjs";
@@ -290,5 +296,48 @@ test("with the caller's own agent, exchanges go over node:http with that agent",
   } finally {
     agent.destroy();
     await srv.close();
+  }
+});
+
+test("wire client over TLS: certificates are verified; a trusted one works", async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "mantra-tls-"));
+  const made = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem")]);
+  if (made.status !== 0) {
+    t.skip("openssl could not make a test certificate");
+    return;
+  }
+  const cert = readFileSync(path.join(dir, "cert.pem"));
+  const srv = https.createServer({ key: readFileSync(path.join(dir, "key.pem")), cert }, (req, res) => {
+    req.resume();
+    req.on("end", () => res.end(JSON.stringify({ tls: true })));
+  });
+  await new Promise((r) => srv.listen(0, "127.0.0.1", r));
+  const url = `https://localhost:${srv.address().port}/`;
+  try {
+    const untrusted = await post(nodeHttpTransport(), url).catch((x) => x);
+    assert.ok(untrusted instanceof MantraError, String(untrusted));
+    assert.equal(untrusted.code, "transport");
+    assert.match(untrusted.message, /SELF_SIGNED|certificate/i);
+    // Trusted through the process's CA list (a child process started with NODE_EXTRA_CA_CERTS).
+    const child = spawn(process.execPath, ["--input-type=module", "-e", `
+      import { nodeHttpTransport } from "mantra-sdk";
+      const res = await nodeHttpTransport()({ method: "POST", url: ${JSON.stringify(url)}, headers: {}, body: "{}", timeoutMs: 5000 });
+      process.stdout.write(res.status + " " + Buffer.from(res.body).toString());
+    `], { env: { ...process.env, NODE_EXTRA_CA_CERTS: path.join(dir, "cert.pem") }, cwd: path.dirname(fileURLToPath(import.meta.url)) });
+    let out = "";
+    child.stdout.on("data", (d) => { out += d; });
+    child.stderr.on("data", (d) => { out += d; });
+    await new Promise((r) => child.on("close", r));
+    assert.equal(out, '200 {"tls":true}');
+    // With the caller's agent (its own CA), over node:https.
+    const agent = new https.Agent({ ca: cert, keepAlive: true });
+    const viaAgent = await post(nodeHttpTransport({ httpsAgent: agent }), url);
+    assert.equal(text(viaAgent), '{"tls":true}');
+    agent.destroy();
+  } finally {
+    srv.closeAllConnections();
+    await new Promise((r) => srv.close(r));
+    rmSync(dir, { recursive: true, force: true });
   }
 });
