@@ -70,6 +70,8 @@ function createWireClient(maxSockets) {
 
   function start(o, ex) {
     let s = o.idle.pop();
+    // A socket the server just closed may not have reported `close` yet.
+    while (s !== undefined && (s.destroyed || !s.writable)) s = o.idle.pop();
     if (s !== undefined) s.ref();
     else if (o.open < maxSockets) s = connect(o);
     else {
@@ -84,6 +86,8 @@ function createWireClient(maxSockets) {
     const w = s._wire;
     w.ex = ex;
     w.buf = null;
+    w.parts = null;
+    w.have = 0;
     w.phase = 0; // 0 head, 1 length, 2 chunked, 3 until close
     s.cork();
     s.write(ex.head);
@@ -155,7 +159,16 @@ function createWireClient(maxSockets) {
       s.destroy();
       return;
     }
-    w.buf = w.buf === null ? chunk : Buffer.concat([w.buf, chunk]);
+    if (w.phase === 1) {
+      // A Content-Length body: gather the pieces, join them once.
+      w.parts.push(chunk);
+      w.have += chunk.length;
+      if (w.have < w.length) return;
+      w.buf = Buffer.concat(w.parts, w.have);
+      w.parts = null;
+    } else {
+      w.buf = w.buf === null ? chunk : Buffer.concat([w.buf, chunk]);
+    }
     try {
       parse(s, w);
     } catch (e) {
@@ -214,11 +227,16 @@ function createWireClient(maxSockets) {
           if (!/^\d+$/.test(cl)) throw new WireError("EPROTO", "malformed Content-Length");
           w.length = Number(cl);
           w.phase = 1;
+          if (w.buf.length < w.length) {
+            w.parts = [w.buf];
+            w.have = w.buf.length;
+            w.buf = null;
+            return;
+          }
         } else {
           w.phase = 3;
         }
       } else if (w.phase === 1) {
-        if (buf.length < w.length) return;
         w.body = buf.length === w.length ? buf : buf.subarray(0, w.length);
         finish(s, w.keepAlive && buf.length === w.length);
         return;

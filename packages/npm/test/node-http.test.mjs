@@ -341,3 +341,34 @@ test("wire client over TLS: certificates are verified; a trusted one works", asy
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("wire client: bodies arriving in many pieces (Content-Length and chunked) are joined exactly", async () => {
+  const payload = Buffer.from(JSON.stringify({ data: "x".repeat(150_000), tail: "é✓" }));
+  const pieces = (buf, n) => Array.from({ length: n }, (_, i) => buf.subarray(Math.floor((i * buf.length) / n), Math.floor(((i + 1) * buf.length) / n)));
+  const srv = await rawServer(async (sock, req, n) => {
+    const parts = [];
+    if (n % 2 === 0) {
+      parts.push(Buffer.from(`HTTP/1.1 200 OK\r\ncontent-length: ${payload.length}\r\n\r\n`), ...pieces(payload, 40));
+    } else {
+      const chunked = Buffer.concat([
+        ...pieces(payload, 7).flatMap((p) => [Buffer.from(`${p.length.toString(16)}\r\n`), p, Buffer.from("\r\n")]),
+        Buffer.from("0\r\n\r\n"),
+      ]);
+      parts.push(Buffer.from("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"), ...pieces(chunked, 53));
+    }
+    for (const p of parts) {
+      sock.write(p);
+      await new Promise((r) => setImmediate(r));
+    }
+  });
+  try {
+    const t = nodeHttpTransport({ maxSockets: 1 });
+    for (let i = 0; i < 4; i++) {
+      const res = await post(t, srv.url);
+      assert.ok(Buffer.from(res.body).equals(payload), `exchange ${i}`);
+    }
+    assert.equal(srv.state.connections, 1);
+  } finally {
+    await srv.close();
+  }
+});
