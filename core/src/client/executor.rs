@@ -13,8 +13,7 @@ use crate::batch::{BatchExecutor, BatchOperation, BatchOutcome};
 use crate::exec::{AsyncOptimizer, Priority};
 use crate::pool::ConnectionPool;
 use crate::rpc::jsonrpc::{
-    check_body_size, decode_response, encode_batch, encode_request, RpcId, RpcIdAllocator,
-    RpcRequest, DEFAULT_MAX_BODY_BYTES,
+    check_body_size, decode_response, encode_calls, RpcId, RpcIdAllocator, DEFAULT_MAX_BODY_BYTES,
 };
 use crate::runtime::{default_clock, BoxFuture, SharedClock};
 use crate::transport::HttpRequest;
@@ -178,18 +177,9 @@ impl RpcBatchExecutor {
         timeout: Duration,
     ) -> BatchOutcome {
         let inner = &*self.inner;
-        let requests: Vec<RpcRequest> = calls
-            .iter()
-            .map(|(method, params)| {
-                RpcRequest::new(inner.ids.next_id(), *method, (*params).clone())
-            })
-            .collect();
-        let body = match requests.as_slice() {
-            [one] => encode_request(one)?,
-            many => encode_batch(many)?,
-        };
+        let ids: Vec<RpcId> = calls.iter().map(|_| inner.ids.next_id()).collect();
+        let body = encode_calls(&ids, calls)?;
         check_body_size(body.len(), inner.max_body_bytes)?;
-        let ids: Vec<RpcId> = requests.into_iter().map(|r| r.id).collect();
         let name = match calls {
             [(method, _)] => (*method).to_string(),
             _ => format!("rpc batch of {}", calls.len()),

@@ -135,18 +135,68 @@ impl RpcRequest {
 
 impl Serialize for RpcRequest {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        RequestRef {
+            id: &self.id,
+            method: &self.method,
+            params: &self.params,
+        }
+        .serialize(s)
+    }
+}
+
+/// A request's parts, borrowed: encodes as [`RpcRequest`] does without owning (or cloning)
+/// the params.
+struct RequestRef<'a> {
+    id: &'a RpcId,
+    method: &'a str,
+    params: &'a Value,
+}
+
+impl Serialize for RequestRef<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let mut st = s.serialize_struct("RpcRequest", 4)?;
         st.serialize_field("jsonrpc", "2.0")?;
-        st.serialize_field("id", &self.id)?;
-        st.serialize_field("method", &self.method)?;
+        st.serialize_field("id", self.id)?;
+        st.serialize_field("method", self.method)?;
         if self.params.is_null() {
             st.serialize_field("params", &Map::new())?;
         } else {
-            st.serialize_field("params", &self.params)?;
+            st.serialize_field("params", self.params)?;
         }
         st.end()
     }
+}
+
+/// Encodes `calls` (method, params) under `ids` (same length, unique): one call as a single
+/// request object, more as a batch array — without copying any params.
+pub fn encode_calls(ids: &[RpcId], calls: &[(&str, &Value)]) -> Result<Vec<u8>> {
+    if ids.len() != calls.len() || calls.is_empty() {
+        return Err(Error::InvalidArgument(
+            "a request needs one id per call and at least one call".into(),
+        ));
+    }
+    let mut out = Vec::with_capacity(96 * calls.len());
+    let written = if let [(method, params)] = calls {
+        serde_json::to_writer(
+            &mut out,
+            &RequestRef {
+                id: &ids[0],
+                method,
+                params,
+            },
+        )
+    } else {
+        check_unique_ids(ids.iter())?;
+        let refs: Vec<RequestRef<'_>> = ids
+            .iter()
+            .zip(calls)
+            .map(|(id, (method, params))| RequestRef { id, method, params })
+            .collect();
+        serde_json::to_writer(&mut out, &refs)
+    };
+    written.map_err(|e| Error::Encode(e.to_string()))?;
+    Ok(out)
 }
 
 /// A JSON-RPC error object as the node sent it.
@@ -240,20 +290,25 @@ pub fn encode_batch_into(requests: &[RpcRequest], out: &mut Vec<u8>) -> Result<(
             "a batch needs at least one request".into(),
         ));
     }
-    let mut seen = std::collections::HashSet::with_capacity(requests.len());
-    for r in requests {
-        if !seen.insert(&r.id) {
-            return Err(Error::InvalidArgument(format!(
-                "duplicate request id {} in batch",
-                r.id
-            )));
-        }
-    }
+    check_unique_ids(requests.iter().map(|r| &r.id))?;
     let start = out.len();
     serde_json::to_writer(&mut *out, requests).map_err(|e| {
         out.truncate(start);
         Error::Encode(e.to_string())
     })
+}
+
+/// Fails on the first id seen twice (a batch's replies are matched by id).
+fn check_unique_ids<'a>(ids: impl ExactSizeIterator<Item = &'a RpcId>) -> Result<()> {
+    let mut seen = std::collections::HashSet::with_capacity(ids.len());
+    for id in ids {
+        if !seen.insert(id) {
+            return Err(Error::InvalidArgument(format!(
+                "duplicate request id {id} in batch"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// One decoded reply: its id (`None` for a null/absent id) and its outcome.
@@ -537,6 +592,31 @@ mod tests {
         assert!(
             matches!(encode_batch(&dup), Err(Error::InvalidArgument(m)) if m.contains("duplicate"))
         );
+    }
+
+    #[test]
+    fn borrowed_calls_encode_like_owned_requests() {
+        let (p1, p2) = (json!({"path": "/k", "data": "ab"}), Value::Null);
+        let one = encode_calls(&[RpcId::Num(7)], &[("abci_query", &p1)]).unwrap();
+        assert_eq!(
+            one,
+            encode_request(&RpcRequest::new(7, "abci_query", p1.clone())).unwrap()
+        );
+        let ids = [RpcId::Num(1), RpcId::Str("b".into())];
+        let many = encode_calls(&ids, &[("abci_query", &p1), ("status", &p2)]).unwrap();
+        let owned = [
+            RpcRequest::new(1, "abci_query", p1.clone()),
+            RpcRequest::new("b", "status", Value::Null),
+        ];
+        assert_eq!(many, encode_batch(&owned).unwrap());
+        assert!(String::from_utf8(many)
+            .unwrap()
+            .ends_with(r#""method":"status","params":{}}]"#));
+        let dup = [RpcId::Num(1), RpcId::Num(1)];
+        let e = encode_calls(&dup, &[("a", &p1), ("b", &p1)]).unwrap_err();
+        assert!(matches!(e, Error::InvalidArgument(m) if m.contains("duplicate")));
+        assert!(encode_calls(&[], &[]).is_err());
+        assert!(encode_calls(&ids, &[("a", &p1)]).is_err());
     }
 
     #[test]
