@@ -10,6 +10,8 @@
 #![warn(missing_docs)]
 
 pub mod error;
+/// Fast hash maps for internal bookkeeping.
+mod hash;
 pub mod pool;
 pub mod redact;
 pub mod rpc;

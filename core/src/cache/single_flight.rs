@@ -1,6 +1,5 @@
 //! [`SingleFlight`]: concurrent calls with the same key share one execution.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hash;
 use std::sync::Arc;
@@ -14,7 +13,7 @@ struct Flight<V> {
 }
 
 struct Inner<K, V> {
-    flights: HashMap<K, Flight<V>>,
+    flights: crate::hash::FastMap<K, Flight<V>>,
     next_id: u64,
 }
 
@@ -42,7 +41,7 @@ impl<K, V> Default for SingleFlight<K, V> {
     fn default() -> Self {
         Self {
             inner: Arc::new(Mutex::new(Inner {
-                flights: HashMap::new(),
+                flights: Default::default(),
                 next_id: 0,
             })),
         }

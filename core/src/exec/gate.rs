@@ -1,7 +1,7 @@
 //! The permit gate: at most `limit` operations run; waiters queue per priority and are
 //! granted by smooth weighted round-robin, so every priority keeps its share.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -50,7 +50,7 @@ pub(crate) struct GateState {
     pub limiter: Limiter,
     pub in_flight: usize,
     queues: [VecDeque<u64>; 3],
-    slots: HashMap<u64, Slot>,
+    slots: crate::hash::FastMap<u64, Slot>,
     next_id: u64,
     weights: [i64; 3],
     credit: [i64; 3],
@@ -144,7 +144,7 @@ impl Gate {
                 ),
                 in_flight: 0,
                 queues: Default::default(),
-                slots: HashMap::new(),
+                slots: Default::default(),
                 next_id: 0,
                 weights: [w.high as i64, w.normal as i64, w.low as i64],
                 credit: [0; 3],

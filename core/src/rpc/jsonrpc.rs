@@ -14,7 +14,6 @@
 //! - a non-2xx HTTP status without a JSON-RPC body becomes [`Error::Transport`] with the
 //!   status and `Retry-After` (429/408/5xx are retryable, see [`Error::is_retryable`]).
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -300,7 +299,7 @@ pub fn encode_batch_into(requests: &[RpcRequest], out: &mut Vec<u8>) -> Result<(
 
 /// Fails on the first id seen twice (a batch's replies are matched by id).
 fn check_unique_ids<'a>(ids: impl ExactSizeIterator<Item = &'a RpcId>) -> Result<()> {
-    let mut seen = std::collections::HashSet::with_capacity(ids.len());
+    let mut seen = crate::hash::FastSet::with_capacity_and_hasher(ids.len(), Default::default());
     for id in ids {
         if !seen.insert(id) {
             return Err(Error::InvalidArgument(format!(
@@ -452,7 +451,8 @@ fn route_items(
     ids: &[RpcId],
     items: Vec<(Option<RpcId>, Result<RpcResponse>)>,
 ) -> Result<Vec<Result<Value>>> {
-    let mut by_id: HashMap<RpcId, Result<Value>> = HashMap::with_capacity(items.len());
+    let mut by_id: crate::hash::FastMap<RpcId, Result<Value>> =
+        crate::hash::FastMap::with_capacity_and_hasher(items.len(), Default::default());
     for (id, parsed) in items {
         match (id, parsed) {
             (Some(id), parsed) => {
