@@ -149,12 +149,9 @@ pub struct MantraClient {
 fn run<T, F>(fut: F) -> Promise
 where
     F: std::future::Future<Output = mantra_sdk::Result<T>> + 'static,
-    T: serde::Serialize,
+    T: serde::Serialize + 'static,
 {
-    promise(Box::pin(async move {
-        let v = fut.await.map_err(|e| to_js(&e))?;
-        Ok(ser::to_js(&v))
-    }))
+    run_with(fut, ser::to_js)
 }
 
 /// [`run`] for a node's answer (decoded from JSON, so every number is finite): the result
@@ -162,11 +159,18 @@ where
 fn run_rpc<T, F>(fut: F) -> Promise
 where
     F: std::future::Future<Output = mantra_sdk::Result<T>> + 'static,
-    T: serde::Serialize,
+    T: serde::Serialize + 'static,
+{
+    run_with(fut, json_text::to_js)
+}
+
+fn run_with<T: 'static, F>(fut: F, convert: fn(&T) -> JsValue) -> Promise
+where
+    F: std::future::Future<Output = mantra_sdk::Result<T>> + 'static,
 {
     promise(Box::pin(async move {
         let v = fut.await.map_err(|e| to_js(&e))?;
-        Ok(json_text::to_js(&v))
+        Ok(convert(&v))
     }))
 }
 

@@ -6,14 +6,14 @@
 //! Only for values decoded from a node's JSON (every number finite): a non-finite float
 //! is written as `null`, as `JSON.stringify` does; reports that may hold `NaN` or `±Inf`
 //! (metrics, bucket bounds) go through [`crate::ser::to_js`]. Byte strings become arrays
-//! of numbers. A map key that is not a string, integer or boolean fails the conversion,
-//! which then yields `null` (as in `ser::to_js`).
+//! of numbers. Map keys are written as [`crate::ser::to_js`] makes them; a key it cannot
+//! represent fails the conversion, which then yields `null` (as there).
 
 use serde::ser::{self, Serialize};
 use wasm_bindgen::JsValue;
 
 use crate::error::camel_case;
-use crate::ser::SerError;
+use crate::ser::{map_key, SerError};
 
 /// `value` as a JS value via JSON text (see the module docs).
 pub fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
@@ -119,6 +119,15 @@ fn compound(w: &mut Writer, open: u8, camel: bool, variant: bool) -> Compound<'_
     }
 }
 
+/// Scalars are written as serde_json writes them.
+macro_rules! json_scalars {
+    ($($method:ident: $t:ty),*) => {$(
+        fn $method(self, v: $t) -> Result<(), SerError> {
+            self.json(&v)
+        }
+    )*};
+}
+
 impl<'a> ser::Serializer for &'a mut Writer {
     type Ok = ();
     type Error = SerError;
@@ -130,41 +139,12 @@ impl<'a> ser::Serializer for &'a mut Writer {
     type SerializeStruct = Compound<'a>;
     type SerializeStructVariant = Compound<'a>;
 
-    fn serialize_bool(self, v: bool) -> Result<(), SerError> {
-        self.json(&v)
-    }
-    fn serialize_i8(self, v: i8) -> Result<(), SerError> {
-        self.json(&v)
-    }
-    fn serialize_i16(self, v: i16) -> Result<(), SerError> {
-        self.json(&v)
-    }
-    fn serialize_i32(self, v: i32) -> Result<(), SerError> {
-        self.json(&v)
-    }
-    fn serialize_i64(self, v: i64) -> Result<(), SerError> {
-        self.json(&v)
-    }
-    fn serialize_u8(self, v: u8) -> Result<(), SerError> {
-        self.json(&v)
-    }
-    fn serialize_u16(self, v: u16) -> Result<(), SerError> {
-        self.json(&v)
-    }
-    fn serialize_u32(self, v: u32) -> Result<(), SerError> {
-        self.json(&v)
-    }
-    fn serialize_u64(self, v: u64) -> Result<(), SerError> {
-        self.json(&v)
-    }
+    json_scalars!(serialize_bool: bool, serialize_i8: i8, serialize_i16: i16,
+        serialize_i32: i32, serialize_i64: i64, serialize_u8: u8, serialize_u16: u16,
+        serialize_u32: u32, serialize_u64: u64, serialize_f64: f64, serialize_char: char);
+
     fn serialize_f32(self, v: f32) -> Result<(), SerError> {
         self.json(&f64::from(v))
-    }
-    fn serialize_f64(self, v: f64) -> Result<(), SerError> {
-        self.json(&v)
-    }
-    fn serialize_char(self, v: char) -> Result<(), SerError> {
-        self.json(&v)
     }
     fn serialize_str(self, v: &str) -> Result<(), SerError> {
         self.json(v)
@@ -254,56 +234,35 @@ impl<'a> ser::Serializer for &'a mut Writer {
     }
 }
 
-impl ser::SerializeSeq for Compound<'_> {
-    type Ok = ();
-    type Error = SerError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerError> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), SerError> {
-        self.close(b']')
-    }
+/// serde's array traits differ only in names; each forwards to [`Compound::element`].
+macro_rules! array_traits {
+    ($($tr:ident::$method:ident),*) => {$(
+        impl ser::$tr for Compound<'_> {
+            type Ok = ();
+            type Error = SerError;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerError> {
+                self.element(value)
+            }
+            fn end(self) -> Result<(), SerError> {
+                self.close(b']')
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Compound<'_> {
-    type Ok = ();
-    type Error = SerError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerError> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), SerError> {
-        self.close(b']')
-    }
-}
-
-impl ser::SerializeTupleStruct for Compound<'_> {
-    type Ok = ();
-    type Error = SerError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerError> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), SerError> {
-        self.close(b']')
-    }
-}
-
-impl ser::SerializeTupleVariant for Compound<'_> {
-    type Ok = ();
-    type Error = SerError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerError> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), SerError> {
-        self.close(b']')
-    }
-}
+array_traits!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 impl ser::SerializeMap for Compound<'_> {
     type Ok = ();
     type Error = SerError;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), SerError> {
         self.sep();
-        let text = key.serialize(KeyText)?;
+        let text = map_key(key)?;
         if self.camel {
             self.w.json(&camel_case(&text))?;
         } else {
@@ -320,150 +279,24 @@ impl ser::SerializeMap for Compound<'_> {
     }
 }
 
-impl ser::SerializeStruct for Compound<'_> {
-    type Ok = ();
-    type Error = SerError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), SerError> {
-        self.field(key, value)
-    }
-    fn end(self) -> Result<(), SerError> {
-        self.close(b'}')
-    }
+/// serde's struct traits differ only in names; each forwards to [`Compound::field`].
+macro_rules! struct_traits {
+    ($($tr:ident),*) => {$(
+        impl ser::$tr for Compound<'_> {
+            type Ok = ();
+            type Error = SerError;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), SerError> {
+                self.field(key, value)
+            }
+            fn end(self) -> Result<(), SerError> {
+                self.close(b'}')
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeStructVariant for Compound<'_> {
-    type Ok = ();
-    type Error = SerError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), SerError> {
-        self.field(key, value)
-    }
-    fn end(self) -> Result<(), SerError> {
-        self.close(b'}')
-    }
-}
-
-/// A map key's text: strings as they are, integers and booleans in decimal / `true` /
-/// `false` (their JS string form); anything else fails.
-struct KeyText;
-
-macro_rules! key_display {
-    ($($m:ident: $t:ty),*) => {
-        $(fn $m(self, v: $t) -> Result<String, SerError> {
-            Ok(v.to_string())
-        })*
-    };
-}
-
-macro_rules! key_refused {
-    ($($m:ident: $t:ty),*) => {
-        $(fn $m(self, _v: $t) -> Result<String, SerError> {
-            Err(SerError)
-        })*
-    };
-}
-
-impl ser::Serializer for KeyText {
-    type Ok = String;
-    type Error = SerError;
-    type SerializeSeq = ser::Impossible<String, SerError>;
-    type SerializeTuple = ser::Impossible<String, SerError>;
-    type SerializeTupleStruct = ser::Impossible<String, SerError>;
-    type SerializeTupleVariant = ser::Impossible<String, SerError>;
-    type SerializeMap = ser::Impossible<String, SerError>;
-    type SerializeStruct = ser::Impossible<String, SerError>;
-    type SerializeStructVariant = ser::Impossible<String, SerError>;
-
-    key_display!(serialize_bool: bool, serialize_i8: i8, serialize_i16: i16,
-        serialize_i32: i32, serialize_i64: i64, serialize_u8: u8, serialize_u16: u16,
-        serialize_u32: u32, serialize_u64: u64, serialize_char: char);
-    key_refused!(serialize_f32: f32, serialize_f64: f64, serialize_bytes: &[u8]);
-
-    fn serialize_str(self, v: &str) -> Result<String, SerError> {
-        Ok(v.to_string())
-    }
-    fn serialize_none(self) -> Result<String, SerError> {
-        Err(SerError)
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<String, SerError> {
-        value.serialize(self)
-    }
-    fn serialize_unit(self) -> Result<String, SerError> {
-        Err(SerError)
-    }
-    fn serialize_unit_struct(self, _name: &'static str) -> Result<String, SerError> {
-        Err(SerError)
-    }
-    fn serialize_unit_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        variant: &'static str,
-    ) -> Result<String, SerError> {
-        Ok(variant.to_string())
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        value: &T,
-    ) -> Result<String, SerError> {
-        value.serialize(self)
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _value: &T,
-    ) -> Result<String, SerError> {
-        Err(SerError)
-    }
-    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, SerError> {
-        Err(SerError)
-    }
-    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, SerError> {
-        Err(SerError)
-    }
-    fn serialize_tuple_struct(
-        self,
-        _name: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeTupleStruct, SerError> {
-        Err(SerError)
-    }
-    fn serialize_tuple_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeTupleVariant, SerError> {
-        Err(SerError)
-    }
-    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, SerError> {
-        Err(SerError)
-    }
-    fn serialize_struct(
-        self,
-        _name: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeStruct, SerError> {
-        Err(SerError)
-    }
-    fn serialize_struct_variant(
-        self,
-        _name: &'static str,
-        _index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeStructVariant, SerError> {
-        Err(SerError)
-    }
-}
+struct_traits!(SerializeStruct, SerializeStructVariant);

@@ -325,7 +325,13 @@ impl ser::SerializeTupleVariant for SeqSer {
     }
 }
 
-/// Map keys: strings as they are, numbers and booleans as their JS string form.
+/// A map key's text: strings as they are, numbers and booleans as their JS string form,
+/// unit variants by name; anything else is an error.
+pub(crate) fn map_key<T: Serialize + ?Sized>(key: &T) -> Result<String, SerError> {
+    key.serialize(KeySer)
+}
+
+/// Map keys (see [`map_key`]).
 struct KeySer;
 
 impl KeySer {
@@ -475,7 +481,7 @@ impl ser::SerializeMap for MapSer {
     type Ok = JsValue;
     type Error = SerError;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), SerError> {
-        self.key = Some(key.serialize(KeySer)?);
+        self.key = Some(map_key(key)?);
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerError> {
