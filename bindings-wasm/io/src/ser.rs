@@ -281,49 +281,28 @@ impl SeqSer {
     }
 }
 
-impl ser::SerializeSeq for SeqSer {
-    type Ok = JsValue;
-    type Error = SerError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerError> {
-        self.push(value)
-    }
-    fn end(self) -> Result<JsValue, SerError> {
-        self.done()
-    }
+/// serde's array traits differ only in names; each forwards to [`SeqSer::push`].
+macro_rules! array_traits {
+    ($($tr:ident::$method:ident),*) => {$(
+        impl ser::$tr for SeqSer {
+            type Ok = JsValue;
+            type Error = SerError;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerError> {
+                self.push(value)
+            }
+            fn end(self) -> Result<JsValue, SerError> {
+                self.done()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for SeqSer {
-    type Ok = JsValue;
-    type Error = SerError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerError> {
-        self.push(value)
-    }
-    fn end(self) -> Result<JsValue, SerError> {
-        self.done()
-    }
-}
-
-impl ser::SerializeTupleStruct for SeqSer {
-    type Ok = JsValue;
-    type Error = SerError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerError> {
-        self.push(value)
-    }
-    fn end(self) -> Result<JsValue, SerError> {
-        self.done()
-    }
-}
-
-impl ser::SerializeTupleVariant for SeqSer {
-    type Ok = JsValue;
-    type Error = SerError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), SerError> {
-        self.push(value)
-    }
-    fn end(self) -> Result<JsValue, SerError> {
-        self.done()
-    }
-}
+array_traits!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 /// A map key's text: strings as they are, numbers and booleans as their JS string form,
 /// unit variants by name; anything else is an error.
@@ -493,32 +472,24 @@ impl ser::SerializeMap for MapSer {
     }
 }
 
-impl ser::SerializeStruct for MapSer {
-    type Ok = JsValue;
-    type Error = SerError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), SerError> {
-        self.static_field(key, value)
-    }
-    fn end(self) -> Result<JsValue, SerError> {
-        self.done()
-    }
+/// serde's struct traits differ only in names; each forwards to [`MapSer::static_field`].
+macro_rules! struct_traits {
+    ($($tr:ident),*) => {$(
+        impl ser::$tr for MapSer {
+            type Ok = JsValue;
+            type Error = SerError;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), SerError> {
+                self.static_field(key, value)
+            }
+            fn end(self) -> Result<JsValue, SerError> {
+                self.done()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeStructVariant for MapSer {
-    type Ok = JsValue;
-    type Error = SerError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), SerError> {
-        self.static_field(key, value)
-    }
-    fn end(self) -> Result<JsValue, SerError> {
-        self.done()
-    }
-}
+struct_traits!(SerializeStruct, SerializeStructVariant);
