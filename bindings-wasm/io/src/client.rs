@@ -75,8 +75,12 @@ impl Transport for JsTransport {
                     describe(&body)
                 )));
             };
-            let retry_after = get(&get(&out, "headers"), "retry-after")
-                .as_string()
+            // Only an object is looked into: `Reflect.get` on `undefined` throws, and a thrown
+            // (and caught) TypeError per exchange costs more than the rest of this reply.
+            let headers = get(&out, "headers");
+            let retry_after = (headers.is_object() && !headers.is_null())
+                .then(|| get(&headers, "retry-after"))
+                .and_then(|v| v.as_string())
                 .and_then(|v| {
                     mantra_sdk::transport::parse_retry_after(
                         &v,
