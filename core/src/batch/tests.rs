@@ -737,22 +737,29 @@ async fn dropped_ticket_does_not_affect_others() {
     assert_eq!((s.succeeded, s.pending, s.in_flight), (3, 0, 0));
 }
 
+/// Echoes every call at once, except the first, which awaits `first` (a panic or a hang).
+fn first_call_then_echo<Fut>(
+    first: impl Fn() -> Fut + Send + Sync + 'static,
+) -> Arc<dyn BatchExecutor>
+where
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let calls = AtomicUsize::new(0);
+    batch_fn(move |ops: Vec<BatchOperation>| {
+        let first_call = (calls.fetch_add(1, Ordering::SeqCst) == 0).then(&first);
+        async move {
+            if let Some(f) = first_call {
+                f.await;
+            }
+            Ok(ops.iter().map(|o| Ok(o.params().clone())).collect())
+        }
+    })
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn panicking_executor_fails_its_batch_only() {
     let clock = ManualClock::new();
-    let calls = Arc::new(AtomicUsize::new(0));
-    let exec = {
-        let calls = calls.clone();
-        batch_fn(move |ops: Vec<BatchOperation>| {
-            let n = calls.fetch_add(1, Ordering::SeqCst);
-            async move {
-                if n == 0 {
-                    panic!("boom");
-                }
-                Ok(ops.iter().map(|o| Ok(o.params().clone())).collect())
-            }
-        })
-    };
+    let exec = first_call_then_echo(|| async { panic!("boom") });
     let m = manager(config(1, 10), &clock).with_executor(exec);
     let a = m.submit(op("a")).await;
     match a {
@@ -766,19 +773,7 @@ async fn panicking_executor_fails_its_batch_only() {
 #[tokio::test(flavor = "current_thread")]
 async fn hung_executor_releases_its_slot_once_every_op_timed_out() {
     let clock = ManualClock::new();
-    let calls = Arc::new(AtomicUsize::new(0));
-    let exec = {
-        let calls = calls.clone();
-        batch_fn(move |ops: Vec<BatchOperation>| {
-            let n = calls.fetch_add(1, Ordering::SeqCst);
-            async move {
-                if n == 0 {
-                    futures::future::pending::<()>().await;
-                }
-                Ok(ops.iter().map(|o| Ok(o.params().clone())).collect())
-            }
-        })
-    };
+    let exec = first_call_then_echo(futures::future::pending::<()>);
     let cfg = BatchConfig {
         max_concurrent_batches: 1,
         ..config(1, 0)
