@@ -34,6 +34,18 @@ fn manager(cfg: BatchConfig, clock: &ManualClock) -> BatchManager {
     m
 }
 
+/// `manager` on a fresh clock, with the executor `exec` builds from that clock and a fresh
+/// call log.
+fn manager_with(
+    cfg: BatchConfig,
+    exec: impl FnOnce(&ManualClock, &CallLog) -> Arc<dyn BatchExecutor>,
+) -> (ManualClock, CallLog, BatchManager) {
+    let clock = ManualClock::new();
+    let log = CallLog::default();
+    let m = manager(cfg, &clock).with_executor(exec(&clock, &log));
+    (clock, log, m)
+}
+
 fn op(id: &str) -> BatchOperation {
     BatchOperation::from_value(id, json!(id), Priority::Normal, Duration::from_secs(60)).unwrap()
 }
@@ -158,9 +170,7 @@ fn constructors_validate() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn flushes_when_full() {
-    let clock = ManualClock::new();
-    let log = CallLog::default();
-    let m = manager(config(3, 1_000), &clock).with_executor(echo(&clock, &log));
+    let (clock, log, m) = manager_with(config(3, 1_000), echo);
     let mut tickets = Vec::new();
     for id in ["a", "b", "c", "d"] {
         tickets.push(m.add_operation(op(id)).await.unwrap());
@@ -181,9 +191,7 @@ async fn flushes_when_full() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn flushes_exactly_at_max_batch_delay() {
-    let clock = ManualClock::new();
-    let log = CallLog::default();
-    let m = manager(config(10, 10), &clock).with_executor(echo(&clock, &log));
+    let (clock, log, m) = manager_with(config(10, 10), echo);
     let a = m.add_operation(op("a")).await.unwrap();
     clock.advance(MS(5)).await;
     let b = m.add_operation(op("b")).await.unwrap();
@@ -204,9 +212,7 @@ async fn flushes_exactly_at_max_batch_delay() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn zero_delay_gathers_everything_queued_until_the_next_turn() {
-    let clock = ManualClock::new();
-    let log = CallLog::default();
-    let m = manager(config(10, 0), &clock).with_executor(echo(&clock, &log));
+    let (_clock, log, m) = manager_with(config(10, 0), echo);
     let mut tickets = Vec::new();
     for id in ["a", "b", "c"] {
         tickets.push(m.add_operation(op(id)).await.unwrap());
@@ -220,13 +226,11 @@ async fn zero_delay_gathers_everything_queued_until_the_next_turn() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn auto_batching_off_sends_each_op_alone_at_once() {
-    let clock = ManualClock::new();
-    let log = CallLog::default();
     let cfg = BatchConfig {
         enable_auto_batching: false,
         ..config(10, 1_000)
     };
-    let m = manager(cfg, &clock).with_executor(echo(&clock, &log));
+    let (_clock, log, m) = manager_with(cfg, echo);
     let mut tickets = Vec::new();
     for id in ["a", "b", "c"] {
         tickets.push(m.add_operation(op(id)).await.unwrap());
@@ -241,9 +245,7 @@ async fn auto_batching_off_sends_each_op_alone_at_once() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn higher_priority_goes_first_within_the_batch() {
-    let clock = ManualClock::new();
-    let log = CallLog::default();
-    let m = manager(config(10, 10), &clock).with_executor(echo(&clock, &log));
+    let (_clock, log, m) = manager_with(config(10, 10), echo);
     let mut tickets = Vec::new();
     for (id, p) in [
         ("low", Priority::Low),
@@ -264,13 +266,11 @@ async fn higher_priority_goes_first_within_the_batch() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn high_priority_fills_the_next_batch_before_older_low() {
-    let clock = ManualClock::new();
-    let log = CallLog::default();
     let cfg = BatchConfig {
         max_concurrent_batches: 1,
         ..config(2, 10)
     };
-    let m = manager(cfg, &clock).with_executor(slow_echo(&clock, &log, MS(100)));
+    let (clock, log, m) = manager_with(cfg, |c, l| slow_echo(c, l, MS(100)));
     m.set_priority_aging(None).unwrap();
     let mut handles = Vec::new();
     for (id, p) in [
@@ -363,9 +363,7 @@ fn slow_echo(clock: &ManualClock, log: &CallLog, delay: Duration) -> Arc<dyn Bat
 
 #[tokio::test(flavor = "current_thread")]
 async fn per_op_timeout_fires_while_in_flight_and_late_result_is_discarded() {
-    let clock = ManualClock::new();
-    let log = CallLog::default();
-    let m = manager(config(10, 10), &clock).with_executor(slow_echo(&clock, &log, MS(200)));
+    let (clock, log, m) = manager_with(config(10, 10), |c, l| slow_echo(c, l, MS(200)));
     let short = BatchOperation::from_value("short", json!(1), Priority::Normal, MS(50)).unwrap();
     let t_short = spawn_ticket(m.add_operation(short).await.unwrap());
     let t_long = spawn_ticket(m.add_operation(op("long")).await.unwrap());
@@ -388,13 +386,11 @@ async fn per_op_timeout_fires_while_in_flight_and_late_result_is_discarded() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn expired_queued_op_is_never_sent() {
-    let clock = ManualClock::new();
-    let log = CallLog::default();
     let cfg = BatchConfig {
         max_concurrent_batches: 1,
         ..config(1, 0)
     };
-    let m = manager(cfg, &clock).with_executor(slow_echo(&clock, &log, MS(100)));
+    let (clock, log, m) = manager_with(cfg, |c, l| slow_echo(c, l, MS(100)));
     let first = spawn_ticket(m.add_operation(op("first")).await.unwrap());
     let short = BatchOperation::from_value("short", json!(1), Priority::High, MS(30)).unwrap();
     // Dropped ticket: nobody polls its timer, the manager must still expire it.
@@ -428,12 +424,9 @@ fn flaky(
 
 #[tokio::test(flavor = "current_thread")]
 async fn retries_with_exponential_backoff_then_succeeds() {
-    let clock = ManualClock::new();
-    let log = CallLog::default();
-    let exec = flaky(&clock, &log, 2, |n| {
-        transport(503, None, &format!("fail {n}"))
+    let (clock, log, m) = manager_with(config(10, 10), |c, l| {
+        flaky(c, l, 2, |n| transport(503, None, &format!("fail {n}")))
     });
-    let m = manager(config(10, 10), &clock).with_executor(exec);
     let t = spawn_ticket(m.add_operation(op("a")).await.unwrap());
     clock.advance(MS(10)).await;
     assert_eq!(log.lock().len(), 1);
@@ -456,16 +449,15 @@ async fn retries_with_exponential_backoff_then_succeeds() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn exhausted_retries_return_the_last_error() {
-    let clock = ManualClock::new();
-    let log = CallLog::default();
-    let exec = flaky(&clock, &log, usize::MAX, |n| {
-        transport(503, None, &format!("fail {n}"))
-    });
     let cfg = BatchConfig {
         retry_attempts: 2,
         ..config(10, 10)
     };
-    let m = manager(cfg, &clock).with_executor(exec);
+    let (clock, log, m) = manager_with(cfg, |c, l| {
+        flaky(c, l, usize::MAX, |n| {
+            transport(503, None, &format!("fail {n}"))
+        })
+    });
     let t = spawn_ticket(m.add_operation(op("a")).await.unwrap());
     let t2 = spawn_ticket(m.add_operation(op("b")).await.unwrap());
     clock.advance(MS(10_000)).await;
@@ -482,14 +474,13 @@ async fn exhausted_retries_return_the_last_error() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn zero_retry_attempts_fail_at_once() {
-    let clock = ManualClock::new();
-    let log = CallLog::default();
-    let exec = flaky(&clock, &log, usize::MAX, |_| transport(503, None, "down"));
     let cfg = BatchConfig {
         retry_attempts: 0,
         ..config(10, 10)
     };
-    let m = manager(cfg, &clock).with_executor(exec);
+    let (clock, log, m) = manager_with(cfg, |c, l| {
+        flaky(c, l, usize::MAX, |_| transport(503, None, "down"))
+    });
     let t = spawn_ticket(m.add_operation(op("a")).await.unwrap());
     clock.advance(MS(10)).await;
     assert_eq!(t.await.unwrap().unwrap_err().code(), "transport");
@@ -498,12 +489,9 @@ async fn zero_retry_attempts_fail_at_once() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn retry_after_is_honoured() {
-    let clock = ManualClock::new();
-    let log = CallLog::default();
-    let exec = flaky(&clock, &log, 1, |_| {
-        transport(429, Some(MS(2_000)), "slow down")
+    let (clock, log, m) = manager_with(config(10, 10), |c, l| {
+        flaky(c, l, 1, |_| transport(429, Some(MS(2_000)), "slow down"))
     });
-    let m = manager(config(10, 10), &clock).with_executor(exec);
     let t = spawn_ticket(m.add_operation(op("a")).await.unwrap());
     clock.advance(MS(10)).await;
     clock.advance(MS(1_999)).await;
@@ -519,12 +507,9 @@ async fn retry_after_is_honoured() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn non_retryable_batch_error_fails_every_op_once() {
-    let clock = ManualClock::new();
-    let log = CallLog::default();
-    let exec = flaky(&clock, &log, usize::MAX, |_| {
-        transport(400, None, "bad request")
+    let (clock, log, m) = manager_with(config(10, 10), |c, l| {
+        flaky(c, l, usize::MAX, |_| transport(400, None, "bad request"))
     });
-    let m = manager(config(10, 10), &clock).with_executor(exec);
     let a = spawn_ticket(m.add_operation(op("a")).await.unwrap());
     let b = spawn_ticket(m.add_operation(op("b")).await.unwrap());
     clock.advance(MS(1_000)).await;
@@ -560,9 +545,7 @@ fn per_item(clock: &ManualClock, log: &CallLog) -> Arc<dyn BatchExecutor> {
 
 #[tokio::test(flavor = "current_thread")]
 async fn partial_failure_routes_each_result_to_its_caller() {
-    let clock = ManualClock::new();
-    let log = CallLog::default();
-    let m = manager(config(10, 10), &clock).with_executor(per_item(&clock, &log));
+    let (clock, log, m) = manager_with(config(10, 10), per_item);
     let a = spawn_ticket(m.add_operation(op("ok-a")).await.unwrap());
     let e = spawn_ticket(m.add_operation(op("err-32601")).await.unwrap());
     let b = spawn_ticket(m.add_operation(op("ok-b")).await.unwrap());
@@ -584,9 +567,7 @@ async fn partial_failure_routes_each_result_to_its_caller() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn only_retryable_items_are_retried_and_may_join_new_ops() {
-    let clock = ManualClock::new();
-    let log = CallLog::default();
-    let m = manager(config(10, 1_000), &clock).with_executor(per_item(&clock, &log));
+    let (clock, log, m) = manager_with(config(10, 1_000), per_item);
     let ok = spawn_ticket(m.add_operation(op("ok")).await.unwrap());
     let retry = spawn_ticket(m.add_operation(op("retry")).await.unwrap());
     let bad = spawn_ticket(m.add_operation(op("err-32601")).await.unwrap());
@@ -652,9 +633,7 @@ fn limited(clock: &ManualClock, log: &CallLog, limit: usize) -> Arc<dyn BatchExe
 
 #[tokio::test(flavor = "current_thread")]
 async fn batch_limit_is_learned_split_and_every_op_succeeds() {
-    let clock = ManualClock::new();
-    let log = CallLog::default();
-    let m = manager(config(10, 10), &clock).with_executor(limited(&clock, &log, 4));
+    let (clock, log, m) = manager_with(config(10, 10), |c, l| limited(c, l, 4));
     let mut handles = Vec::new();
     for i in 0..10 {
         handles.push(spawn_ticket(
@@ -685,14 +664,10 @@ async fn batch_limit_is_learned_split_and_every_op_succeeds() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn inconsistent_batch_limit_fails_instead_of_looping() {
-    let clock = ManualClock::new();
-    let log = CallLog::default();
     // Claims a limit of 5 yet rejects everything.
-    let exec = flaky(&clock, &log, usize::MAX, |_| Error::BatchLimit {
-        size: 0,
-        max: 5,
+    let (clock, log, m) = manager_with(config(10, 10), |c, l| {
+        flaky(c, l, usize::MAX, |_| Error::BatchLimit { size: 0, max: 5 })
     });
-    let m = manager(config(10, 10), &clock).with_executor(exec);
     let mut handles = Vec::new();
     for i in 0..8 {
         handles.push(spawn_ticket(
@@ -708,9 +683,7 @@ async fn inconsistent_batch_limit_fails_instead_of_looping() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn close_fails_pending_and_later_submits() {
-    let clock = ManualClock::new();
-    let log = CallLog::default();
-    let m = manager(config(10, 1_000), &clock).with_executor(echo(&clock, &log));
+    let (clock, log, m) = manager_with(config(10, 1_000), echo);
     let a = spawn_ticket(m.add_operation(op("a")).await.unwrap());
     let b = spawn_ticket(m.add_operation(op("b")).await.unwrap());
     ManualClock::settle().await;
@@ -749,9 +722,7 @@ async fn close_during_retry_backoff_fails_at_once() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn dropped_ticket_does_not_affect_others() {
-    let clock = ManualClock::new();
-    let log = CallLog::default();
-    let m = manager(config(3, 10), &clock).with_executor(echo(&clock, &log));
+    let (_clock, log, m) = manager_with(config(3, 10), echo);
     let a = m.add_operation(op("a")).await.unwrap();
     drop(m.add_operation(op("b")).await.unwrap());
     let c = m.add_operation(op("c")).await.unwrap();
@@ -766,22 +737,29 @@ async fn dropped_ticket_does_not_affect_others() {
     assert_eq!((s.succeeded, s.pending, s.in_flight), (3, 0, 0));
 }
 
+/// Echoes every call at once, except the first, which awaits `first` (a panic or a hang).
+fn first_call_then_echo<Fut>(
+    first: impl Fn() -> Fut + Send + Sync + 'static,
+) -> Arc<dyn BatchExecutor>
+where
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let calls = AtomicUsize::new(0);
+    batch_fn(move |ops: Vec<BatchOperation>| {
+        let first_call = (calls.fetch_add(1, Ordering::SeqCst) == 0).then(&first);
+        async move {
+            if let Some(f) = first_call {
+                f.await;
+            }
+            Ok(ops.iter().map(|o| Ok(o.params().clone())).collect())
+        }
+    })
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn panicking_executor_fails_its_batch_only() {
     let clock = ManualClock::new();
-    let calls = Arc::new(AtomicUsize::new(0));
-    let exec = {
-        let calls = calls.clone();
-        batch_fn(move |ops: Vec<BatchOperation>| {
-            let n = calls.fetch_add(1, Ordering::SeqCst);
-            async move {
-                if n == 0 {
-                    panic!("boom");
-                }
-                Ok(ops.iter().map(|o| Ok(o.params().clone())).collect())
-            }
-        })
-    };
+    let exec = first_call_then_echo(|| async { panic!("boom") });
     let m = manager(config(1, 10), &clock).with_executor(exec);
     let a = m.submit(op("a")).await;
     match a {
@@ -795,19 +773,7 @@ async fn panicking_executor_fails_its_batch_only() {
 #[tokio::test(flavor = "current_thread")]
 async fn hung_executor_releases_its_slot_once_every_op_timed_out() {
     let clock = ManualClock::new();
-    let calls = Arc::new(AtomicUsize::new(0));
-    let exec = {
-        let calls = calls.clone();
-        batch_fn(move |ops: Vec<BatchOperation>| {
-            let n = calls.fetch_add(1, Ordering::SeqCst);
-            async move {
-                if n == 0 {
-                    futures::future::pending::<()>().await;
-                }
-                Ok(ops.iter().map(|o| Ok(o.params().clone())).collect())
-            }
-        })
-    };
+    let exec = first_call_then_echo(futures::future::pending::<()>);
     let cfg = BatchConfig {
         max_concurrent_batches: 1,
         ..config(1, 0)
@@ -825,9 +791,7 @@ async fn hung_executor_releases_its_slot_once_every_op_timed_out() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn max_batch_bytes_bounds_batches_and_refuses_oversized_ops() {
-    let clock = ManualClock::new();
-    let log = CallLog::default();
-    let m = manager(config(10, 10), &clock).with_executor(echo(&clock, &log));
+    let (clock, log, m) = manager_with(config(10, 10), echo);
     let one = op("aaaa").encoded_len();
     m.set_max_batch_bytes(Some(one * 2 + one / 2)).unwrap();
     let mut handles = Vec::new();
@@ -856,9 +820,7 @@ async fn max_batch_bytes_bounds_batches_and_refuses_oversized_ops() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn stats_count_batches_and_outcomes() {
-    let clock = ManualClock::new();
-    let log = CallLog::default();
-    let m = manager(config(4, 10), &clock).with_executor(per_item(&clock, &log));
+    let (clock, _log, m) = manager_with(config(4, 10), per_item);
     let mut handles = Vec::new();
     for id in ["a", "b", "c", "d", "e", "err-32601"] {
         handles.push(spawn_ticket(m.add_operation(op(id)).await.unwrap()));
@@ -888,9 +850,7 @@ async fn stats_count_batches_and_outcomes() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn dropping_every_handle_still_ends_each_ticket() {
-    let clock = ManualClock::new();
-    let log = CallLog::default();
-    let m = manager(config(10, 10), &clock).with_executor(echo(&clock, &log));
+    let (clock, _log, m) = manager_with(config(10, 10), echo);
     let t = spawn_ticket(m.add_operation(op("a")).await.unwrap());
     drop(m);
     clock.advance(MS(10)).await;

@@ -189,6 +189,55 @@ fn pool_with(
     (clock, transport, pool)
 }
 
+/// `pool_with`, plus endpoint A answering pings and calls at once, already added.
+async fn pool_with_a(
+    config: ConnectionPoolConfig,
+    options: PoolOptions,
+) -> (ManualClock, Arc<ScriptedTransport>, ConnectionPool) {
+    let (clock, t, pool) = pool_with(config, options);
+    t.set(A, ms(0), Reply::Ok);
+    pool.add_endpoint(A).await.unwrap();
+    (clock, t, pool)
+}
+
+/// `pool_with`, plus endpoints A and B answering pings after `a_ping` and `b_ping`, added
+/// together (the clock advanced until both pings answered).
+async fn pool_with_a_and_b(
+    config: ConnectionPoolConfig,
+    options: PoolOptions,
+    a_ping: Duration,
+    b_ping: Duration,
+) -> (ManualClock, Arc<ScriptedTransport>, ConnectionPool) {
+    let (clock, t, pool) = pool_with(config, options);
+    t.set(A, a_ping, Reply::Ok);
+    t.set(B, b_ping, Reply::Ok);
+    let (ra, rb, ()) = tokio::join!(
+        pool.add_endpoint(A),
+        pool.add_endpoint(B),
+        clock.advance(a_ping.max(b_ping))
+    );
+    ra.unwrap();
+    rb.unwrap();
+    (clock, t, pool)
+}
+
+/// `pool_with_a` whose breaker opens on one failure: a refused call opened it, and the clock
+/// stands at the end of the 30 s open period, so the next acquire is the half-open probe.
+async fn pool_with_a_half_open() -> (ManualClock, Arc<ScriptedTransport>, ConnectionPool) {
+    let options = PoolOptions {
+        failure_threshold: 1,
+        ..PoolOptions::default()
+    };
+    let (clock, t, pool) = pool_with_a(config(1, 4), options).await;
+    t.set_live(A, ms(0), Reply::Refused);
+    {
+        let c = pool.acquire().await.unwrap();
+        let _ = c.client().post_json(STATUS).await;
+    }
+    clock.advance(secs(30)).await;
+    (clock, t, pool)
+}
+
 fn stats_of(pool: &ConnectionPool, url: &str) -> PoolEndpointStats {
     pool.endpoints()
         .into_iter()
@@ -646,16 +695,7 @@ async fn remove_endpoint_routes_traffic_elsewhere() {
 async fn rank_scores_follow_the_viem_formula_exactly() {
     let mut cfg = config(1, 4);
     cfg.health_check_interval = secs(10);
-    let (clock, t, pool) = pool_with(cfg, PoolOptions::default());
-    t.set(A, ms(10), Reply::Ok);
-    t.set(B, ms(40), Reply::Ok);
-    let (ra, rb, ()) = tokio::join!(
-        pool.add_endpoint(A),
-        pool.add_endpoint(B),
-        clock.advance(ms(40))
-    );
-    ra.unwrap();
-    rb.unwrap();
+    let (clock, t, pool) = pool_with_a_and_b(cfg, PoolOptions::default(), ms(10), ms(40)).await;
     let close = |a: f64, b: f64| (a - b).abs() < 1e-9;
     // max latency 40: A = 0.3·(1 − 10/40) + 0.7 = 0.925, B = 0.3·0 + 0.7.
     let (a, b) = (stats_of(&pool, A), stats_of(&pool, B));
@@ -683,16 +723,8 @@ async fn rank_scores_follow_the_viem_formula_exactly() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn acquire_picks_the_best_ranked_endpoint() {
-    let (clock, t, pool) = pool_with(config(1, 4), PoolOptions::default());
-    t.set(A, ms(50), Reply::Ok);
-    t.set(B, ms(10), Reply::Ok);
-    let (ra, rb, ()) = tokio::join!(
-        pool.add_endpoint(A),
-        pool.add_endpoint(B),
-        clock.advance(ms(50))
-    );
-    ra.unwrap();
-    rb.unwrap();
+    let (_clock, _t, pool) =
+        pool_with_a_and_b(config(1, 4), PoolOptions::default(), ms(50), ms(10)).await;
     // B: 0.3·(1 − 10/50) + 0.7 = 0.94 beats A: 0.7 (beyond the 0.05 tolerance).
     for _ in 0..3 {
         let c = pool.acquire().await.unwrap();
@@ -706,16 +738,8 @@ async fn acquire_picks_the_best_ranked_endpoint() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn equally_healthy_endpoints_are_chosen_by_peak_ewma_then_in_flight() {
-    let (clock, t, pool) = pool_with(config(1, 4), PoolOptions::default());
-    t.set(A, ms(10), Reply::Ok);
-    t.set(B, ms(10), Reply::Ok);
-    let (ra, rb, ()) = tokio::join!(
-        pool.add_endpoint(A),
-        pool.add_endpoint(B),
-        clock.advance(ms(10))
-    );
-    ra.unwrap();
-    rb.unwrap();
+    let (clock, t, pool) =
+        pool_with_a_and_b(config(1, 4), PoolOptions::default(), ms(10), ms(10)).await;
     // Equal scores and equal seeded EWMA: the first added wins, then fewer in flight.
     let first = pool.acquire().await.unwrap();
     assert_eq!(first.endpoint(), A);
@@ -740,16 +764,8 @@ async fn equally_healthy_endpoints_are_chosen_by_peak_ewma_then_in_flight() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn execute_fails_over_when_the_best_endpoint_goes_down() {
-    let (clock, t, pool) = pool_with(config(1, 4), PoolOptions::default());
-    t.set(A, ms(10), Reply::Ok);
-    t.set(B, ms(20), Reply::Ok);
-    let (ra, rb, ()) = tokio::join!(
-        pool.add_endpoint(A),
-        pool.add_endpoint(B),
-        clock.advance(ms(20))
-    );
-    ra.unwrap();
-    rb.unwrap();
+    let (_clock, t, pool) =
+        pool_with_a_and_b(config(1, 4), PoolOptions::default(), ms(10), ms(20)).await;
     t.set_live(A, ms(0), Reply::Ok);
     t.set_live(B, ms(0), Reply::Ok);
     let call = |c: EndpointClient| async move { c.post_json(STATUS).await };
@@ -783,9 +799,7 @@ async fn execute_fails_over_when_the_best_endpoint_goes_down() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn execute_does_not_retry_non_retryable_errors_and_returns_first_error_without_fallback() {
-    let (_clock, t, pool) = pool_with(config(1, 4), PoolOptions::default());
-    t.set(A, ms(0), Reply::Ok);
-    pool.add_endpoint(A).await.unwrap();
+    let (_clock, t, pool) = pool_with_a(config(1, 4), PoolOptions::default()).await;
     let calls = Arc::new(Mutex::new(0));
     let c2 = calls.clone();
     let r: crate::Result<()> = pool
@@ -823,16 +837,7 @@ async fn stalled_call_is_hedged_on_the_next_endpoint() {
         stall_timeout: Some(secs(1)),
         ..PoolOptions::default()
     };
-    let (clock, t, pool) = pool_with(config(1, 4), options);
-    t.set(A, ms(10), Reply::Ok);
-    t.set(B, ms(20), Reply::Ok);
-    let (ra, rb, ()) = tokio::join!(
-        pool.add_endpoint(A),
-        pool.add_endpoint(B),
-        clock.advance(ms(20))
-    );
-    ra.unwrap();
-    rb.unwrap();
+    let (clock, t, pool) = pool_with_a_and_b(config(1, 4), options, ms(10), ms(20)).await;
     t.set_live(A, secs(5), Reply::Ok);
     let p = pool.clone();
     let h = tokio::spawn(async move {
@@ -863,9 +868,7 @@ async fn breaker_opens_half_opens_and_closes_at_exact_times() {
         failure_threshold: 3,
         ..PoolOptions::default()
     };
-    let (clock, t, pool) = pool_with(config(1, 4), options);
-    t.set(A, ms(0), Reply::Ok);
-    pool.add_endpoint(A).await.unwrap();
+    let (clock, t, pool) = pool_with_a(config(1, 4), options).await;
     t.set_live(A, ms(0), Reply::Status(500));
     clock.advance(secs(5)).await;
     for _ in 0..3 {
@@ -906,19 +909,7 @@ async fn breaker_opens_half_opens_and_closes_at_exact_times() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn waiter_on_a_busy_probe_gets_the_endpoint_once_it_closes() {
-    let options = PoolOptions {
-        failure_threshold: 1,
-        ..PoolOptions::default()
-    };
-    let (clock, t, pool) = pool_with(config(1, 4), options);
-    t.set(A, ms(0), Reply::Ok);
-    pool.add_endpoint(A).await.unwrap();
-    t.set_live(A, ms(0), Reply::Refused);
-    {
-        let c = pool.acquire().await.unwrap();
-        let _ = c.client().post_json(STATUS).await;
-    }
-    clock.advance(secs(30)).await;
+    let (clock, t, pool) = pool_with_a_half_open().await;
     t.set_live(A, ms(100), Reply::Ok);
     let probe = pool.acquire().await.unwrap();
     let p = pool.clone();
@@ -958,9 +949,7 @@ async fn all_open_breakers_fail_fast_with_redacted_urls() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn pool_exhausted_after_exactly_acquire_timeout() {
-    let (clock, t, pool) = pool_with(config(1, 2), PoolOptions::default());
-    t.set(A, ms(0), Reply::Ok);
-    pool.add_endpoint(A).await.unwrap();
+    let (clock, _t, pool) = pool_with_a(config(1, 2), PoolOptions::default()).await;
     let c1 = pool.acquire().await.unwrap();
     let _c2 = pool.acquire().await.unwrap();
     let p = pool.clone();
@@ -987,9 +976,7 @@ async fn pool_exhausted_after_exactly_acquire_timeout() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn permits_are_released_on_drop_and_on_cancellation() {
-    let (clock, t, pool) = pool_with(config(1, 1), PoolOptions::default());
-    t.set(A, ms(0), Reply::Ok);
-    pool.add_endpoint(A).await.unwrap();
+    let (clock, t, pool) = pool_with_a(config(1, 1), PoolOptions::default()).await;
     {
         let c = pool.acquire().await.unwrap();
         let client = c.client().clone();
@@ -1026,19 +1013,7 @@ async fn permits_are_released_on_drop_and_on_cancellation() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn cancelled_half_open_probe_frees_the_probe_slot() {
-    let options = PoolOptions {
-        failure_threshold: 1,
-        ..PoolOptions::default()
-    };
-    let (clock, t, pool) = pool_with(config(1, 4), options);
-    t.set(A, ms(0), Reply::Ok);
-    pool.add_endpoint(A).await.unwrap();
-    t.set_live(A, ms(0), Reply::Refused);
-    {
-        let c = pool.acquire().await.unwrap();
-        let _ = c.client().post_json(STATUS).await;
-    }
-    clock.advance(secs(30)).await;
+    let (_clock, t, pool) = pool_with_a_half_open().await;
     t.set_live(A, ms(0), Reply::Hang);
     let p = pool.clone();
     let task = tokio::spawn(async move {
@@ -1054,9 +1029,7 @@ async fn cancelled_half_open_probe_frees_the_probe_slot() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn send_resolves_paths_times_out_and_feeds_the_ewma() {
-    let (clock, t, pool) = pool_with(config(1, 4), PoolOptions::default());
-    t.set(A, ms(0), Reply::Ok);
-    pool.add_endpoint(A).await.unwrap();
+    let (clock, t, pool) = pool_with_a(config(1, 4), PoolOptions::default()).await;
     let c = pool.acquire().await.unwrap();
     let client = c.client();
     let resp = client.send(HttpRequest::get("/status")).await.unwrap();
@@ -1152,9 +1125,7 @@ async fn ranking_loop_pings_every_interval_and_recovers_breakers() {
 async fn idle_connections_are_trimmed_to_min_after_max_idle_time() {
     let mut cfg = config(1, 5);
     cfg.health_check_interval = secs(60);
-    let (clock, t, pool) = pool_with(cfg, PoolOptions::default());
-    t.set(A, ms(0), Reply::Ok);
-    pool.add_endpoint(A).await.unwrap();
+    let (clock, _t, pool) = pool_with_a(cfg, PoolOptions::default()).await;
     assert_eq!(stats_of(&pool, A).connections, 1);
     let held: Vec<_> = futures::future::join_all((0..3).map(|_| pool.acquire())).await;
     let a = stats_of(&pool, A);
@@ -1173,9 +1144,7 @@ async fn idle_connections_are_trimmed_to_min_after_max_idle_time() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn close_stops_the_loop_and_fails_acquire() {
-    let (clock, t, pool) = pool_with(config(1, 1), PoolOptions::default());
-    t.set(A, ms(0), Reply::Ok);
-    pool.add_endpoint(A).await.unwrap();
+    let (clock, t, pool) = pool_with_a(config(1, 1), PoolOptions::default()).await;
     ManualClock::settle().await;
     assert_eq!(
         clock.pending_sleeps(),
@@ -1210,9 +1179,7 @@ async fn close_stops_the_loop_and_fails_acquire() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn dropping_every_handle_stops_the_loop() {
-    let (clock, t, pool) = pool_with(config(1, 2), PoolOptions::default());
-    t.set(A, ms(0), Reply::Ok);
-    pool.add_endpoint(A).await.unwrap();
+    let (clock, t, pool) = pool_with_a(config(1, 2), PoolOptions::default()).await;
     let clone = pool.clone();
     let held = pool.acquire().await.unwrap();
     drop(pool);
@@ -1230,9 +1197,7 @@ async fn dropping_every_handle_stops_the_loop() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn stats_serialize_with_snake_case_breaker_state() {
-    let (_clock, t, pool) = pool_with(config(2, 3), PoolOptions::default());
-    t.set(A, ms(0), Reply::Ok);
-    pool.add_endpoint(A).await.unwrap();
+    let (_clock, _t, pool) = pool_with_a(config(2, 3), PoolOptions::default()).await;
     let _c = pool.acquire().await.unwrap();
     let v = serde_json::to_value(pool.stats()).unwrap();
     assert_eq!(v["endpoints"][0]["breaker"], "closed");
