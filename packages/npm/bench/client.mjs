@@ -37,6 +37,39 @@ async function timeRound(label, query, name) {
   return (n / ms) * 1e3;
 }
 
+// The ceiling: the least a JS client can do for the same calls — batches of 10 encoded with
+// JSON.stringify, sent over the package's lean HTTP/1.1 client (node-wire.cjs), replies
+// parsed with JSON.parse; no cache, retries, metrics or pool. What it reaches is what the
+// node (sharing this machine) can serve; no client can go faster here.
+const { createWireClient } = createRequire(import.meta.url)("../node-wire.cjs");
+const wire = createWireClient(64);
+const wireUrl = new URL(url);
+let pending = [];
+function flushCeiling() {
+  if (pending.length === 0) return;
+  const batch = pending;
+  pending = [];
+  const body = Buffer.from(
+    JSON.stringify(
+      batch.map((c, id) => ({ jsonrpc: "2.0", id, method: "abci_query", params: { path: "/key", data: Buffer.from(c.key).toString("hex"), height: "0", prove: false } })),
+    ),
+  );
+  const headers = { "content-type": "application/json", "content-length": String(body.length) };
+  wire(wireUrl, "POST", headers, body, 30_000, () => new Error("timeout")).then(
+    (res) => {
+      for (const r of JSON.parse(res.body.toString("utf8"))) batch[r.id].resolve(r.result);
+    },
+    (e) => batch.forEach((c) => c.reject(e)),
+  );
+}
+function ceiling(key) {
+  return new Promise((resolve, reject) => {
+    pending.push({ key, resolve, reject });
+    if (pending.length === 10) flushCeiling();
+    else if (pending.length === 1) queueMicrotask(flushCeiling);
+  });
+}
+
 const cosmjs = Comet38Client.create(new HttpBatchClient(url, { batchSizeLimit: 10, dispatchInterval: 20 }));
 const ours = await MantraClient.connect({ endpoints: [url] });
 const oursHttp = await MantraClient.connect({ endpoints: [url], transport: nodeHttpTransport() });
@@ -44,14 +77,15 @@ const contenders = {
   cosmjs: (key) => cosmjs.abciQuery({ path: "/key", data: enc.encode(key) }),
   ours: (key) => ours.abciQuery("/key", enc.encode(key)),
   oursHttp: (key) => oursHttp.abciQuery("/key", enc.encode(key)),
+  ceiling,
 };
 const names = Object.keys(contenders);
 
 // Warm-up: connections, JIT.
 for (const [name, q] of Object.entries(contenders)) await timeRound(`warm-${name}`, q);
 
-const rates = { cosmjs: [], ours: [], oursHttp: [] };
-const ratios = { ours: [], oursHttp: [] };
+const rates = { cosmjs: [], ours: [], oursHttp: [], ceiling: [] };
+const ratios = { ours: [], oursHttp: [], ceiling: [] };
 for (let r = 0; r < rounds; r++) {
   const order = names.map((_, i) => names[(i + r) % names.length]);
   const got = {};
@@ -59,6 +93,7 @@ for (let r = 0; r < rounds; r++) {
   for (const name of names) rates[name].push(got[name]);
   ratios.ours.push(got.ours / got.cosmjs);
   ratios.oursHttp.push(got.oursHttp / got.cosmjs);
+  ratios.ceiling.push(got.ceiling / got.cosmjs);
 }
 ours.close();
 oursHttp.close();
@@ -70,10 +105,15 @@ console.log(`${n} concurrent abci_query on ${url}, ${rounds} rounds (calls/s)`);
 console.log(`  CosmJS HttpBatchClient(10): median ${median(rates.cosmjs).toFixed(0)}, best ${best(rates.cosmjs).toFixed(0)}`);
 console.log(`  mantra-sdk, fetch (default): median ${median(rates.ours).toFixed(0)}, best ${best(rates.ours).toFixed(0)}`);
 console.log(`  mantra-sdk, nodeHttpTransport: median ${median(rates.oursHttp).toFixed(0)}, best ${best(rates.oursHttp).toFixed(0)}`);
-console.log(`  ratio vs CosmJS (median of per-round ratios): fetch ${median(ratios.ours).toFixed(2)}x, nodeHttpTransport ${median(ratios.oursHttp).toFixed(2)}x`);
+console.log(`  ceiling (no SDK: raw batches over node-wire): median ${median(rates.ceiling).toFixed(0)}, best ${best(rates.ceiling).toFixed(0)}`);
+console.log(
+  `  ratio vs CosmJS (median of per-round ratios): fetch ${median(ratios.ours).toFixed(2)}x, ` +
+    `nodeHttpTransport ${median(ratios.oursHttp).toFixed(2)}x, ceiling ${median(ratios.ceiling).toFixed(2)}x`,
+);
 console.log(
   `  client CPU per call (µs, median): CosmJS ${median(cpuPerCall.cosmjs).toFixed(1)}, ` +
-    `fetch ${median(cpuPerCall.ours).toFixed(1)}, nodeHttpTransport ${median(cpuPerCall.oursHttp).toFixed(1)}`,
+    `fetch ${median(cpuPerCall.ours).toFixed(1)}, nodeHttpTransport ${median(cpuPerCall.oursHttp).toFixed(1)}, ` +
+    `ceiling ${median(cpuPerCall.ceiling).toFixed(1)}`,
 );
 console.log(
   `BENCH ${JSON.stringify({
@@ -85,6 +125,8 @@ console.log(
     ratio_median: median(ratios.ours),
     ours_node_http_median: median(rates.oursHttp),
     ratio_node_http_median: median(ratios.oursHttp),
+    ceiling_median: median(rates.ceiling),
+    ratio_ceiling_median: median(ratios.ceiling),
     cpu_us_per_call: Object.fromEntries(names.map((k) => [k, median(cpuPerCall[k])])),
   })}`,
 );
