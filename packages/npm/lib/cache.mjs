@@ -47,6 +47,7 @@ export function createCacheManager(wasm, rt) {
   class CacheManager {
     #core;
     #maps = TYPES.map(() => new Map()); // per type: key → id
+    #defaultMap = this.#maps[DEFAULT_TYPE];
     #keys = []; // id → key
     #keyBytes = []; // id → UTF-8 length of the key
     #types = []; // id → type index
@@ -106,9 +107,17 @@ export function createCacheManager(wasm, rt) {
     }
 
     get(key, type) {
-      const core = this.#live("get");
-      const t = type === undefined ? DEFAULT_TYPE : typeIndex(type, "CacheManager.get");
-      const id = this.#maps[t].get(key);
+      // The hot path reads the engine and the default type's map directly; `#live` only
+      // runs (and throws) when the manager is unusable.
+      let core = this.#core;
+      if (core === undefined || state.fatal) core = this.#live("get");
+      let t = DEFAULT_TYPE;
+      let map = this.#defaultMap;
+      if (type !== undefined) {
+        t = typeIndex(type, "CacheManager.get");
+        map = this.#maps[t];
+      }
+      const id = map.get(key);
       try {
         if (id === undefined) {
           if (typeof key !== "string") throw keyError("CacheManager.get", key);
@@ -328,6 +337,7 @@ export function createCacheManager(wasm, rt) {
       if (core === undefined) return;
       this.#core = undefined;
       this.#maps = TYPES.map(() => new Map());
+      this.#defaultMap = this.#maps[DEFAULT_TYPE];
       this.#keys = [];
       this.#keyBytes = [];
       this.#types = [];
