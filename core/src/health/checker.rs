@@ -17,6 +17,7 @@ use crate::runtime::{
     default_clock, spawn_background, timeout, BackgroundTask, BoxFuture, Clock, SendOutsideWasm,
     SharedClock, SyncOutsideWasm,
 };
+use crate::vec_map::VecMap;
 
 use super::state::{ComponentState, Observation};
 use super::{
@@ -60,8 +61,8 @@ struct RecoveryEntry {
 
 #[derive(Default)]
 struct State {
-    components: BTreeMap<String, Entry>,
-    recoveries: BTreeMap<String, RecoveryEntry>,
+    components: VecMap<String, Entry>,
+    recoveries: VecMap<String, RecoveryEntry>,
     listeners: Vec<(u64, Listener)>,
     next_id: u64,
     total_runs: u64,

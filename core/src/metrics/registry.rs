@@ -10,6 +10,7 @@ use parking_lot::RwLock;
 
 use crate::error::{Error, Result};
 use crate::runtime::{default_clock, SharedClock};
+use crate::vec_map::VecMap;
 
 use super::config::{validate_buckets, MetricType, DEFAULT_HISTOGRAM_BUCKETS};
 use super::family::{CounterFamily, FamilyCore, GaugeFamily, HistogramFamily};
@@ -103,7 +104,7 @@ struct RegistryInner {
     buckets: Arc<[f64]>,
     clock: SharedClock,
     start_wall: Duration,
-    families: RwLock<BTreeMap<String, AnyFamily>>,
+    families: RwLock<VecMap<String, AnyFamily>>,
 }
 
 /// A registry of metric families (cheap `Clone` handle). Usable on its own; the
@@ -167,7 +168,7 @@ impl MetricsRegistry {
                 buckets,
                 clock,
                 start_wall,
-                families: RwLock::new(BTreeMap::new()),
+                families: RwLock::new(VecMap::new()),
             }),
         })
     }
