@@ -6,6 +6,7 @@ use std::fmt;
 use base64::Engine as _;
 use serde::de::{self, Visitor};
 use serde::{Deserializer, Serializer};
+use serde_json::{Map, Value};
 
 pub(crate) const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -55,7 +56,14 @@ macro_rules! int_as_string {
     };
 }
 
-int_as_string!(u64_string, u64);
+/// Serializes a `u64` as a decimal JSON string (decoding: [`u64_of`], also from a number).
+pub(crate) mod u64_string {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(v)
+    }
+}
 int_as_string!(i64_string, i64);
 
 /// `Vec<u8>` as a base64 JSON string; `null` or absent decodes as empty.
@@ -87,14 +95,10 @@ pub(crate) mod base64_bytes {
     }
 }
 
-/// `Vec<Vec<u8>>` as a JSON array of base64 strings; `null` decodes as empty.
+/// `Vec<Vec<u8>>` as a JSON array of base64 strings (decoding: `cometbft.rs`, where `null`
+/// is empty).
 pub(crate) mod base64_list {
     use super::*;
-    use serde::{Deserialize, Serialize};
-
-    #[derive(Serialize, Deserialize)]
-    #[serde(transparent)]
-    struct Item(#[serde(with = "super::base64_bytes")] Vec<u8>);
 
     pub fn serialize<S: Serializer>(v: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
@@ -104,17 +108,190 @@ pub(crate) mod base64_list {
         }
         seq.end()
     }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<u8>>, D::Error> {
-        let items: Option<Vec<Item>> = Option::deserialize(d)?;
-        Ok(items.unwrap_or_default().into_iter().map(|i| i.0).collect())
-    }
 }
 
 /// `String` that decodes `null` as empty.
 pub(crate) fn null_as_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     use serde::Deserialize;
     Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
+}
+
+// ---- hand-written decoding from `&Value` ------------------------------------------------
+//
+// The typed RPC replies (`status`, `block`, `broadcast_tx_*`, `abci_info`) are decoded by
+// the functions in `cometbft.rs` built on these helpers rather than by derived
+// `Deserialize`: a derived decoder is compiled once per type and deserializer (~2–4 KB of
+// wasm per struct through `&Value`), these are compiled once. They keep the derived
+// decoders' rules (required and defaulted fields, `null` handling, integers as strings or
+// numbers, base64) and serde's error wording.
+
+/// A decode error message (serde's wording).
+pub(crate) type DecodeResult<T> = std::result::Result<T, String>;
+
+/// How serde names an unexpected JSON value (`Unexpected`'s `Display` for a `Value`).
+fn unexpected(v: &Value) -> String {
+    match v {
+        Value::Null => "unit value".into(),
+        Value::Bool(b) => format!("boolean `{b}`"),
+        Value::Number(n) if n.is_f64() => format!("floating point `{n}`"),
+        Value::Number(n) => format!("integer `{n}`"),
+        Value::String(s) => format!("string {s:?}"),
+        Value::Array(_) => "sequence".into(),
+        Value::Object(_) => "map".into(),
+    }
+}
+
+/// serde's "invalid type" message.
+pub(crate) fn invalid_type(v: &Value, expected: &str) -> String {
+    format!("invalid type: {}, expected {expected}", unexpected(v))
+}
+
+/// The members of a JSON object (a struct's fields).
+#[derive(Clone, Copy)]
+pub(crate) struct Fields<'a>(&'a Map<String, Value>);
+
+impl<'a> Fields<'a> {
+    /// `v` as the object of struct `name`.
+    pub(crate) fn of(v: &'a Value, name: &str) -> DecodeResult<Self> {
+        match v {
+            Value::Object(m) => Ok(Fields(m)),
+            other => Err(invalid_type(other, &format!("struct {name}"))),
+        }
+    }
+
+    /// A present field.
+    pub(crate) fn opt(self, key: &str) -> Option<&'a Value> {
+        self.0.get(key)
+    }
+
+    /// A required field.
+    pub(crate) fn req(self, key: &str) -> DecodeResult<&'a Value> {
+        self.0
+            .get(key)
+            .ok_or_else(|| format!("missing field `{key}`"))
+    }
+
+    /// A required string.
+    pub(crate) fn string(self, key: &str) -> DecodeResult<String> {
+        as_string(self.req(key)?)
+    }
+
+    /// A string that may be absent (`#[serde(default)]`): absent is empty, `null` is an error.
+    pub(crate) fn string_or_empty(self, key: &str) -> DecodeResult<String> {
+        self.opt(key).map_or(Ok(String::new()), as_string)
+    }
+
+    /// A string where absent or `null` is empty ([`null_as_empty`]).
+    pub(crate) fn string_null_empty(self, key: &str) -> DecodeResult<String> {
+        match self.opt(key) {
+            None | Some(Value::Null) => Ok(String::new()),
+            Some(v) => as_string(v),
+        }
+    }
+
+    /// A required boolean.
+    pub(crate) fn bool(self, key: &str) -> DecodeResult<bool> {
+        match self.req(key)? {
+            Value::Bool(b) => Ok(*b),
+            other => Err(invalid_type(other, "a boolean")),
+        }
+    }
+
+    /// A `u32` JSON number, 0 when absent.
+    pub(crate) fn u32_or_zero(self, key: &str) -> DecodeResult<u32> {
+        self.opt(key).map_or(Ok(0), as_u32)
+    }
+
+    /// A required `u32` JSON number.
+    pub(crate) fn u32(self, key: &str) -> DecodeResult<u32> {
+        as_u32(self.req(key)?)
+    }
+
+    /// A required `u64` as a decimal string or a number ([`u64_string`]).
+    pub(crate) fn u64_string(self, key: &str) -> DecodeResult<u64> {
+        u64_of(self.req(key)?)
+    }
+
+    /// A `u64` as a decimal string or a number, 0 when absent.
+    pub(crate) fn u64_string_or_zero(self, key: &str) -> DecodeResult<u64> {
+        self.opt(key).map_or(Ok(0), u64_of)
+    }
+
+    /// A required `i64` as a decimal string or a number ([`i64_string`]).
+    pub(crate) fn i64_string(self, key: &str) -> DecodeResult<i64> {
+        i64_of(self.req(key)?)
+    }
+
+    /// An `i64` as a decimal string or a number, 0 when absent.
+    pub(crate) fn i64_string_or_zero(self, key: &str) -> DecodeResult<i64> {
+        self.opt(key).map_or(Ok(0), i64_of)
+    }
+
+    /// Base64 bytes; absent or `null` is empty ([`base64_bytes`]).
+    pub(crate) fn base64(self, key: &str) -> DecodeResult<Vec<u8>> {
+        self.opt(key).map_or(Ok(Vec::new()), base64_of)
+    }
+}
+
+fn as_string(v: &Value) -> DecodeResult<String> {
+    match v {
+        Value::String(s) => Ok(s.clone()),
+        other => Err(invalid_type(other, "a string")),
+    }
+}
+
+fn as_u32(v: &Value) -> DecodeResult<u32> {
+    match v {
+        Value::Number(n) if !n.is_f64() => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) if u <= u64::from(u32::MAX) => Ok(u as u32),
+            _ => Err(format!("invalid value: integer `{n}`, expected u32")),
+        },
+        other => Err(invalid_type(other, "u32")),
+    }
+}
+
+/// A string-or-number integer: the text of a string, else the number.
+enum IntInput<'a> {
+    Text(&'a str),
+    U(u64),
+    I(i64),
+}
+
+fn int_input<'a>(v: &'a Value, expected: &str) -> DecodeResult<IntInput<'a>> {
+    match v {
+        Value::String(s) => Ok(IntInput::Text(s)),
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => Ok(IntInput::U(u)),
+            (None, Some(i)) => Ok(IntInput::I(i)),
+            _ => Err(invalid_type(v, expected)),
+        },
+        other => Err(invalid_type(other, expected)),
+    }
+}
+
+pub(crate) fn u64_of(v: &Value) -> DecodeResult<u64> {
+    match int_input(v, "a u64 as a string or number")? {
+        IntInput::Text(s) => s.trim().parse().map_err(|e| format!("{e}")),
+        IntInput::U(u) => Ok(u),
+        IntInput::I(i) => u64::try_from(i).map_err(|e| format!("{e}")),
+    }
+}
+
+pub(crate) fn i64_of(v: &Value) -> DecodeResult<i64> {
+    match int_input(v, "a i64 as a string or number")? {
+        IntInput::Text(s) => s.trim().parse().map_err(|e| format!("{e}")),
+        IntInput::U(u) => i64::try_from(u).map_err(|e| format!("{e}")),
+        IntInput::I(i) => Ok(i),
+    }
+}
+
+/// Base64 bytes; `null` is empty.
+pub(crate) fn base64_of(v: &Value) -> DecodeResult<Vec<u8>> {
+    match v {
+        Value::Null => Ok(Vec::new()),
+        Value::String(s) => base64_decode(s).map_err(|e| e.to_string()),
+        other => Err(invalid_type(other, "a base64 string or null")),
+    }
 }
 
 #[cfg(test)]
