@@ -3,24 +3,129 @@
 
 use std::fmt;
 
-use base64::Engine as _;
 use serde::de::{self, Visitor};
 use serde::{Deserializer, Serializer};
 use serde_json::{Map, Value};
 
-pub(crate) const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
-
 /// Base64 encoding (standard alphabet, padded), as CometBFT writes `[]byte`.
 pub fn base64_encode(bytes: &[u8]) -> String {
-    B64.encode(bytes)
+    b64::encode(bytes)
 }
 
 /// Base64 decoding (standard alphabet; padding optional).
 pub fn base64_decode(text: &str) -> crate::Result<Vec<u8>> {
-    base64::engine::general_purpose::STANDARD
-        .decode(text)
-        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(text))
+    let input = text.as_bytes();
+    b64::decode(input, true)
+        .or_else(|_| b64::decode(input, false))
         .map_err(|e| crate::Error::Decode(format!("invalid base64: {e}")))
+}
+
+/// Standard-alphabet base64 with the `base64` crate's rules (`STANDARD`: canonical padding;
+/// `STANDARD_NO_PAD`: none; trailing bits must be zero) and error texts, without its ~8 KB
+/// of wasm (tested against the crate).
+mod b64 {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const INVALID: u8 = 0xff;
+    const DECODE: [u8; 256] = {
+        let mut t = [INVALID; 256];
+        let mut i = 0;
+        while i < 64 {
+            t[ALPHABET[i] as usize] = i as u8;
+            i += 1;
+        }
+        t
+    };
+
+    pub(super) fn encode(bytes: &[u8]) -> String {
+        let sym = |n: u32, shift: u32| ALPHABET[(n >> shift & 63) as usize];
+        let mut out = Vec::with_capacity(bytes.len().div_ceil(3) * 4);
+        let mut chunks = bytes.chunks_exact(3);
+        for c in &mut chunks {
+            let n = u32::from(c[0]) << 16 | u32::from(c[1]) << 8 | u32::from(c[2]);
+            out.extend_from_slice(&[sym(n, 18), sym(n, 12), sym(n, 6), sym(n, 0)]);
+        }
+        match *chunks.remainder() {
+            [a] => {
+                let n = u32::from(a) << 16;
+                out.extend_from_slice(&[sym(n, 18), sym(n, 12), b'=', b'=']);
+            }
+            [a, b] => {
+                let n = u32::from(a) << 16 | u32::from(b) << 8;
+                out.extend_from_slice(&[sym(n, 18), sym(n, 12), sym(n, 6), b'=']);
+            }
+            _ => {}
+        }
+        // Only alphabet and padding bytes were written.
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// Decodes `input`; `padded`: padding required and canonical, else forbidden.
+    pub(super) fn decode(input: &[u8], padded: bool) -> Result<Vec<u8>, String> {
+        let invalid_byte = |i: usize, b: u8| format!("Invalid symbol {b}, offset {i}.");
+        let n = input.len();
+        let rem = n % 4;
+        if rem == 1 {
+            let last = input[n - 1];
+            if last != b'=' && DECODE[usize::from(last)] == INVALID {
+                return Err(invalid_byte(n - 1, last));
+            }
+        }
+        // Every quad but the last is decoded as is; the last one may hold padding.
+        let body = n
+            .saturating_sub(rem)
+            .saturating_sub(usize::from(rem == 0) * 4);
+        let mut out = Vec::with_capacity(n / 4 * 3 + 3);
+        for (q, quad) in input[..body].chunks_exact(4).enumerate() {
+            let mut acc = 0u32;
+            for (i, &b) in quad.iter().enumerate() {
+                let m = DECODE[usize::from(b)];
+                if m == INVALID {
+                    return Err(invalid_byte(q * 4 + i, b));
+                }
+                acc = acc << 6 | u32::from(m);
+            }
+            out.extend_from_slice(&acc.to_be_bytes()[1..]);
+        }
+        let (mut morsels, mut pads, mut first_pad, mut last) = (0usize, 0usize, 0usize, 0u8);
+        let mut acc = 0u32;
+        for (i, &b) in input[body..].iter().enumerate() {
+            if b == b'=' {
+                if i < 2 {
+                    return Err(invalid_byte(body + i, b));
+                }
+                if pads == 0 {
+                    first_pad = i;
+                }
+                pads += 1;
+                continue;
+            }
+            if pads > 0 {
+                return Err(invalid_byte(body + first_pad, b'='));
+            }
+            last = b;
+            let m = DECODE[usize::from(b)];
+            if m == INVALID {
+                return Err(invalid_byte(body + i, b));
+            }
+            acc |= u32::from(m) << (26 - 6 * morsels);
+            morsels += 1;
+        }
+        if n > 0 && morsels < 2 {
+            return Err(format!("Invalid input length: {}", body + morsels));
+        }
+        if (padded && (pads + morsels) % 4 != 0) || (!padded && pads > 0) {
+            return Err("Invalid padding".into());
+        }
+        let tail = morsels * 6 / 8;
+        if acc & (!0u32 >> (tail * 8)) != 0 {
+            return Err(format!(
+                "Invalid last symbol {last}, offset {}.",
+                body + morsels - 1
+            ));
+        }
+        out.extend_from_slice(&acc.to_be_bytes()[..tail]);
+        Ok(out)
+    }
 }
 
 macro_rules! int_as_string {
@@ -71,7 +176,7 @@ pub(crate) mod base64_bytes {
     use super::*;
 
     pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&B64.encode(v))
+        s.serialize_str(&base64_encode(v))
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
@@ -104,7 +209,7 @@ pub(crate) mod base64_list {
         use serde::ser::SerializeSeq;
         let mut seq = s.serialize_seq(Some(v.len()))?;
         for item in v {
-            seq.serialize_element(&B64.encode(item))?;
+            seq.serialize_element(&base64_encode(item))?;
         }
         seq.end()
     }
@@ -297,6 +402,58 @@ pub(crate) fn base64_of(v: &Value) -> DecodeResult<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base64_matches_the_base64_crate() {
+        use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+        use base64::Engine as _;
+        let theirs = |t: &str| {
+            STANDARD
+                .decode(t)
+                .or_else(|_| STANDARD_NO_PAD.decode(t))
+                .map_err(|e| format!("invalid base64: {e}"))
+        };
+        let ours = |t: &str| {
+            base64_decode(t).map_err(|e| match e {
+                crate::Error::Decode(m) => m,
+                other => other.to_string(),
+            })
+        };
+        let mut x: u64 = 7;
+        let mut next = || {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            x >> 33
+        };
+        for len in 0..40usize {
+            for _ in 0..40 {
+                let bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+                let text = base64_encode(&bytes);
+                assert_eq!(text, STANDARD.encode(&bytes));
+                assert_eq!(ours(&text), Ok(bytes.clone()));
+                let unpadded = text.trim_end_matches('=');
+                assert_eq!(ours(unpadded), theirs(unpadded));
+                // One-byte mutations (padding, other alphabets, stray bytes) and truncations.
+                let mut m = text.clone().into_bytes();
+                if !m.is_empty() {
+                    let i = next() as usize % m.len();
+                    m[i] = b"=A/+-_ .\n\xff"[next() as usize % 10];
+                    let m = String::from_utf8_lossy(&m).into_owned();
+                    assert_eq!(ours(&m), theirs(&m), "{m:?}");
+                    let cut = &text[..next() as usize % text.len()];
+                    assert_eq!(ours(cut), theirs(cut), "{cut:?}");
+                    let extra = format!("{text}=");
+                    assert_eq!(ours(&extra), theirs(&extra), "{extra:?}");
+                }
+            }
+        }
+        for t in [
+            "", "=", "==", "A", "A=", "AB", "AB=", "AB==", "AB===", "ABC=", "ABD=", "AB=C",
+        ] {
+            assert_eq!(ours(t), theirs(t), "{t:?}");
+        }
+    }
 
     #[test]
     fn base64_roundtrip_and_lenient_padding() {
