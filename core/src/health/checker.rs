@@ -251,7 +251,18 @@ impl HealthChecker {
         check: impl HealthCheck + 'static,
         options: HealthCheckOptions,
     ) -> Result<()> {
-        let name = non_empty(name.into())?;
+        self.register_dyn(name.into(), Arc::new(check), options)
+    }
+
+    /// [`register_check_with_options`](Self::register_check_with_options), compiled once
+    /// for every check type.
+    fn register_dyn(
+        &self,
+        name: String,
+        check: Arc<dyn HealthCheck>,
+        options: HealthCheckOptions,
+    ) -> Result<()> {
+        let name = non_empty(name)?;
         options.validate()?;
         let mut st = self.inner.state.lock();
         let id = st.next_id();
@@ -259,7 +270,7 @@ impl HealthChecker {
             name,
             Entry {
                 id,
-                check: Arc::new(check),
+                check,
                 options,
                 state: ComponentState::default(),
                 history: VecDeque::new(),
