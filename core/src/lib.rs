@@ -17,6 +17,7 @@ pub mod redact;
 pub mod rpc;
 pub mod runtime;
 mod sort;
+mod vec_map;
 // Report formatting helpers are used only by the `performance` components.
 #[cfg_attr(not(feature = "performance"), allow(dead_code))]
 mod time_fmt;

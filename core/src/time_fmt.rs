@@ -105,6 +105,113 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// Parses an HTTP-date (RFC 9110: IMF-fixdate `Sun, 06 Nov 1994 08:49:37 GMT`, obsolete
+/// RFC 850 `Sunday, 06-Nov-94 08:49:37 GMT` or asctime `Sun Nov  6 08:49:37 1994`) to time
+/// since the Unix epoch. Same rules as the `httpdate` crate (years 1970–9999, the weekday
+/// must match the date), without its code in the wasm build.
+pub(crate) fn parse_http_date(text: &str) -> Option<Duration> {
+    if !text.is_ascii() {
+        return None;
+    }
+    let s = text.trim().as_bytes();
+    let num = |b: &[u8]| -> Option<u64> {
+        b.iter().try_fold(0u64, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u64::from(c - b'0'))
+        })
+    };
+    const MONTHS: [&[u8]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec",
+    ];
+    const DAYS: [&[u8]; 7] = [
+        b"Monday",
+        b"Tuesday",
+        b"Wednesday",
+        b"Thursday",
+        b"Friday",
+        b"Saturday",
+        b"Sunday",
+    ];
+    let month = |b: &[u8]| MONTHS.iter().position(|m| *m == b).map(|i| i as u64 + 1);
+    let short_day = |b: &[u8]| DAYS.iter().position(|d| d[..3] == *b).map(|i| i as u64 + 1);
+    // (day, month, year, "hh:mm:ss", weekday 1 = Monday); the separators httpdate checks.
+    let (day, mon, year, t, wday) = match s.len() {
+        29 => {
+            // IMF-fixdate
+            if &s[3..5] != b", " || s[7] != b' ' || s[11] != b' ' || s[16] != b' ' {
+                return None;
+            }
+            if &s[25..] != b" GMT" {
+                return None;
+            }
+            let wday = short_day(&s[..3])?;
+            (
+                num(&s[5..7])?,
+                month(&s[8..11])?,
+                num(&s[12..16])?,
+                &s[17..25],
+                wday,
+            )
+        }
+        24 => {
+            // asctime (day of month space-padded)
+            if s[3] != b' ' || s[7] != b' ' || s[10] != b' ' || s[19] != b' ' {
+                return None;
+            }
+            let day = if s[8] == b' ' {
+                num(&s[9..10])?
+            } else {
+                num(&s[8..10])?
+            };
+            (
+                day,
+                month(&s[4..7])?,
+                num(&s[20..24])?,
+                &s[11..19],
+                short_day(&s[..3])?,
+            )
+        }
+        _ => {
+            // RFC 850: "<Weekday>, dd-Mon-yy hh:mm:ss GMT"
+            let (wday, rest) = DAYS.iter().enumerate().find_map(|(i, d)| {
+                s.strip_prefix(*d)?
+                    .strip_prefix(b", ")
+                    .map(|r| (i as u64 + 1, r))
+            })?;
+            if rest.len() != 22 || rest[2] != b'-' || rest[6] != b'-' || &rest[18..] != b" GMT" {
+                return None;
+            }
+            let yy = num(&rest[7..9])?;
+            let year = if yy < 70 { yy + 2000 } else { yy + 1900 };
+            (
+                num(&rest[0..2])?,
+                month(&rest[3..6])?,
+                year,
+                &rest[10..18],
+                wday,
+            )
+        }
+    };
+    if t[2] != b':' || t[5] != b':' {
+        return None;
+    }
+    let (hour, min, sec) = (num(&t[0..2])?, num(&t[3..5])?, num(&t[6..8])?);
+    if hour >= 24 || min >= 60 || sec >= 60 || !(1970..=9999).contains(&year) {
+        return None;
+    }
+    let days = days_from_civil(year as i64, mon as i64, day as i64);
+    // A day that does not exist in its month (31 Apr) or the wrong weekday is invalid.
+    let (y, m, d) = civil_from_days(days);
+    if (y, u64::from(m), u64::from(d)) != (year as i64, mon, day)
+        || (days + 3) % 7 + 1 != wday as i64
+    {
+        return None;
+    }
+    Some(Duration::from_secs(
+        days as u64 * 86_400 + hour * 3600 + min * 60 + sec,
+    ))
+}
+
 /// Milliseconds as a float (latencies keep sub-millisecond precision).
 pub(crate) fn duration_ms_f64(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
@@ -164,6 +271,99 @@ mod tests {
             rfc3339(Duration::from_secs(4_102_444_800 - 1)),
             "2099-12-31T23:59:59.000Z"
         );
+    }
+
+    #[test]
+    fn http_dates_parse_like_httpdate() {
+        use std::time::UNIX_EPOCH;
+        let theirs = |s: &str| {
+            httpdate::parse_http_date(s)
+                .ok()
+                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        };
+        let check = |s: &str| assert_eq!(parse_http_date(s), theirs(s), "{s:?}");
+        let nov_6_1994 = Some(Duration::from_secs(784_111_777));
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), nov_6_1994);
+        assert_eq!(
+            parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"),
+            nov_6_1994
+        );
+        assert_eq!(parse_http_date("Sun Nov  6 08:49:37 1994"), nov_6_1994);
+        for s in [
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+            "  Wed, 21 Oct 2015 07:28:00 GMT ",
+            "Mon, 06 Nov 1994 08:49:37 GMT", // wrong weekday
+            "Thu, 31 Apr 2014 00:00:00 GMT", // no such day
+            "Thu, 29 Feb 2024 23:59:59 GMT",
+            "Thu, 01 Jan 1970 00:00:00 GMT",
+            "Wed, 31 Dec 1969 23:59:59 GMT",
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+            "Thu, 01 Jan 1970 24:00:00 GMT",
+            "Thu, 01 Jan 1970 00:60:00 GMT",
+            "Thursday, 01-Jan-70 00:00:00 GMT",
+            "Monday, 01-Jan-01 00:00:00 GMT",
+            "Thursday, 01-Jan-70X00:00:00 GMT", // httpdate does not check this separator
+            "Thu Jan  1 00:00:00 1970",
+            "Thu Jan 01 00:00:00 1970",
+            "Sun, 06 Nov 1994 08:49:37 UTC",
+            "Sun, 06 Nov 1994 08:49:37 gmt",
+            "Sun 06 Nov 1994 08:49:37 GMT",
+            "",
+            "Sun, 06 Nov 1994 08:49:37 GMT\u{e9}",
+            "120",
+        ] {
+            check(s);
+        }
+        // Every day of a few decades in all three forms, and one-byte mutations.
+        let names = [
+            "Monday",
+            "Tuesday",
+            "Wednesday",
+            "Thursday",
+            "Friday",
+            "Saturday",
+            "Sunday",
+        ];
+        let mut x: u64 = 12345;
+        for day in (0..25_000u64).step_by(7) {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let t = UNIX_EPOCH + Duration::from_secs(day * 86_400 + (x >> 40) % 86_400);
+            let imf = httpdate::fmt_http_date(t);
+            check(&imf);
+            let b = imf.as_bytes();
+            let wday = names.iter().find(|n| n[..3] == imf[..3]).unwrap();
+            let rfc850 = format!(
+                "{wday}, {}-{}-{} {} GMT",
+                &imf[5..7],
+                &imf[8..11],
+                &imf[14..16],
+                &imf[17..25]
+            );
+            check(&rfc850);
+            let d = if b[5] == b'0' {
+                format!(" {}", &imf[6..7])
+            } else {
+                imf[5..7].to_string()
+            };
+            let asctime = format!(
+                "{} {} {d} {} {}",
+                &imf[..3],
+                &imf[8..11],
+                &imf[17..25],
+                &imf[12..16]
+            );
+            check(&asctime);
+            for s in [imf, rfc850, asctime] {
+                let mut m = s.into_bytes();
+                let i = (x % m.len() as u64) as usize;
+                m[i] = b" 0123456789:-,GMTJanDecSunMon"[(x >> 20) as usize % 29];
+                check(std::str::from_utf8(&m).unwrap());
+            }
+        }
     }
 
     #[test]

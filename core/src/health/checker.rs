@@ -17,6 +17,7 @@ use crate::runtime::{
     default_clock, spawn_background, timeout, BackgroundTask, BoxFuture, Clock, SendOutsideWasm,
     SharedClock, SyncOutsideWasm,
 };
+use crate::vec_map::VecMap;
 
 use super::state::{ComponentState, Observation};
 use super::{
@@ -60,8 +61,8 @@ struct RecoveryEntry {
 
 #[derive(Default)]
 struct State {
-    components: BTreeMap<String, Entry>,
-    recoveries: BTreeMap<String, RecoveryEntry>,
+    components: VecMap<String, Entry>,
+    recoveries: VecMap<String, RecoveryEntry>,
     listeners: Vec<(u64, Listener)>,
     next_id: u64,
     total_runs: u64,
@@ -250,7 +251,18 @@ impl HealthChecker {
         check: impl HealthCheck + 'static,
         options: HealthCheckOptions,
     ) -> Result<()> {
-        let name = non_empty(name.into())?;
+        self.register_dyn(name.into(), Arc::new(check), options)
+    }
+
+    /// [`register_check_with_options`](Self::register_check_with_options), compiled once
+    /// for every check type.
+    fn register_dyn(
+        &self,
+        name: String,
+        check: Arc<dyn HealthCheck>,
+        options: HealthCheckOptions,
+    ) -> Result<()> {
+        let name = non_empty(name)?;
         options.validate()?;
         let mut st = self.inner.state.lock();
         let id = st.next_id();
@@ -258,7 +270,7 @@ impl HealthChecker {
             name,
             Entry {
                 id,
-                check: Arc::new(check),
+                check,
                 options,
                 state: ComponentState::default(),
                 history: VecDeque::new(),

@@ -10,6 +10,7 @@ use parking_lot::RwLock;
 
 use crate::error::{Error, Result};
 use crate::runtime::{default_clock, SharedClock};
+use crate::vec_map::VecMap;
 
 use super::config::{validate_buckets, MetricType, DEFAULT_HISTOGRAM_BUCKETS};
 use super::family::{CounterFamily, FamilyCore, GaugeFamily, HistogramFamily};
@@ -103,8 +104,11 @@ struct RegistryInner {
     buckets: Arc<[f64]>,
     clock: SharedClock,
     start_wall: Duration,
-    families: RwLock<BTreeMap<String, AnyFamily>>,
+    families: RwLock<VecMap<String, AnyFamily>>,
 }
+
+/// Builds a family from its full name, bucket bounds and series cap.
+type MakeFamily<'a> = dyn FnMut(&str, Arc<[f64]>, usize) -> AnyFamily + 'a;
 
 /// A registry of metric families (cheap `Clone` handle). Usable on its own; the
 /// [`MetricsCollector`](super::MetricsCollector) is built on one.
@@ -167,7 +171,7 @@ impl MetricsRegistry {
                 buckets,
                 clock,
                 start_wall,
-                families: RwLock::new(BTreeMap::new()),
+                families: RwLock::new(VecMap::new()),
             }),
         })
     }
@@ -190,13 +194,14 @@ impl MetricsRegistry {
         )
     }
 
+    /// `make` is `dyn`: one compiled registration for the three metric types.
     fn register(
         &self,
         t: MetricType,
         name: &str,
         label_names: &[&str],
         buckets: Option<&[f64]>,
-        make: impl FnOnce(&str, Arc<[f64]>, usize) -> AnyFamily,
+        make: &mut MakeFamily<'_>,
     ) -> Result<AnyFamily> {
         let name = if t == MetricType::Counter && !name.ends_with("_total") {
             format!("{name}_total")
@@ -271,15 +276,21 @@ impl MetricsRegistry {
     /// Registers (or returns the identical existing) counter family. `_total` is appended
     /// to `name` if missing.
     pub fn counter(&self, name: &str, help: &str, label_names: &[&str]) -> Result<CounterFamily> {
-        let f = self.register(MetricType::Counter, name, label_names, None, |n, b, m| {
-            AnyFamily::Counter(CounterFamily(Arc::new(FamilyCore::new(
-                n,
-                help,
-                label_names,
-                b,
-                m,
-            ))))
-        })?;
+        let f = self.register(
+            MetricType::Counter,
+            name,
+            label_names,
+            None,
+            &mut |n, b, m| {
+                AnyFamily::Counter(CounterFamily(Arc::new(FamilyCore::new(
+                    n,
+                    help,
+                    label_names,
+                    b,
+                    m,
+                ))))
+            },
+        )?;
         match f {
             AnyFamily::Counter(c) => Ok(c),
             _ => Err(Error::Internal(
@@ -290,15 +301,21 @@ impl MetricsRegistry {
 
     /// Registers (or returns the identical existing) gauge family.
     pub fn gauge(&self, name: &str, help: &str, label_names: &[&str]) -> Result<GaugeFamily> {
-        let f = self.register(MetricType::Gauge, name, label_names, None, |n, b, m| {
-            AnyFamily::Gauge(GaugeFamily(Arc::new(FamilyCore::new(
-                n,
-                help,
-                label_names,
-                b,
-                m,
-            ))))
-        })?;
+        let f = self.register(
+            MetricType::Gauge,
+            name,
+            label_names,
+            None,
+            &mut |n, b, m| {
+                AnyFamily::Gauge(GaugeFamily(Arc::new(FamilyCore::new(
+                    n,
+                    help,
+                    label_names,
+                    b,
+                    m,
+                ))))
+            },
+        )?;
         match f {
             AnyFamily::Gauge(g) => Ok(g),
             _ => Err(Error::Internal(
@@ -341,7 +358,7 @@ impl MetricsRegistry {
             name,
             label_names,
             buckets,
-            |n, b, m| {
+            &mut |n, b, m| {
                 AnyFamily::Histogram(HistogramFamily(Arc::new(FamilyCore::new(
                     n,
                     help,

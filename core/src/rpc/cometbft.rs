@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::serde_util::{
-    base64_bytes, base64_encode, base64_list, i64_string, null_as_empty, u64_string,
+    base64_bytes, base64_encode, base64_list, base64_of, i64_string, invalid_type, null_as_empty,
+    u64_string, DecodeResult, Fields,
 };
 use crate::time_fmt::parse_rfc3339;
 use crate::{Error, Result};
@@ -111,7 +112,7 @@ pub fn decode_result<T: DeserializeOwned>(value: Value) -> Result<T> {
 /// compiled again in every crate that instantiates it).
 #[inline(never)]
 pub fn decode_node_status(value: &Value) -> Result<NodeStatus> {
-    decode_result_ref(value)
+    node_status(value).map_err(|e| Error::Decode(format!("unexpected NodeStatus result: {e}")))
 }
 
 fn decode_result_ref<T: DeserializeOwned>(value: &Value) -> Result<T> {
@@ -125,7 +126,7 @@ fn decode_result_ref<T: DeserializeOwned>(value: &Value) -> Result<T> {
 // ---- status ----------------------------------------------------------------------------
 
 /// Result of `status`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NodeStatus {
     /// Who the node is.
     pub node_info: NodeInfo,
@@ -136,21 +137,21 @@ pub struct NodeStatus {
 }
 
 /// Protocol versions of a node.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProtocolVersion {
     /// P2P protocol version.
-    #[serde(with = "u64_string")]
+    #[serde(serialize_with = "u64_string::serialize")]
     pub p2p: u64,
     /// Block protocol version.
-    #[serde(with = "u64_string")]
+    #[serde(serialize_with = "u64_string::serialize")]
     pub block: u64,
     /// App version.
-    #[serde(with = "u64_string")]
+    #[serde(serialize_with = "u64_string::serialize")]
     pub app: u64,
 }
 
 /// `status.node_info`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NodeInfo {
     /// Protocol versions.
     pub protocol_version: ProtocolVersion,
@@ -173,7 +174,7 @@ pub struct NodeInfo {
 }
 
 /// `status.node_info.other`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct NodeInfoOther {
     /// `"on"` when txs are indexed (needed by `tx`).
     #[serde(default)]
@@ -184,14 +185,14 @@ pub struct NodeInfoOther {
 }
 
 /// `status.sync_info`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SyncInfo {
     /// Hash of the latest block (hex).
     pub latest_block_hash: String,
     /// App hash after the latest block (hex).
     pub latest_app_hash: String,
     /// Latest block height.
-    #[serde(with = "u64_string")]
+    #[serde(serialize_with = "u64_string::serialize")]
     pub latest_block_height: u64,
     /// Latest block time, RFC 3339.
     pub latest_block_time: String,
@@ -202,7 +203,7 @@ pub struct SyncInfo {
     #[serde(default)]
     pub earliest_app_hash: String,
     /// Earliest stored block height (pruned nodes start above 1).
-    #[serde(with = "u64_string", default)]
+    #[serde(serialize_with = "u64_string::serialize", default)]
     pub earliest_block_height: u64,
     /// Earliest stored block time, RFC 3339.
     #[serde(default)]
@@ -225,7 +226,7 @@ impl SyncInfo {
 }
 
 /// A public key as CometBFT's amino JSON writes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PubKey {
     /// Key type, e.g. `tendermint/PubKeyEd25519`.
     #[serde(rename = "type")]
@@ -235,7 +236,7 @@ pub struct PubKey {
 }
 
 /// `status.validator_info`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ValidatorInfo {
     /// Validator address (hex).
     pub address: String,
@@ -249,7 +250,7 @@ pub struct ValidatorInfo {
 // ---- abci ------------------------------------------------------------------------------
 
 /// Result of `abci_info` (the `response` member).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AbciInfo {
     /// App-defined data.
     #[serde(default, deserialize_with = "null_as_empty")]
@@ -258,7 +259,7 @@ pub struct AbciInfo {
     #[serde(default, deserialize_with = "null_as_empty")]
     pub version: String,
     /// App protocol version.
-    #[serde(with = "u64_string", default)]
+    #[serde(serialize_with = "u64_string::serialize", default)]
     pub app_version: u64,
     /// Height of the last block the app committed.
     #[serde(with = "i64_string", default)]
@@ -401,7 +402,7 @@ pub struct TxExecResult {
 }
 
 /// Result of `broadcast_tx_sync` / `broadcast_tx_async`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BroadcastTxResponse {
     /// CheckTx code (always 0 for async).
     #[serde(default)]
@@ -457,7 +458,7 @@ pub struct TxResponse {
 // ---- blocks ----------------------------------------------------------------------------
 
 /// Header of a part set.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PartSetHeader {
     /// Number of parts.
     pub total: u32,
@@ -466,7 +467,7 @@ pub struct PartSetHeader {
 }
 
 /// A block id.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BlockId {
     /// Block hash (hex; empty for the genesis' last block id).
     #[serde(default)]
@@ -476,25 +477,25 @@ pub struct BlockId {
 }
 
 /// Block and app protocol versions in a header.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BlockVersion {
     /// Block protocol.
-    #[serde(with = "u64_string")]
+    #[serde(serialize_with = "u64_string::serialize")]
     pub block: u64,
     /// App protocol.
-    #[serde(with = "u64_string", default)]
+    #[serde(serialize_with = "u64_string::serialize", default)]
     pub app: u64,
 }
 
 /// A block header.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BlockHeader {
     /// Protocol versions.
     pub version: BlockVersion,
     /// Chain id.
     pub chain_id: String,
     /// Height.
-    #[serde(with = "u64_string")]
+    #[serde(serialize_with = "u64_string::serialize")]
     pub height: u64,
     /// Block time, RFC 3339.
     pub time: String,
@@ -537,15 +538,15 @@ impl BlockHeader {
 }
 
 /// A block's txs.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct BlockData {
     /// Raw txs (empty for an empty block).
-    #[serde(with = "base64_list", default)]
+    #[serde(serialize_with = "base64_list::serialize", default)]
     pub txs: Vec<Vec<u8>>,
 }
 
 /// A block.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Block {
     /// Header.
     pub header: BlockHeader,
@@ -561,12 +562,219 @@ pub struct Block {
 }
 
 /// Result of `block`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BlockResponse {
     /// The block's id.
     pub block_id: BlockId,
     /// The block.
     pub block: Block,
+}
+
+// ---- decoding ------------------------------------------------------------------------
+//
+// `status`, `block`, `broadcast_tx_sync`/`_async` and `abci_info` replies are decoded by
+// hand from `&Value` (see `serde_util`'s helpers: the `#[serde]` attributes above state the
+// rules, these functions apply them): one compiled decoder per type instead of a derived
+// one per type and deserializer. Their `Deserialize` impls decode any input through a
+// `Value`.
+
+/// `Deserialize` through a `Value` and the type's hand-written decoder.
+macro_rules! deserialize_via_value {
+    ($($t:ty => $decode:ident),* $(,)?) => {$(
+        impl<'de> Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+                let v = Value::deserialize(d)?;
+                $decode(&v).map_err(serde::de::Error::custom)
+            }
+        }
+    )*};
+}
+
+deserialize_via_value! {
+    NodeStatus => node_status,
+    ProtocolVersion => protocol_version,
+    NodeInfo => node_info,
+    NodeInfoOther => node_info_other,
+    SyncInfo => sync_info,
+    PubKey => pub_key,
+    ValidatorInfo => validator_info,
+    AbciInfo => abci_info,
+    BroadcastTxResponse => broadcast_tx_response,
+    PartSetHeader => part_set_header,
+    BlockId => block_id,
+    BlockVersion => block_version,
+    BlockHeader => block_header,
+    BlockData => block_data,
+    Block => block,
+    BlockResponse => block_response,
+}
+
+fn node_status(v: &Value) -> DecodeResult<NodeStatus> {
+    let f = Fields::of(v, "NodeStatus")?;
+    Ok(NodeStatus {
+        node_info: node_info(f.req("node_info")?)?,
+        sync_info: sync_info(f.req("sync_info")?)?,
+        validator_info: validator_info(f.req("validator_info")?)?,
+    })
+}
+
+fn protocol_version(v: &Value) -> DecodeResult<ProtocolVersion> {
+    let f = Fields::of(v, "ProtocolVersion")?;
+    Ok(ProtocolVersion {
+        p2p: f.u64_string("p2p")?,
+        block: f.u64_string("block")?,
+        app: f.u64_string("app")?,
+    })
+}
+
+fn node_info(v: &Value) -> DecodeResult<NodeInfo> {
+    let f = Fields::of(v, "NodeInfo")?;
+    Ok(NodeInfo {
+        protocol_version: protocol_version(f.req("protocol_version")?)?,
+        id: f.string("id")?,
+        listen_addr: f.string("listen_addr")?,
+        network: f.string("network")?,
+        version: f.string("version")?,
+        channels: f.string_or_empty("channels")?,
+        moniker: f.string("moniker")?,
+        other: f
+            .opt("other")
+            .map_or(Ok(NodeInfoOther::default()), node_info_other)?,
+    })
+}
+
+fn node_info_other(v: &Value) -> DecodeResult<NodeInfoOther> {
+    let f = Fields::of(v, "NodeInfoOther")?;
+    Ok(NodeInfoOther {
+        tx_index: f.string_or_empty("tx_index")?,
+        rpc_address: f.string_or_empty("rpc_address")?,
+    })
+}
+
+fn sync_info(v: &Value) -> DecodeResult<SyncInfo> {
+    let f = Fields::of(v, "SyncInfo")?;
+    Ok(SyncInfo {
+        latest_block_hash: f.string("latest_block_hash")?,
+        latest_app_hash: f.string("latest_app_hash")?,
+        latest_block_height: f.u64_string("latest_block_height")?,
+        latest_block_time: f.string("latest_block_time")?,
+        earliest_block_hash: f.string_or_empty("earliest_block_hash")?,
+        earliest_app_hash: f.string_or_empty("earliest_app_hash")?,
+        earliest_block_height: f.u64_string_or_zero("earliest_block_height")?,
+        earliest_block_time: f.string_or_empty("earliest_block_time")?,
+        catching_up: f.bool("catching_up")?,
+    })
+}
+
+fn pub_key(v: &Value) -> DecodeResult<PubKey> {
+    let f = Fields::of(v, "PubKey")?;
+    Ok(PubKey {
+        key_type: f.string("type")?,
+        value: f.string("value")?,
+    })
+}
+
+fn validator_info(v: &Value) -> DecodeResult<ValidatorInfo> {
+    let f = Fields::of(v, "ValidatorInfo")?;
+    Ok(ValidatorInfo {
+        address: f.string("address")?,
+        pub_key: pub_key(f.req("pub_key")?)?,
+        voting_power: f.i64_string("voting_power")?,
+    })
+}
+
+fn abci_info(v: &Value) -> DecodeResult<AbciInfo> {
+    let f = Fields::of(v, "AbciInfo")?;
+    Ok(AbciInfo {
+        data: f.string_null_empty("data")?,
+        version: f.string_null_empty("version")?,
+        app_version: f.u64_string_or_zero("app_version")?,
+        last_block_height: f.i64_string_or_zero("last_block_height")?,
+        last_block_app_hash: f.base64("last_block_app_hash")?,
+    })
+}
+
+fn broadcast_tx_response(v: &Value) -> DecodeResult<BroadcastTxResponse> {
+    let f = Fields::of(v, "BroadcastTxResponse")?;
+    Ok(BroadcastTxResponse {
+        code: f.u32_or_zero("code")?,
+        data: f.base64("data")?,
+        log: f.string_null_empty("log")?,
+        codespace: f.string_null_empty("codespace")?,
+        hash: f.string("hash")?,
+    })
+}
+
+fn part_set_header(v: &Value) -> DecodeResult<PartSetHeader> {
+    let f = Fields::of(v, "PartSetHeader")?;
+    Ok(PartSetHeader {
+        total: f.u32("total")?,
+        hash: f.string("hash")?,
+    })
+}
+
+fn block_id(v: &Value) -> DecodeResult<BlockId> {
+    let f = Fields::of(v, "BlockId")?;
+    Ok(BlockId {
+        hash: f.string_or_empty("hash")?,
+        parts: part_set_header(f.req("parts")?)?,
+    })
+}
+
+fn block_version(v: &Value) -> DecodeResult<BlockVersion> {
+    let f = Fields::of(v, "BlockVersion")?;
+    Ok(BlockVersion {
+        block: f.u64_string("block")?,
+        app: f.u64_string_or_zero("app")?,
+    })
+}
+
+fn block_header(v: &Value) -> DecodeResult<BlockHeader> {
+    let f = Fields::of(v, "BlockHeader")?;
+    Ok(BlockHeader {
+        version: block_version(f.req("version")?)?,
+        chain_id: f.string("chain_id")?,
+        height: f.u64_string("height")?,
+        time: f.string("time")?,
+        last_block_id: block_id(f.req("last_block_id")?)?,
+        last_commit_hash: f.string_or_empty("last_commit_hash")?,
+        data_hash: f.string_or_empty("data_hash")?,
+        validators_hash: f.string_or_empty("validators_hash")?,
+        next_validators_hash: f.string_or_empty("next_validators_hash")?,
+        consensus_hash: f.string_or_empty("consensus_hash")?,
+        app_hash: f.string_or_empty("app_hash")?,
+        last_results_hash: f.string_or_empty("last_results_hash")?,
+        evidence_hash: f.string_or_empty("evidence_hash")?,
+        proposer_address: f.string_or_empty("proposer_address")?,
+    })
+}
+
+fn block_data(v: &Value) -> DecodeResult<BlockData> {
+    let f = Fields::of(v, "BlockData")?;
+    let txs = match f.opt("txs") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items.iter().map(base64_of).collect::<DecodeResult<_>>()?,
+        Some(other) => return Err(invalid_type(other, "a sequence")),
+    };
+    Ok(BlockData { txs })
+}
+
+fn block(v: &Value) -> DecodeResult<Block> {
+    let f = Fields::of(v, "Block")?;
+    Ok(Block {
+        header: block_header(f.req("header")?)?,
+        data: f.opt("data").map_or(Ok(BlockData::default()), block_data)?,
+        evidence: f.opt("evidence").cloned().unwrap_or_default(),
+        last_commit: f.opt("last_commit").cloned().unwrap_or_default(),
+    })
+}
+
+fn block_response(v: &Value) -> DecodeResult<BlockResponse> {
+    let f = Fields::of(v, "BlockResponse")?;
+    Ok(BlockResponse {
+        block_id: block_id(f.req("block_id")?)?,
+        block: block(f.req("block")?)?,
+    })
 }
 
 #[cfg(test)]
@@ -737,6 +945,60 @@ mod tests {
         }))
         .unwrap_err();
         assert_eq!(e.code(), "decode");
+    }
+
+    #[test]
+    fn hand_decoders_keep_the_derived_rules() {
+        // Integers as strings or numbers; absent defaults; `null` as empty where allowed.
+        let b: BroadcastTxResponse =
+            serde_json::from_value(json!({"hash": "AB", "code": 5, "log": null})).unwrap();
+        assert_eq!((b.code, b.log.as_str(), b.data.len()), (5, "", 0));
+        let v: BlockVersion = serde_json::from_value(json!({"block": 11})).unwrap();
+        assert_eq!((v.block, v.app), (11, 0));
+        let v: BlockVersion = serde_json::from_value(json!({"block": " 11 ", "app": "2"})).unwrap();
+        assert_eq!((v.block, v.app), (11, 2));
+        let i: AbciInfo = serde_json::from_value(json!({"last_block_app_hash": "AQI="})).unwrap();
+        assert_eq!(i.last_block_app_hash, [1, 2]);
+        let d: BlockData = serde_json::from_value(json!({"txs": ["AQ==", null]})).unwrap();
+        assert_eq!(d.txs, [vec![1], vec![]]);
+        // serde's wording for the errors.
+        let err =
+            |r: std::result::Result<BlockVersion, serde_json::Error>| r.unwrap_err().to_string();
+        assert_eq!(
+            err(serde_json::from_value(json!({}))),
+            "missing field `block`"
+        );
+        assert_eq!(
+            err(serde_json::from_value(json!({"block": 1.5}))),
+            "invalid type: floating point `1.5`, expected a u64 as a string or number"
+        );
+        assert_eq!(
+            err(serde_json::from_value(json!({"block": "x"}))),
+            "invalid digit found in string"
+        );
+        assert_eq!(
+            err(serde_json::from_value(json!([]))),
+            "invalid type: sequence, expected struct BlockVersion"
+        );
+        let e = serde_json::from_value::<PartSetHeader>(json!({"total": -1, "hash": ""}));
+        assert_eq!(
+            e.unwrap_err().to_string(),
+            "invalid value: integer `-1`, expected u32"
+        );
+        let e = serde_json::from_value::<NodeInfoOther>(json!({"tx_index": null}));
+        assert_eq!(
+            e.unwrap_err().to_string(),
+            "invalid type: unit value, expected a string"
+        );
+        let e = decode_node_status(&json!({"node_info": 1})).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            Error::Decode(
+                "unexpected NodeStatus result: invalid type: integer `1`, expected struct NodeInfo"
+                    .into()
+            )
+            .to_string()
+        );
     }
 
     #[test]

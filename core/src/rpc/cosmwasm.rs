@@ -8,7 +8,6 @@
 use std::fmt;
 use std::str::FromStr;
 
-use prost::Message as _;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -38,11 +37,13 @@ pub struct QuerySmartContractStateResponse {
 
 /// Protobuf bytes of a smart query of `address` with the raw JSON `query_data`.
 pub fn encode_smart_query_raw(address: &str, query_data: &[u8]) -> Vec<u8> {
-    QuerySmartContractStateRequest {
-        address: address.to_string(),
-        query_data: query_data.to_vec(),
-    }
-    .encode_to_vec()
+    // What prost's `encode_to_vec` writes for `QuerySmartContractStateRequest` (proto3:
+    // empty fields are omitted), written by hand: prost's codec is ~4 KB of wasm for two
+    // fields (see `proto`).
+    let mut out = Vec::with_capacity(address.len() + query_data.len() + 12);
+    proto::put_bytes(&mut out, 1, address.as_bytes());
+    proto::put_bytes(&mut out, 2, query_data);
+    out
 }
 
 /// Protobuf bytes of a smart query of `address` with the query message `msg` (serialized
@@ -59,9 +60,134 @@ pub fn encode_smart_query<Q: Serialize + ?Sized>(address: &str, msg: &Q) -> Resu
 
 /// The contract's JSON reply bytes out of an `abci_query` `value`.
 pub fn decode_smart_query_raw(value: &[u8]) -> Result<Vec<u8>> {
-    QuerySmartContractStateResponse::decode(value)
-        .map(|r| r.data)
-        .map_err(|e| Error::Decode(format!("invalid QuerySmartContractStateResponse: {e}")))
+    proto::response_data(value).map_err(|e| {
+        Error::Decode(format!(
+            "invalid QuerySmartContractStateResponse: failed to decode Protobuf message: {e}"
+        ))
+    })
+}
+
+/// The two smart-query messages' protobuf codec, by hand, with prost's rules and error
+/// descriptions (the derived `prost::Message` impls stay for callers that want them).
+mod proto {
+    /// Appends length-delimited field `tag` (omitted when empty, as proto3 does).
+    pub(super) fn put_bytes(out: &mut Vec<u8>, tag: u8, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        out.push(tag << 3 | 2);
+        let mut n = bytes.len() as u64;
+        while n >= 0x80 {
+            out.push(n as u8 | 0x80);
+            n >>= 7;
+        }
+        out.push(n as u8);
+        out.extend_from_slice(bytes);
+    }
+
+    const WIRE_TYPES: [&str; 6] = [
+        "Varint",
+        "SixtyFourBit",
+        "LengthDelimited",
+        "StartGroup",
+        "EndGroup",
+        "ThirtyTwoBit",
+    ];
+    /// prost's `RECURSION_LIMIT` (nested groups).
+    const RECURSION_LIMIT: u32 = 100;
+
+    struct Reader<'a>(&'a [u8]);
+
+    impl<'a> Reader<'a> {
+        /// A LEB128 varint of at most 10 bytes that fits a `u64`.
+        fn varint(&mut self) -> Result<u64, String> {
+            let mut value = 0u64;
+            for (i, &b) in self.0.iter().take(10).enumerate() {
+                value |= u64::from(b & 0x7f) << (i * 7);
+                if b < 0x80 {
+                    if i == 9 && b >= 0x02 {
+                        break;
+                    }
+                    self.0 = &self.0[i + 1..];
+                    return Ok(value);
+                }
+            }
+            Err("invalid varint".into())
+        }
+
+        /// A field key: `(tag, wire type)`.
+        fn key(&mut self) -> Result<(u32, u8), String> {
+            let key = self.varint()?;
+            if key > u64::from(u32::MAX) {
+                return Err(format!("invalid key value: {key}"));
+            }
+            let wire = (key & 7) as u8;
+            if wire > 5 {
+                return Err(format!("invalid wire type value: {wire}"));
+            }
+            if key >> 3 == 0 {
+                return Err("invalid tag value: 0".into());
+            }
+            Ok(((key >> 3) as u32, wire))
+        }
+
+        fn take(&mut self, len: u64) -> Result<&'a [u8], String> {
+            if len > self.0.len() as u64 {
+                return Err("buffer underflow".into());
+            }
+            let (head, rest) = self.0.split_at(len as usize);
+            self.0 = rest;
+            Ok(head)
+        }
+
+        /// Skips an unknown field (prost's `skip_field`).
+        fn skip(&mut self, wire: u8, tag: u32, depth_left: u32) -> Result<(), String> {
+            if depth_left == 0 {
+                return Err("recursion limit reached".into());
+            }
+            let len = match wire {
+                0 => self.varint().map(|_| 0)?,
+                1 => 8,
+                2 => self.varint()?,
+                3 => loop {
+                    let (inner_tag, inner_wire) = self.key()?;
+                    if inner_wire == 4 {
+                        if inner_tag != tag {
+                            return Err("unexpected end group tag".into());
+                        }
+                        break 0;
+                    }
+                    self.skip(inner_wire, inner_tag, depth_left - 1)?;
+                },
+                4 => return Err("unexpected end group tag".into()),
+                _ => 4,
+            };
+            self.take(len).map(|_| ())
+        }
+    }
+
+    /// `QuerySmartContractStateResponse.data` (field 1, bytes; the last occurrence wins).
+    pub(super) fn response_data(value: &[u8]) -> Result<Vec<u8>, String> {
+        let mut r = Reader(value);
+        let mut data: &[u8] = &[];
+        while !r.0.is_empty() {
+            let (tag, wire) = r.key()?;
+            if tag == 1 {
+                let field = |e: String| format!("QuerySmartContractStateResponse.data: {e}");
+                if wire != 2 {
+                    return Err(field(format!(
+                        "invalid wire type: {} (expected LengthDelimited)",
+                        WIRE_TYPES[usize::from(wire)]
+                    )));
+                }
+                let len = r.varint().map_err(field)?;
+                data = r.take(len).map_err(field)?;
+            } else {
+                r.skip(wire, tag, RECURSION_LIMIT)?;
+            }
+        }
+        Ok(data.to_vec())
+    }
 }
 
 /// The contract's reply out of an `abci_query` `value`, parsed as `T`. An empty reply (the
@@ -434,6 +560,59 @@ mod tests {
         // Protobuf, but the reply is not the expected type.
         let e = decode_smart_query::<DexSimulationResponse>(&[0x0a, 2, b'{', b'}']).unwrap_err();
         assert!(matches!(&e, Error::Decode(m) if m.contains("DexSimulationResponse")));
+    }
+
+    #[test]
+    fn hand_protobuf_matches_prost() {
+        use prost::Message as _;
+        for (addr, data) in [
+            ("", &b""[..]),
+            ("a", b""),
+            ("", b"{}"),
+            ("addr1", &[b'x'; 300]),
+        ] {
+            let want = QuerySmartContractStateRequest {
+                address: addr.into(),
+                query_data: data.to_vec(),
+            }
+            .encode_to_vec();
+            assert_eq!(encode_smart_query_raw(addr, data), want);
+        }
+        let prost_decode = |v: &[u8]| {
+            QuerySmartContractStateResponse::decode(v)
+                .map(|r| r.data)
+                .map_err(|e| format!("invalid QuerySmartContractStateResponse: {e}"))
+        };
+        // 101 nested groups of field 2: past prost's recursion limit.
+        let deep_group = vec![0x13; 101];
+        let cases: Vec<Vec<u8>> = vec![
+            vec![],
+            vec![0x0a, 2, b'{', b'}'],
+            vec![0x0a, 1, b'a', 0x0a, 1, b'b'],       // last wins
+            vec![0x10, 0x96, 0x01, 0x0a, 1, b'z'],    // unknown varint field skipped
+            vec![0x19, 1, 2, 3, 4, 5, 6, 7, 8],       // fixed64
+            vec![0x1d, 1, 2, 3],                      // fixed32 underflow
+            vec![0x13, 0x08, 1, 0x14, 0x0a, 1, b'g'], // group skipped
+            vec![0x13, 0x1c],                         // wrong end group
+            vec![0x0c],                               // end group alone
+            vec![0x0a, 9, 1],                         // underflow in data
+            vec![0x08, 1],                            // data as varint
+            vec![0x0e],                               // wire type 6
+            vec![0x02],                               // tag 0
+            vec![0x80; 11],                           // varint too long
+            vec![0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02], // overflow
+            vec![0x80, 0x80, 0x80, 0x80, 0x80, 0x01], // key 2^35 > u32::MAX
+            vec![0x80, 0x80, 0x80, 0x80, 0x20],       // key 2^33 > u32::MAX
+            vec![0x0a, 0x80],                         // truncated length
+            deep_group,
+        ];
+        for case in cases {
+            let ours = decode_smart_query_raw(&case).map_err(|e| match e {
+                Error::Decode(m) => m,
+                other => other.to_string(),
+            });
+            assert_eq!(ours, prost_decode(&case), "{case:x?}");
+        }
     }
 
     #[test]

@@ -319,12 +319,40 @@ pub struct RpcResponse {
     pub outcome: std::result::Result<Value, RpcErrorObject>,
 }
 
+/// Decodes an `error` member by hand (the derived `Deserialize`'s rules and wording, taking
+/// the value apart: no per-type decoder in wasm, no copies).
+fn error_object(err: Value) -> std::result::Result<RpcErrorObject, String> {
+    use super::serde_util::invalid_type;
+    let mut obj = match err {
+        Value::Object(m) => m,
+        other => return Err(invalid_type(&other, "struct RpcErrorObject")),
+    };
+    let code = match obj.get("code") {
+        None => return Err("missing field `code`".into()),
+        Some(Value::Number(n)) if !n.is_f64() => n
+            .as_i64()
+            .ok_or_else(|| format!("invalid value: integer `{n}`, expected i64"))?,
+        Some(other) => return Err(invalid_type(other, "i64")),
+    };
+    let message = match obj.remove("message") {
+        None => return Err("missing field `message`".into()),
+        Some(Value::String(s)) => s,
+        Some(other) => return Err(invalid_type(&other, "a string")),
+    };
+    let data = obj.remove("data").filter(|d| !d.is_null());
+    Ok(RpcErrorObject {
+        code,
+        message,
+        data,
+    })
+}
+
 /// Parses one reply object (taking it apart, no copies). A reply with neither `result` nor
 /// `error` is a decode error.
 pub fn parse_response_object(mut obj: Map<String, Value>) -> Result<RpcResponse> {
     let id = obj.get("id").and_then(RpcId::from_json);
     if let Some(err) = obj.remove("error").filter(|e| !e.is_null()) {
-        let err = RpcErrorObject::deserialize(&err)
+        let err = error_object(err)
             .map_err(|e| Error::Decode(format!("malformed JSON-RPC error object: {e}")))?;
         return Ok(RpcResponse {
             id,

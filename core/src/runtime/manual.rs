@@ -1,6 +1,5 @@
 //! Virtual time for tests: time moves only when [`ManualClock::advance`] is called.
 
-use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -10,6 +9,7 @@ use std::time::Duration;
 use parking_lot::Mutex;
 
 use super::{yield_now, BoxFuture, Clock};
+use crate::vec_map::VecMap;
 
 /// Wall time reported by a [`ManualClock`] at virtual time zero (2023-11-14T22:13:20Z).
 pub const MANUAL_WALL_ORIGIN: Duration = Duration::from_secs(1_700_000_000);
@@ -18,7 +18,7 @@ pub const MANUAL_WALL_ORIGIN: Duration = Duration::from_secs(1_700_000_000);
 struct State {
     now: Duration,
     next_id: u64,
-    sleepers: BTreeMap<(Duration, u64), Waker>,
+    sleepers: VecMap<(Duration, u64), Waker>,
 }
 
 /// A clock that only moves when told to. Sleeps complete when [`advance`](Self::advance)
@@ -56,7 +56,7 @@ impl ManualClock {
     pub fn fire_next(&self, target: Duration) -> bool {
         let woken = {
             let mut st = self.state.lock();
-            let next = match st.sleepers.keys().next() {
+            let next = match st.sleepers.first_key() {
                 Some(&(deadline, _)) if deadline <= target => deadline,
                 _ => return false,
             };
@@ -84,19 +84,16 @@ impl ManualClock {
 
     fn take_due(st: &mut State) -> Vec<Waker> {
         let now = st.now;
-        let due: Vec<(Duration, u64)> = st
-            .sleepers
-            .range(..=(now, u64::MAX))
-            .map(|(k, _)| *k)
-            .collect();
-        due.into_iter()
-            .filter_map(|k| st.sleepers.remove(&k))
+        st.sleepers
+            .take_through(&(now, u64::MAX))
+            .into_iter()
+            .map(|(_, w)| w)
             .collect()
     }
 
     /// The earliest deadline among the waiting sleeps.
     pub fn next_deadline(&self) -> Option<Duration> {
-        self.state.lock().sleepers.keys().next().map(|&(d, _)| d)
+        self.state.lock().sleepers.first_key().map(|&(d, _)| d)
     }
 
     /// How many sleeps were ever created on this clock (a progress counter for hosts that

@@ -198,8 +198,7 @@ pub fn parse_retry_after(value: &str, now_wall: Duration) -> Option<Duration> {
             value.parse::<u64>().unwrap_or(u64::MAX),
         ));
     }
-    let at = httpdate::parse_http_date(value).ok()?;
-    let at = at.duration_since(std::time::UNIX_EPOCH).ok()?;
+    let at = crate::time_fmt::parse_http_date(value)?;
     Some(at.saturating_sub(now_wall))
 }
 
