@@ -28,7 +28,7 @@ use crate::metrics::MetricsCollector;
 use crate::pool::{ConnectionPool, PoolStats};
 use crate::rpc::cometbft::{
     abci_query_params, block_params, broadcast_tx_params, decode_node_status, methods, tx_params,
-    ResponseWrapper,
+    DecodeRef, ResponseWrapper,
 };
 use crate::rpc::cosmwasm::{decode_smart_query, encode_smart_query, Coin};
 use crate::rpc::{
@@ -143,11 +143,14 @@ fn smart_params(contract: &str, msg: &Value) -> Result<Value> {
 
 /// Decodes a JSON-RPC result without taking it apart (it may be shared with the cache).
 fn decode_ref<T: DeserializeOwned>(value: &Value) -> Result<T> {
-    T::deserialize(value).map_err(|e| {
-        let ty = std::any::type_name::<T>();
-        let ty = ty.rsplit("::").next().unwrap_or(ty);
-        Error::Decode(format!("unexpected {ty} result: {e}"))
-    })
+    T::deserialize(value).map_err(|e| decode_error::<T>(&e))
+}
+
+/// The error for a result that is not a `T`.
+fn decode_error<T>(why: &dyn std::fmt::Display) -> Error {
+    let ty = std::any::type_name::<T>();
+    let ty = ty.rsplit("::").next().unwrap_or(ty);
+    Error::Decode(format!("unexpected {ty} result: {why}"))
 }
 
 fn closed_error() -> Error {
@@ -516,9 +519,9 @@ impl MantraClient {
         .await
     }
 
-    async fn typed<T: DeserializeOwned>(&self, method: &'static str, params: Value) -> Result<T> {
+    async fn typed<T: DecodeRef>(&self, method: &'static str, params: Value) -> Result<T> {
         self.run(method, method, params, None, &CallOptions::default(), |v| {
-            decode_ref(&v)
+            T::decode_ref(&v).map_err(|e| decode_error::<T>(&e))
         })
         .await
     }

@@ -578,7 +578,14 @@ pub struct BlockResponse {
 // one per type and deserializer. Their `Deserialize` impls decode any input through a
 // `Value`.
 
-/// `Deserialize` through a `Value` and the type's hand-written decoder.
+/// A reply decoded from a borrowed `Value` (the client's result, shared with its cache):
+/// the hand-decoded types read it in place; `Deserialize` through a `Value` would copy it.
+pub(crate) trait DecodeRef: Sized {
+    /// Decodes `v`; the error is serde's wording.
+    fn decode_ref(v: &Value) -> DecodeResult<Self>;
+}
+
+/// `Deserialize` through a `Value`, and [`DecodeRef`], by the type's hand-written decoder.
 macro_rules! deserialize_via_value {
     ($($t:ty => $decode:ident),* $(,)?) => {$(
         impl<'de> Deserialize<'de> for $t {
@@ -587,8 +594,27 @@ macro_rules! deserialize_via_value {
                 $decode(&v).map_err(serde::de::Error::custom)
             }
         }
+
+        impl DecodeRef for $t {
+            fn decode_ref(v: &Value) -> DecodeResult<Self> {
+                $decode(v)
+            }
+        }
     )*};
 }
+
+/// [`DecodeRef`] by the derived `Deserialize` (which reads a `&Value` in place).
+macro_rules! decode_ref_by_serde {
+    ($($t:ty),* $(,)?) => {$(
+        impl DecodeRef for $t {
+            fn decode_ref(v: &Value) -> DecodeResult<Self> {
+                Self::deserialize(v).map_err(|e| e.to_string())
+            }
+        }
+    )*};
+}
+
+decode_ref_by_serde!(TxResponse, BroadcastTxCommitResponse);
 
 deserialize_via_value! {
     NodeStatus => node_status,
