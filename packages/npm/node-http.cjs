@@ -54,6 +54,8 @@ function createNodeHttpTransport(MantraError) {
           if (!Object.keys(headers).some((k) => k.toLowerCase() === "content-type")) {
             headers["content-type"] = "application/json";
           }
+          // The length is the body's, whatever a caller's header said (in any spelling).
+          for (const k of Object.keys(headers)) if (k.toLowerCase() === "content-length") delete headers[k];
           headers["content-length"] = String(body.length);
         }
         const agent = tls ? httpsAgent : httpAgent;
@@ -109,7 +111,10 @@ function createNodeHttpTransport(MantraError) {
   };
 
   function transportError(shown, e) {
-    const why = (e && (e.code || e.message)) || String(e);
+    // The code (ECONNREFUSED, EPROTO, …) and, when it adds something, the message.
+    const code = e && e.code;
+    const message = e && e.message;
+    const why = code && message && !message.includes(code) ? `${code}: ${message}` : message || code || String(e);
     return new MantraError("transport", `${shown} failed: ${why}`, { cause: e });
   }
 }

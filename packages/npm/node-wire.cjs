@@ -15,6 +15,8 @@ const tls = require("node:tls");
 
 /** Most bytes a status line and its headers may take. */
 const MAX_HEAD_BYTES = 64 * 1024;
+/** Most bytes a response body may take (a CometBFT block reply is tens of MB at most). */
+const MAX_BODY_BYTES = 128 * 1024 * 1024;
 const HEAD_END = Buffer.from("\r\n\r\n");
 const CRLF = Buffer.from("\r\n");
 // RFC 9110 token characters (header names) and what a header value may not contain.
@@ -81,13 +83,24 @@ function createWireClient(maxSockets) {
     send(s, ex);
   }
 
+  /** `start`, failing the exchange if opening a socket throws (never expected). */
+  function startOrFail(o, ex) {
+    try {
+      start(o, ex);
+    } catch (e) {
+      if (settle(ex)) ex.reject(new WireError(e && e.code ? e.code : "ECONNREFUSED", String(e && e.message), e));
+    }
+  }
+
   function send(s, ex) {
     ex.sock = s;
     const w = s._wire;
     w.ex = ex;
-    w.buf = null;
+    w.buf = null; // received bytes not parsed yet
+    w.need = 0; // > 0: bytes `buf` must hold before parsing goes on (gathered in `parts`)
     w.parts = null;
     w.have = 0;
+    w.bodyBytes = 0;
     w.phase = 0; // 0 head, 1 length, 2 chunked, 3 until close
     s.cork();
     s.write(ex.head);
@@ -105,9 +118,13 @@ function createWireClient(maxSockets) {
   function finish(s, reusable) {
     const w = s._wire;
     const ex = w.ex;
+    const out = { status: w.status, headers: w.headers, body: w.body };
     w.ex = null;
     w.buf = null;
-    if (settle(ex)) ex.resolve({ status: w.status, headers: w.headers, body: w.body });
+    w.parts = null;
+    w.body = null;
+    w.headers = null;
+    if (settle(ex)) ex.resolve(out);
     if (!reusable || s.destroyed) {
       s.destroy();
       return;
@@ -136,7 +153,7 @@ function createWireClient(maxSockets) {
     if (i >= 0) o.idle.splice(i, 1);
     if (w.ex !== null) {
       if (w.phase === 3 && w.err === null) {
-        w.body = w.buf === null ? Buffer.alloc(0) : w.buf;
+        w.body = Buffer.concat(w.parts, w.have);
         finish(s, false);
       } else {
         const ex = w.ex;
@@ -149,7 +166,7 @@ function createWireClient(maxSockets) {
     }
     // A socket left: one waiting exchange may open a new one.
     const next = o.waiting.shift();
-    if (next !== undefined) start(o, next);
+    if (next !== undefined) startOrFail(o, next);
   }
 
   function onData(s, chunk) {
@@ -159,21 +176,32 @@ function createWireClient(maxSockets) {
       s.destroy();
       return;
     }
-    if (w.phase === 1) {
-      // A Content-Length body: gather the pieces, join them once.
-      w.parts.push(chunk);
-      w.have += chunk.length;
-      if (w.have < w.length) return;
-      w.buf = Buffer.concat(w.parts, w.have);
-      w.parts = null;
-    } else {
-      w.buf = w.buf === null ? chunk : Buffer.concat([w.buf, chunk]);
-    }
     try {
+      if (w.need > 0 || w.phase === 3) {
+        // A body (or chunk) of known length, or one read until close: gather the pieces and
+        // join them once, not once per piece.
+        w.parts.push(chunk);
+        w.have += chunk.length;
+        if (w.have > MAX_BODY_BYTES + MAX_HEAD_BYTES) throw new WireError("EPROTO", "response body too large");
+        if (w.phase === 3 || w.have < w.need) return;
+        w.buf = Buffer.concat(w.parts, w.have);
+        w.parts = null;
+        w.need = 0;
+      } else {
+        w.buf = w.buf === null ? chunk : Buffer.concat([w.buf, chunk]);
+      }
       parse(s, w);
     } catch (e) {
       fail(s, e instanceof WireError ? e : new WireError("EPROTO", String(e && e.message)));
     }
+  }
+
+  /** Parsing waits until `buf` holds `n` bytes (see `onData`). */
+  function waitFor(w, n) {
+    w.need = n;
+    w.parts = [w.buf];
+    w.have = w.buf.length;
+    w.buf = null;
   }
 
   function parse(s, w) {
@@ -203,7 +231,10 @@ function createWireClient(maxSockets) {
           const name = line.slice(0, colon).toLowerCase();
           if (!TOKEN.test(name)) throw new WireError("EPROTO", "malformed response header name");
           const value = line.slice(colon + 1).trim();
-          headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
+          if (headers[name] === undefined) headers[name] = value;
+          // A repeated header is a list (as node:http joins them), except Retry-After: the
+          // first one counts (as node:http keeps it).
+          else if (name !== "retry-after") headers[name] = `${headers[name]}, ${value}`;
         }
         w.status = status;
         w.headers = headers;
@@ -218,6 +249,10 @@ function createWireClient(maxSockets) {
         if (te !== undefined) {
           if (!/(^|,)\s*chunked\s*$/i.test(te)) {
             w.phase = 3;
+            w.parts = [w.buf];
+            w.have = w.buf.length;
+            w.buf = null;
+            return;
           } else {
             w.phase = 2;
             w.chunks = [];
@@ -226,15 +261,18 @@ function createWireClient(maxSockets) {
           const cl = headers["content-length"];
           if (!/^\d+$/.test(cl)) throw new WireError("EPROTO", "malformed Content-Length");
           w.length = Number(cl);
+          if (w.length > MAX_BODY_BYTES) throw new WireError("EPROTO", "response body too large");
           w.phase = 1;
           if (w.buf.length < w.length) {
-            w.parts = [w.buf];
-            w.have = w.buf.length;
-            w.buf = null;
+            waitFor(w, w.length);
             return;
           }
         } else {
           w.phase = 3;
+          w.parts = [w.buf];
+          w.have = w.buf.length;
+          w.buf = null;
+          return;
         }
       } else if (w.phase === 1) {
         w.body = buf.length === w.length ? buf : buf.subarray(0, w.length);
@@ -267,8 +305,14 @@ function createWireClient(maxSockets) {
           finish(s, w.keepAlive && rest.length === done);
           return;
         }
+        w.bodyBytes += size;
+        if (w.bodyBytes > MAX_BODY_BYTES) throw new WireError("EPROTO", "response body too large");
         const start = eol + 2;
-        if (buf.length < start + size + 2) return;
+        if (buf.length < start + size + 2) {
+          w.bodyBytes -= size; // counted again when the chunk is complete
+          waitFor(w, start + size + 2);
+          return;
+        }
         if (buf[start + size] !== 13 || buf[start + size + 1] !== 10) throw new WireError("EPROTO", "malformed chunk");
         w.chunks.push(buf.subarray(start, start + size));
         w.buf = buf.subarray(start + size + 2);
@@ -312,7 +356,7 @@ function createWireClient(maxSockets) {
           }
         }, timeoutMs);
       }
-      start(o, ex);
+      startOrFail(o, ex);
     });
   };
 }

@@ -44,8 +44,10 @@ impl Writer {
             .map_err(|_| SerError)
     }
 
-    /// A struct field name (an ASCII identifier), camelCased as [`camel_case`] does
-    /// (`memory_bytes` → `"memoryBytes"`), as a key.
+    /// A struct field name, camelCased as [`camel_case`] does (`memory_bytes` →
+    /// `"memoryBytes"`), as a key. Written unescaped: field names and `rename`s in core are
+    /// identifiers (a quote or backslash in one would make the text invalid, and the
+    /// result `null`).
     fn camel_key(&mut self, name: &str) {
         self.0.push(b'"');
         let (start, mut upper) = (self.0.len(), false);

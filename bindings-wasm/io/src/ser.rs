@@ -21,7 +21,7 @@ use wasm_bindgen::prelude::*;
 use crate::error::camel_case;
 
 /// Converts `value` to a JS value (see the module docs). A value serde cannot represent
-/// here (a map key that is not a string or number) becomes `null` at that place.
+/// here (a map key that is not a string, number or boolean) makes the whole result `null`.
 pub fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
     value.serialize(Ser).unwrap_or(JsValue::NULL)
 }

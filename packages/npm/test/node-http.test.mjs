@@ -372,3 +372,28 @@ test("wire client: bodies arriving in many pieces (Content-Length and chunked) a
     await srv.close();
   }
 });
+
+test("wire client: an oversized body is refused, a repeated Retry-After keeps the first, a caller's Content-Length is replaced", async () => {
+  const seen = [];
+  const srv = await rawServer((sock, req, n) => {
+    seen.push(req);
+    if (n === 0) sock.write("HTTP/1.1 200 OK\r\ncontent-length: 999999999999\r\n\r\n{");
+    else if (n === 1) sock.write("HTTP/1.1 429 Too Many Requests\r\nretry-after: 3\r\nRetry-After: 9\r\ncontent-length: 2\r\n\r\n{}");
+    else sock.end("HTTP/1.0 200 OK\r\n\r\n" + "[1,".repeat(2000) + "1" + "]".repeat(2000));
+  });
+  try {
+    const t = nodeHttpTransport();
+    const big = await post(t, srv.url).catch((x) => x);
+    assert.ok(big instanceof MantraError && big.code === "transport", String(big));
+    assert.match(big.message, /EPROTO: response body too large/);
+    const busy = await post(t, srv.url, { headers: { "Content-Length": "99" } });
+    assert.equal(busy.status, 429);
+    assert.equal(busy.headers["retry-after"], "3");
+    assert.match(seen[1], /\r\ncontent-length: 7\r\n/);
+    assert.doesNotMatch(seen[1], /Content-Length: 99/);
+    const untilClose = await post(t, srv.url);
+    assert.equal(text(untilClose).length, 2000 * 4 + 1);
+  } finally {
+    await srv.close();
+  }
+});
