@@ -11,7 +11,6 @@
 //! `JSON.parse`.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::fmt;
 
 use js_sys::{Array, Object, Reflect};
@@ -53,8 +52,7 @@ thread_local! {
     /// built on every call (e.g. an `abci_query` result) then sets its fields without
     /// camelCasing and passing each name across the boundary again. Keyed by the name's
     /// address and length (a `&'static str` never moves); bounded by the program's names.
-    static STATIC_KEYS: RefCell<BTreeMap<(usize, usize), JsValue>> =
-        const { RefCell::new(BTreeMap::new()) };
+    static STATIC_KEYS: RefCell<Vec<((usize, usize), JsValue)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Runs `f` with the JS string of `camel_case(name)`, made once per static name. Not
@@ -64,14 +62,18 @@ thread_local! {
 fn with_static_key(name: &'static str, f: &mut dyn FnMut(&JsValue)) {
     STATIC_KEYS.with(|keys| {
         let id = (name.as_ptr() as usize, name.len());
-        if let Some(k) = keys.borrow().get(&id) {
-            return f(k);
+        // Sorted by id (a binary search; no map type of its own in the binary).
+        if let Ok(i) = keys.borrow().binary_search_by_key(&id, |(k, _)| *k) {
+            return f(&keys.borrow()[i].1);
         }
         let k = JsValue::from_str(&camel_case(name));
         f(&k);
-        // Not cached when called from inside another `with_static_key` (its borrow).
+        // Not cached when called from inside another `with_static_key` (its borrow). The
+        // place is searched again: `f` may have run JS that cached other names meanwhile.
         if let Ok(mut keys) = keys.try_borrow_mut() {
-            keys.insert(id, k);
+            if let Err(at) = keys.binary_search_by_key(&id, |(k, _)| *k) {
+                keys.insert(at, (id, k));
+            }
         }
     })
 }
