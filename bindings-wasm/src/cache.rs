@@ -13,11 +13,12 @@
 //! Hot methods return small integer codes instead of `Result`s (a `Result` costs a return
 //! area in wasm-bindgen's glue); see each method.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::Arc;
+use std::time::Duration;
 
 use js_sys::Promise;
-use mantra_sdk::runtime::{fast_clock, BackgroundTask, SharedClock};
+use mantra_sdk::runtime::{coarse_published_reading, BackgroundTask, CoarseWasmClock, SharedClock};
 use mantra_sdk::{CacheKey, CacheType, Error, SingleFlight};
 use wasm_bindgen::prelude::*;
 
@@ -34,6 +35,46 @@ const PUT_OK: i32 = -1;
 const PUT_OK_DRAIN: i32 = -2;
 const PUT_ERROR: i32 = -3;
 
+/// Hits the JS layer may record before core replays them (each is a `[type, id]` pair).
+const READS_CAP: usize = 256;
+
+/// What lets the JS layer serve a hit without crossing into wasm, core still deciding
+/// expiry and recency (caches on the coarse clock only; not with a `ManualClock`):
+/// - `deadlines[id]`: when id's entry expires, in `performance.now()` ms — core's
+///   decision, published at every put; `-inf` once the entry is gone;
+/// - core's published coarse reading (`coarse_published_reading`): JS serves an entry
+///   only while `reading < deadlines[id]` and the reading has reads left (it takes one);
+/// - `reads`/`count`: JS appends each hit it served as `[type, id]`; core replays them
+///   (recency, hit counters) at the start of every other operation, in order.
+///
+/// Everything JS sees lives at a stable address except `deadlines`, which moves only when
+/// a `put` grows it (JS re-reads the layout after a put of an id at or past its view's
+/// end; a grown wasm memory detaches every view, and JS then re-reads it too).
+struct FastHits {
+    origin_ms: f64,
+    deadlines: RefCell<Vec<f64>>,
+    reads: Box<[Cell<u32>]>,
+    count: Box<Cell<u32>>,
+}
+
+impl FastHits {
+    fn publish(&self, id: u32, expires_at: Duration) {
+        let mut dl = self.deadlines.borrow_mut();
+        let i = id as usize;
+        if i >= dl.len() {
+            let len = (i + 1).max(dl.len() * 2).max(1024);
+            dl.resize(len, f64::NEG_INFINITY);
+        }
+        dl[i] = self.origin_ms + expires_at.as_secs_f64() * 1000.0;
+    }
+
+    fn unpublish(&self, id: u32) {
+        if let Some(d) = self.deadlines.borrow_mut().get_mut(id as usize) {
+            *d = f64::NEG_INFINITY;
+        }
+    }
+}
+
 /// The cache engine (internal: used by the JS `CacheManager`).
 #[wasm_bindgen(js_name = "__CacheCore")]
 pub struct CacheCore {
@@ -41,17 +82,46 @@ pub struct CacheCore {
     cleanup: RefCell<Option<BackgroundTask>>,
     flights: Flights,
     error: RefCell<Option<JsValue>>,
+    fast: Option<FastHits>,
 }
 
 impl CacheCore {
-    fn build(config: &JsValue, clock: SharedClock) -> JsResult<CacheCore> {
+    fn build(config: &JsValue, clock: SharedClock, fast: Option<FastHits>) -> JsResult<CacheCore> {
         let (cache, cleanup) = engines::build_cache(config, clock)?;
         Ok(CacheCore {
             cache,
             cleanup: RefCell::new(Some(cleanup)),
             flights: SingleFlight::new(),
             error: RefCell::new(None),
+            fast,
         })
+    }
+
+    /// Replays the hits JS served itself since the last operation (see [`FastHits`]).
+    #[inline]
+    fn replay(&self) {
+        let Some(f) = &self.fast else { return };
+        let n = (f.count.get() as usize).min(READS_CAP);
+        if n == 0 {
+            return;
+        }
+        f.count.set(0);
+        self.cache.record_hits(
+            f.reads[..2 * n]
+                .chunks_exact(2)
+                .map(|r| (ty(r[0].get() as u8), r[1].get())),
+        );
+    }
+
+    /// Takes the removal log, withdrawing the removed ids' deadlines.
+    fn take_log(&self) -> Vec<u32> {
+        let ids = self.cache.take_removed();
+        if let Some(f) = &self.fast {
+            for &id in &ids {
+                f.unpublish(id);
+            }
+        }
+        ids
     }
 
     /// `1` if the removal log has ids for JS to collect, else `0`.
@@ -74,13 +144,43 @@ impl CacheCore {
     /// A cache on the platform's cheap clock (`config`: the JS config object).
     #[wasm_bindgen(constructor)]
     pub fn new(config: JsValue) -> Result<CacheCore, JsValue> {
-        Self::build(&config, fast_clock())
+        let clock = CoarseWasmClock::new();
+        let fast = FastHits {
+            origin_ms: clock.origin_ms(),
+            deadlines: RefCell::new(Vec::new()),
+            reads: (0..2 * READS_CAP).map(|_| Cell::new(0)).collect(),
+            count: Box::new(Cell::new(0)),
+        };
+        Self::build(&config, Arc::new(clock), Some(fast))
     }
 
     /// A cache on a `ManualClock` (virtual time).
     #[wasm_bindgen(js_name = withClock)]
     pub fn with_clock(config: JsValue, clock: &ManualClock) -> Result<CacheCore, JsValue> {
-        Self::build(&config, clock.shared())
+        Self::build(&config, clock.shared(), None)
+    }
+
+    /// Where the JS layer's hit path reads and writes (all `u32` addresses / lengths in
+    /// linear memory): `[deadlines ptr, deadlines len, reads ptr, reads capacity (pairs),
+    /// count ptr, coarse reading ptr]`; empty for a cache on a `ManualClock` (every get
+    /// crosses into core).
+    #[wasm_bindgen(js_name = fastLayout)]
+    pub fn fast_layout(&self) -> Vec<u32> {
+        let Some(f) = &self.fast else {
+            return Vec::new();
+        };
+        let dl = f.deadlines.borrow();
+        [
+            dl.as_ptr() as usize,
+            dl.len(),
+            f.reads.as_ptr() as usize,
+            READS_CAP,
+            f.count.as_ptr() as usize,
+            coarse_published_reading(),
+        ]
+        .iter()
+        .map(|&v| u32::try_from(v).unwrap_or(0))
+        .collect()
     }
 
     /// Looks id `id` of type `ty` up. Returns `1` on a hit; on a miss `drain << 1`: bit 1
@@ -88,6 +188,7 @@ impl CacheCore {
     /// expired). A hit does not look at the log (one lock less on the hot path): ids a
     /// background sweep removed meanwhile are collected at the next miss or put.
     pub fn get(&self, ty_index: u8, id: u32) -> u32 {
+        self.replay();
         if self.cache.get_keyed(ty(ty_index), &id).is_some() {
             return 1;
         }
@@ -96,6 +197,7 @@ impl CacheCore {
 
     /// Counts a miss for a key JS has no id for. Returns the drain flag (as `get`'s bit 1).
     pub fn miss(&self, ty_index: u8) -> u32 {
+        self.replay();
         let _ = self.cache.get_keyed(ty(ty_index), &NO_ID);
         self.drain_flag() << 1
     }
@@ -111,15 +213,7 @@ impl CacheCore {
     /// the log); `-2`: stored, collect the log; `-3`: refused — throw `takeError()`, then
     /// collect the log and release `id`.
     pub fn put(&self, ty_index: u8, id: u32, key_bytes: u32, value_bytes: u32) -> i32 {
-        let r = self.cache.insert_keyed(
-            ty(ty_index),
-            id,
-            key_bytes as usize,
-            (),
-            value_bytes as usize,
-            None,
-        );
-        self.put_code(r)
+        self.insert(ty_index, id, key_bytes, value_bytes, None)
     }
 
     /// `put` with a TTL for this entry only (`ttl_ms` > 0).
@@ -139,25 +233,43 @@ impl CacheCore {
                 return PUT_ERROR;
             }
         };
-        let r = self.cache.insert_keyed(
+        self.insert(ty_index, id, key_bytes, value_bytes, Some(ttl))
+    }
+
+    fn insert(
+        &self,
+        ty_index: u8,
+        id: u32,
+        key_bytes: u32,
+        value_bytes: u32,
+        ttl: Option<Duration>,
+    ) -> i32 {
+        self.replay();
+        let r = self.cache.insert_keyed_until(
             ty(ty_index),
             id,
             key_bytes as usize,
             (),
             value_bytes as usize,
-            Some(ttl),
+            ttl,
         );
-        self.put_code(r)
-    }
-
-    fn put_code(&self, r: mantra_sdk::Result<()>) -> i32 {
-        if let Err(e) = r {
-            *self.error.borrow_mut() = Some(to_js(&e));
-            return PUT_ERROR;
+        match r {
+            Ok(expires_at) => {
+                if let Some(f) = &self.fast {
+                    f.publish(id, expires_at);
+                }
+            }
+            Err(e) => {
+                if let Some(f) = &self.fast {
+                    f.unpublish(id);
+                }
+                *self.error.borrow_mut() = Some(to_js(&e));
+                return PUT_ERROR;
+            }
         }
         match self.cache.removed_len() {
             0 => PUT_OK,
-            1 => match self.cache.take_removed().pop() {
+            1 => match self.take_log().pop() {
                 Some(id) => i32::try_from(id).unwrap_or(PUT_OK_DRAIN),
                 None => PUT_OK,
             },
@@ -177,28 +289,32 @@ impl CacheCore {
     /// The ids removed since the last call, oldest first.
     #[wasm_bindgen(js_name = takeRemoved)]
     pub fn take_removed(&self) -> Vec<u32> {
-        self.cache.take_removed()
+        self.take_log()
     }
 
     /// Removes `id`; returns `removed | drain << 1`.
     pub fn remove(&self, ty_index: u8, id: u32) -> u32 {
+        self.replay();
         let removed = self.cache.remove_keyed(ty(ty_index), &id).is_some();
         u32::from(removed) | self.drain_flag() << 1
     }
 
     /// Removes every entry (collect the log afterwards).
     pub fn clear(&self) {
+        self.replay();
         self.cache.clear();
     }
 
     /// Removes every entry of one type; returns how many (collect the log afterwards).
     #[wasm_bindgen(js_name = clearType)]
     pub fn clear_type(&self, ty_index: u8) -> u32 {
+        self.replay();
         u32::try_from(self.cache.clear_type(ty(ty_index))).unwrap_or(u32::MAX)
     }
 
     /// Drops expired entries now; returns how many (collect the log afterwards).
     pub fn cleanup(&self) -> u32 {
+        self.replay();
         u32::try_from(self.cache.cleanup()).unwrap_or(u32::MAX)
     }
 
@@ -215,12 +331,14 @@ impl CacheCore {
 
     /// Counters and size, camelCased (`hitRate`, `memoryBytes`, …).
     pub fn stats(&self) -> JsValue {
+        self.replay();
         engines::cache_stats(&self.cache.stats())
     }
 
     /// Zeroes the counters.
     #[wasm_bindgen(js_name = resetStats)]
     pub fn reset_stats(&self) {
+        self.replay();
         self.cache.reset_stats()
     }
 
@@ -311,4 +429,11 @@ pub fn cache_type_error(name: &str) -> JsValue {
         Err(e) => to_js(&e),
         Ok(_) => to_js(&Error::Internal(format!("cache type `{name}` is valid"))),
     }
+}
+
+/// The module's linear memory (internal: the JS cache's hit path reads core's published
+/// deadlines and clock reading in place; see `CacheCore::fast_layout`).
+#[wasm_bindgen(js_name = "__wasmMemory")]
+pub fn wasm_memory() -> JsValue {
+    wasm_bindgen::memory()
 }

@@ -147,6 +147,22 @@ impl<V, K: Hash + Eq + Clone> TtlCache<V, K> {
         value_weight: usize,
         ttl: Option<Duration>,
     ) -> Result<()> {
+        self.insert_keyed_until(ty, key, key_bytes, value, value_weight, ttl)
+            .map(drop)
+    }
+
+    /// [`insert_keyed`](Self::insert_keyed), returning when the entry expires (on this
+    /// cache's clock): a host that serves hits itself (see
+    /// [`record_hits`](Self::record_hits)) learns core's expiry decision from it.
+    pub fn insert_keyed_until(
+        &self,
+        ty: CacheType,
+        key: K,
+        key_bytes: usize,
+        value: V,
+        value_weight: usize,
+        ttl: Option<Duration>,
+    ) -> Result<Duration> {
         if ttl.is_some_and(|t| t.is_zero()) {
             return Err(Error::InvalidArgument(
                 "per-entry ttl must be greater than 0".into(),
@@ -161,7 +177,20 @@ impl<V, K: Hash + Eq + Clone> TtlCache<V, K> {
             .store
             .insert(ty.index(), key, value, weight, expires_at, now);
         drop(st);
-        res.map_err(|_| self.oversize(weight))
+        res.map(|()| expires_at).map_err(|_| self.oversize(weight))
+    }
+
+    /// Records hits that a host served itself, oldest first: each refreshes its entry's
+    /// recency (if it is still stored) and counts as a hit, exactly as a
+    /// [`get_keyed`](Self::get_keyed) that found the entry live would have. For a host whose
+    /// reads must not cross into core one by one (the npm package's cache): it serves an
+    /// entry only before the expiry that [`insert_keyed_until`](Self::insert_keyed_until)
+    /// returned, by this cache's clock, and hands its reads over before any other operation.
+    pub fn record_hits(&self, hits: impl IntoIterator<Item = (CacheType, K)>) {
+        let mut st = self.state.lock();
+        for (ty, key) in hits {
+            st.store.touch(ty.index(), &key);
+        }
     }
 
     /// The error of an entry heavier than the whole byte budget.

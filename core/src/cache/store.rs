@@ -152,6 +152,22 @@ impl<K: Hash + Eq + Clone, V> Store<K, V> {
         None
     }
 
+    /// Counts a hit served outside the store and refreshes `k`'s recency if it is still
+    /// stored (expired or not: it was live when it was read).
+    pub fn touch<Q>(&mut self, part: usize, k: &Q)
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if let Some(e) = self.parts.get_mut(part).and_then(|lru| lru.get_mut(k)) {
+            self.tick += 1;
+            e.last_used = self.tick;
+        }
+        if self.stats {
+            self.counters.hits += 1;
+        }
+    }
+
     /// A live entry without touching recency, counters or expired entries.
     pub fn peek<Q>(&self, part: usize, k: &Q, now: Duration) -> Option<&Entry<V>>
     where

@@ -191,6 +191,35 @@ async fn a_hit_refreshes_recency() {
 }
 
 #[tokio::test(flavor = "current_thread")]
+async fn hits_a_host_served_are_recorded_as_gets() {
+    let (clock, c) = engine(CacheConfig {
+        max_entries: 3,
+        ..config()
+    });
+    let b = CacheType::Block;
+    let mut expiries = Vec::new();
+    for (k, ty) in [("a", T), ("b", b), ("c", T)] {
+        expiries.push(c.insert_keyed_until(ty, k.into(), 1, 0, 1, None).unwrap());
+        clock.advance(Duration::from_millis(1)).await;
+    }
+    // The expiry is core's decision: the insert's time plus the type's TTL.
+    assert_eq!(expiries[0], Duration::ZERO + c.type_ttl(T));
+    assert_eq!(expiries[1], Duration::from_millis(1) + c.type_ttl(b));
+    // A host served a, then c, then a gone key: recency a < c, three hits, no miss.
+    c.record_hits([(T, "a".into()), (T, "c".into()), (T, "gone".into())]);
+    let order: Vec<String> = c
+        .keys_mru()
+        .into_iter()
+        .map(|(_, k)| k.to_string())
+        .collect();
+    assert_eq!(order, ["c", "a", "b"]);
+    c.insert(T, "d", 3, 0).unwrap();
+    assert!(!c.contains_keyed(b, "b"), "b was least recently used");
+    let s = c.stats();
+    assert_eq!((s.hits, s.misses, s.evictions_capacity), (3, 0, 1));
+}
+
+#[tokio::test(flavor = "current_thread")]
 async fn entry_limit_holds_under_many_inserts() {
     let (_clock, c) = engine(CacheConfig {
         max_entries: 10,

@@ -28,9 +28,9 @@ pub use task::{spawn, spawn_background, BackgroundTask};
 #[cfg(not(all(target_family = "wasm", target_os = "unknown")))]
 pub use tokio_clock::TokioClock;
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
-pub(crate) use wasm_clock::{js_wall_time, sleep as js_sleep};
+pub use wasm_clock::{coarse_published_reading, CoarseWasmClock, WasmClock};
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
-pub use wasm_clock::{CoarseWasmClock, WasmClock};
+pub(crate) use wasm_clock::{js_wall_time, sleep as js_sleep};
 
 /// `Send` on native targets, nothing on wasm (where JS values and futures are `!Send`).
 #[cfg(not(all(target_family = "wasm", target_os = "unknown")))]

@@ -6,7 +6,10 @@
 //!   used until a 1 ms timer marks it stale or until it has been read
 //!   [`CoarseWasmClock::MAX_READS`] times, whichever comes first. Like lru-cache's
 //!   `ttlResolution` (1 ms), but bounded inside long synchronous runs too, where timers
-//!   cannot fire. Expiry decisions on it are exact to about a millisecond.
+//!   cannot fire. Expiry decisions on it are exact to about a millisecond. The reading and
+//!   its reads left are published in linear memory ([`coarse_published_reading`]): the npm
+//!   cache's hit path compares core's expiry deadlines with it in JS and takes its reads
+//!   from the same budget.
 //! * Sleeps share one `setTimeout` timer per kind (see `Timers`), armed for the earliest
 //!   pending sleep. A sleep created while a [`spawn_background`]
 //!   (super::spawn_background) loop is being polled (a cache cleanup sweep, a metrics
@@ -47,8 +50,11 @@ thread_local! {
     /// The coarse clock's cached `monotonic_ms()` as a `Duration` since the host's time
     /// origin (converted once per reading, not per read), `None` when stale.
     static COARSE_NOW: Cell<Option<Duration>> = const { Cell::new(None) };
-    /// Reads of the cached value since it was taken.
-    static COARSE_READS: Cell<u32> = const { Cell::new(0) };
+    /// `[performance.now() ms of the cached reading, or NaN when stale; reads left of it]`.
+    /// Core's reads and a host's (the npm cache's hits, which check core's published
+    /// expiry deadlines in place: see [`coarse_published_reading`]) share the one budget:
+    /// each read takes one, and the next read after the last takes a fresh reading.
+    static COARSE_PUB: [Cell<f64>; 2] = const { [Cell::new(f64::NAN), Cell::new(0.0)] };
     /// Whether the 1 ms staleness timer is pending.
     static COARSE_TIMER: Cell<bool> = const { Cell::new(false) };
     /// The staleness timer's callback (made once).
@@ -344,6 +350,23 @@ impl CoarseWasmClock {
     }
 }
 
+impl CoarseWasmClock {
+    /// This clock's origin in `performance.now()` milliseconds: its `now()` is the coarse
+    /// reading minus this.
+    pub fn origin_ms(&self) -> f64 {
+        self.origin.as_secs_f64() * 1000.0
+    }
+}
+
+/// The address in linear memory of the coarse reading: two `f64`s, `[performance.now() ms
+/// of the cached reading, or NaN when stale; reads left of it]`. A host may use the reading
+/// only while a read is left, taking one (decrementing the second) per use; it writes
+/// nothing else. When none is left (or the reading is stale) it asks core, whose next read
+/// takes a fresh reading.
+pub fn coarse_published_reading() -> usize {
+    COARSE_PUB.with(|p| p[0].as_ptr() as usize)
+}
+
 impl Default for CoarseWasmClock {
     fn default() -> Self {
         Self::new()
@@ -355,9 +378,9 @@ impl Default for CoarseWasmClock {
 #[inline]
 fn coarse_now() -> Duration {
     if let Some(cached) = COARSE_NOW.with(|c| c.get()) {
-        let reads = COARSE_READS.with(|r| r.get());
-        if reads < CoarseWasmClock::MAX_READS {
-            COARSE_READS.with(|r| r.set(reads + 1));
+        let left = COARSE_PUB.with(|p| p[1].get());
+        if left >= 1.0 {
+            COARSE_PUB.with(|p| p[1].set(left - 1.0));
             return cached;
         }
     }
@@ -366,15 +389,20 @@ fn coarse_now() -> Duration {
 
 #[inline(never)]
 fn coarse_refresh() -> Duration {
-    let now = since(0.0, monotonic_ms());
+    let ms = monotonic_ms();
+    let now = since(0.0, ms);
     COARSE_NOW.with(|c| c.set(Some(now)));
-    COARSE_READS.with(|r| r.set(1));
+    COARSE_PUB.with(|p| {
+        p[0].set(ms);
+        p[1].set(f64::from(CoarseWasmClock::MAX_READS - 1));
+    });
     if !COARSE_TIMER.with(|t| t.replace(true)) {
         COARSE_EXPIRE.with(|cell| {
             let mut cell = cell.borrow_mut();
             let f = cell.get_or_insert_with(|| {
                 Closure::<dyn FnMut()>::new(|| {
                     COARSE_NOW.with(|c| c.set(None));
+                    COARSE_PUB.with(|p| p[0].set(f64::NAN));
                     COARSE_TIMER.with(|t| t.set(false));
                 })
             });

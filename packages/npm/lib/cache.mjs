@@ -9,7 +9,15 @@
 //     and the value's weight, walked as core's `JsonWeigher` defines it (the length of its
 //     compact JSON text; every put) — the bytes every language charges for the same value;
 //   - releases an id (its Map entry, key and value) when core's removal log reports the
-//     entry gone — evicted, expired, removed or cleared — and only then reuses it.
+//     entry gone — evicted, expired, removed or cleared — and only then reuses it;
+//   - serves a hit without crossing into wasm when core's published facts allow it (caches
+//     on the real clock): the entry's expiry deadline, which core sets at every put, is
+//     after core's published coarse clock reading, and that reading has a read left (the
+//     hit takes it). The hit is appended to core's read buffer ([type, id]); core replays
+//     the buffer — recency, hit counters — at the start of every other operation, so
+//     eviction order and stats are what they would be had every get crossed. Views of
+//     wasm memory are re-read when a put grows the deadlines or memory grows (a grown
+//     memory detaches them: reads give `undefined`, and the hit crosses instead).
 import { describe, makeWeigher, utf8Length } from "./util.mjs";
 
 export function createCacheManager(wasm, rt) {
@@ -22,6 +30,10 @@ export function createCacheManager(wasm, rt) {
     TYPE_INDEX[name] = i;
   });
   const INTERNAL = Symbol("CacheManager.internal");
+  const memory = wasm.__wasmMemory();
+  const NO_DEADLINES = new Float64Array(0);
+  const NO_READS = new Uint32Array(0);
+  const STALE_CLOCK = new Float64Array([NaN, 0]);
   const jsonBytes = makeWeigher(
     (v) => wasm.__jsonFloatWeight(v),
     (message) => wasm.__invalidArgument(message),
@@ -54,6 +66,14 @@ export function createCacheManager(wasm, rt) {
     #vals = []; // id → value
     #free = []; // released ids
     #next = 0;
+    // The hit path's views of core's memory (see the file comment); for a cache on a
+    // ManualClock they stay empty and every get crosses into core.
+    #fastHits = false;
+    #deadlines = NO_DEADLINES; // id → expiry, performance.now() ms
+    #clock = STALE_CLOCK; // [coarse reading ms | NaN, reads left]
+    #reads = NO_READS; // [type, id] pairs
+    #readCount = NO_READS; // [pairs written]
+    #readsCap = 0;
 
     constructor(config, internal, core) {
       try {
@@ -63,6 +83,20 @@ export function createCacheManager(wasm, rt) {
         throw rt.translate(err);
       }
       // A forgotten manager is collected with its engine; the glue's finalizer frees that.
+      this.#attach(this.#core);
+    }
+
+    // (Re-)reads where core's hit-path data lives (see the file comment).
+    #attach(core) {
+      const l = core.fastLayout();
+      if (l.length === 0) return;
+      const buf = memory.buffer;
+      this.#fastHits = true;
+      this.#deadlines = new Float64Array(buf, l[0], l[1]);
+      this.#reads = new Uint32Array(buf, l[2], 2 * l[3]);
+      this.#readsCap = l[3];
+      this.#readCount = new Uint32Array(buf, l[4], 1);
+      this.#clock = new Float64Array(buf, l[5], 2);
     }
 
     /** A cache reading virtual time from `clock` (a `ManualClock`). */
@@ -118,6 +152,23 @@ export function createCacheManager(wasm, rt) {
         map = this.#maps[t];
       }
       const id = map.get(key);
+      if (id !== undefined) {
+        // Served here while core's deadline is after core's reading and a read is left
+        // (a detached view reads `undefined`, and the comparison fails).
+        const clock = this.#clock;
+        if (this.#deadlines[id] > clock[0] && clock[1] >= 1) {
+          const count = this.#readCount;
+          const n = count[0];
+          if (n < this.#readsCap) {
+            const reads = this.#reads;
+            reads[2 * n] = t;
+            reads[2 * n + 1] = id;
+            count[0] = n + 1;
+            clock[1] -= 1;
+            return this.#vals[id];
+          }
+        }
+      }
       try {
         if (id === undefined) {
           if (typeof key !== "string") throw keyError("CacheManager.get", key);
@@ -125,6 +176,7 @@ export function createCacheManager(wasm, rt) {
           return undefined;
         }
         const r = core.get(t, id);
+        if (this.#fastHits && this.#reads.length === 0) this.#attach(core);
         if (r === 1) return this.#vals[id];
         const value = (r & 1) === 1 ? this.#vals[id] : undefined;
         if ((r & 2) !== 0) this.#drain(core);
@@ -176,6 +228,8 @@ export function createCacheManager(wasm, rt) {
       } catch (err) {
         throw rt.translate(err);
       }
+      // The put may have grown the deadlines past the view, or grown memory (detaching it).
+      if (this.#fastHits && id >= this.#deadlines.length) this.#attach(core);
       if (r === -1) return;
       if (r >= 0) {
         this.#release(r);
@@ -343,6 +397,12 @@ export function createCacheManager(wasm, rt) {
       this.#types = [];
       this.#vals = [];
       this.#free = [];
+      this.#fastHits = false;
+      this.#deadlines = NO_DEADLINES;
+      this.#clock = STALE_CLOCK;
+      this.#reads = NO_READS;
+      this.#readCount = NO_READS;
+      this.#readsCap = 0;
       if (!state.fatal && core.__wbg_ptr !== 0) {
         try {
           core.free();

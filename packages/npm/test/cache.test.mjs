@@ -283,3 +283,88 @@ test("many keys: ids are recycled, the JS tables stay bounded", () => {
   assert.equal(s.evictions, 19900);
   assert.equal(s.misses, 6667);
 });
+
+// Hits on the real clock are served in JS from core's published expiry deadlines and
+// replayed into core (recency, counters) before any other operation: these tests pin that
+// the outcome is core's — the buffer's and the read budget's edges, expiry inside a
+// synchronous loop, detached views after wasm memory grows.
+test("hits served in JS: stats and LRU order are core's, across types and buffer refills", () => {
+  const c = new CacheManager({ maxEntries: 3 });
+  c.put("a", 1);
+  c.put("b", 2, "block");
+  c.put("c", 3);
+  // More hits than the read buffer (256) and the clock reading's read budget (64) hold.
+  for (let i = 0; i < 1000; i++) assert.equal(c.get("a"), 1);
+  assert.equal(c.get("b", "block"), 2);
+  for (let i = 0; i < 300; i++) assert.equal(c.get("c"), 3);
+  let s = c.stats();
+  assert.equal(s.hits, 1301);
+  assert.equal(s.misses, 0);
+  // Recency now: a < b < c. Each put evicts the least recently read.
+  c.put("d", 4);
+  assert.equal(c.has("a"), false);
+  c.put("e", 5);
+  assert.equal(c.has("b", "block"), false);
+  assert.deepEqual(["c", "d", "e"].map((k) => c.get(k)), [3, 4, 5]);
+  s = c.stats();
+  assert.equal(s.hits, 1304);
+  assert.equal(s.evictionsCapacity, 2);
+  c.resetStats();
+  assert.equal(c.get("e"), 5);
+  assert.equal(c.stats().hits, 1, "hits before resetStats are not carried over");
+  c.remove("e");
+  assert.equal(c.get("e"), undefined);
+  c.clear();
+  assert.equal(c.get("c"), undefined);
+  s = c.stats();
+  assert.equal(s.hits, 1);
+  assert.equal(s.misses, 2);
+});
+
+test("hits served in JS: an expired entry is a miss within one read budget, even in a synchronous loop", () => {
+  const c = new CacheManager();
+  c.put("long", "x", undefined, { ttlMs: 60_000 });
+  c.put("short", "y", undefined, { ttlMs: 5 });
+  assert.equal(c.get("long"), "x");
+  assert.equal(c.get("short"), "y");
+  // Past this, the entry has expired by core's clock (its deadline is the coarse reading at
+  // the put — not later than now — plus the TTL).
+  const expired = performance.now() + 5;
+  // No timer can fire in this loop: only the read budget (64 reads of one reading, core's
+  // and JS's together) makes core take a new reading. So once the entry has expired, at
+  // most 64 more reads may still serve it.
+  let hits = 0;
+  let firstLate = -1;
+  let firstMiss = -1;
+  for (let i = 0; firstMiss < 0 && i < 50_000_000; i++) {
+    if (firstLate < 0 && performance.now() > expired) firstLate = i;
+    if (c.get("short") === undefined) firstMiss = i;
+    else hits++;
+  }
+  assert.ok(firstMiss >= 0, "never expired");
+  // (It may expire before `expired`: the reading at the put may have been older than now.)
+  if (firstLate >= 0) {
+    assert.ok(firstMiss - firstLate <= 64, `served ${firstMiss - firstLate} reads after its expiry`);
+  }
+  assert.equal(c.get("long"), "x");
+  const s = c.stats();
+  assert.equal(s.expirations, 1);
+  assert.equal(s.hits, 3 + hits);
+});
+
+test("hits served in JS survive wasm memory growth and deadline growth", () => {
+  const small = new CacheManager({ maxEntries: 1000 });
+  for (let i = 0; i < 100; i++) small.put(`k${i}`, i);
+  for (let i = 0; i < 100; i++) assert.equal(small.get(`k${i}`), i);
+  // Another cache's 200k entries grow wasm memory (detaching every view of it) and its
+  // own deadlines several times.
+  const big = new CacheManager({ maxEntries: 300_000, maxMemoryBytes: 1 << 30 });
+  for (let i = 0; i < 200_000; i++) big.put(`b${i}`, i);
+  for (let i = 0; i < 200_000; i += 997) assert.equal(big.get(`b${i}`), i);
+  for (let i = 0; i < 100; i++) assert.equal(small.get(`k${i}`), i);
+  assert.equal(small.stats().hits, 200);
+  assert.equal(big.stats().hits, Math.ceil(200_000 / 997));
+  big.free();
+  for (let i = 0; i < 100; i++) assert.equal(small.get(`k${i}`), i);
+  assert.equal(small.stats().hits, 300);
+});
