@@ -20,7 +20,7 @@ build-npm: setup-npm
 	@$(ROOT)/scripts/npm-build.sh
 
 test-npm: build-npm
-	$(CARGO) clippy -q -p mantra-sdk-wasm -p mantra-sdk-wasm-io --no-deps --target wasm32-unknown-unknown -- -D warnings
+	$(CARGO) clippy -q -p mantra-sdk -p mantra-sdk-wasm -p mantra-sdk-wasm-io --no-deps --target wasm32-unknown-unknown -- -D warnings
 	cd $(NPM_DIR) && node_modules/.bin/tsc -p test/tsconfig.json --strict --noEmit
 	cd $(NPM_DIR) && node_modules/.bin/tsc -p test/tsconfig.bundler.json --strict --noEmit
 	cd $(NPM_DIR) && node --test --test-reporter=spec test/*.test.mjs

@@ -8,6 +8,12 @@
 //! Every component takes a [`runtime::SharedClock`], so timing logic runs in virtual time
 //! under test ([`runtime::ManualClock`]) and on the JS clock under WebAssembly.
 #![warn(missing_docs)]
+// On wasm nothing is `Send`/`Sync` (JS values, one thread) and `Arc` is still what shares
+// state between a component and its background loops, as on native.
+#![cfg_attr(
+    all(target_family = "wasm", target_os = "unknown"),
+    allow(clippy::arc_with_non_send_sync)
+)]
 
 pub mod error;
 /// Fast hash maps for internal bookkeeping.

@@ -176,11 +176,6 @@ impl PerformanceManager {
         Self::build(config, Some(clock))
     }
 
-    // On wasm nothing is `Send`, and nothing needs to be.
-    #[cfg_attr(
-        all(target_family = "wasm", target_os = "unknown"),
-        allow(clippy::arc_with_non_send_sync)
-    )]
     fn build(config: PerformanceConfig, clock: Option<SharedClock>) -> Result<Self> {
         config.validate()?;
         let cache = match &clock {

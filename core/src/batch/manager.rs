@@ -76,11 +76,6 @@ impl BatchManager {
     }
 
     /// A manager whose delays, timeouts and backoffs run on `clock`.
-    // On wasm nothing is `Send`, and nothing needs to be.
-    #[cfg_attr(
-        all(target_family = "wasm", target_os = "unknown"),
-        allow(clippy::arc_with_non_send_sync)
-    )]
     pub fn with_clock(config: BatchConfig, clock: SharedClock) -> Result<Self> {
         config.validate()?;
         let jitter = Jitter::from_clock(&*clock);

@@ -124,11 +124,6 @@ impl RpcBatchExecutor {
         ))
     }
 
-    // On wasm nothing is `Send`, and nothing needs to be.
-    #[cfg_attr(
-        all(target_family = "wasm", target_os = "unknown"),
-        allow(clippy::arc_with_non_send_sync)
-    )]
     pub(crate) fn build(
         pool: ConnectionPool,
         optimizer: AsyncOptimizer,

@@ -181,11 +181,6 @@ impl MantraClient {
         Self::new(ClientConfig::new(endpoints)).await
     }
 
-    // On wasm nothing is `Send`, and nothing needs to be.
-    #[cfg_attr(
-        all(target_family = "wasm", target_os = "unknown"),
-        allow(clippy::arc_with_non_send_sync)
-    )]
     async fn build(config: ClientConfig, clock: Option<SharedClock>) -> Result<Self> {
         config.validate()?;
         let explicit_clock = clock.is_some();

@@ -137,11 +137,6 @@ impl AsyncOptimizer {
     }
 
     /// An optimizer measuring latency and timeouts on `clock`.
-    // On wasm the clock and hooks are !Send by design (single-threaded host).
-    #[cfg_attr(
-        all(target_family = "wasm", target_os = "unknown"),
-        allow(clippy::arc_with_non_send_sync)
-    )]
     pub fn with_clock(config: AsyncOptimizerConfig, clock: SharedClock) -> Result<Self> {
         config.validate()?;
         let gate = Arc::new(Gate::new(&config));

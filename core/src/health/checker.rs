@@ -153,11 +153,6 @@ impl HealthChecker {
     }
 
     /// A checker on `clock` (e.g. a [`ManualClock`](crate::ManualClock) in tests).
-    // On wasm the checks and clock are `!Send` by design (single-threaded host).
-    #[cfg_attr(
-        all(target_family = "wasm", target_os = "unknown"),
-        allow(clippy::arc_with_non_send_sync)
-    )]
     pub fn with_clock(config: HealthConfig, clock: SharedClock) -> Result<Self> {
         config.validate()?;
         let created_at = clock.now();

@@ -140,11 +140,6 @@ impl MemoryOptimizer {
     }
 
     /// An optimizer whose automatic GC runs on `clock`.
-    // On wasm the clock and hooks are !Send by design (single-threaded host).
-    #[cfg_attr(
-        all(target_family = "wasm", target_os = "unknown"),
-        allow(clippy::arc_with_non_send_sync)
-    )]
     pub fn with_clock(config: MemoryConfig, clock: SharedClock) -> Result<Self> {
         config.validate()?;
         let inner = Arc::new(Inner {

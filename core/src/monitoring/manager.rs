@@ -143,11 +143,6 @@ impl MonitoringManager {
         Self::build(config, metrics, health, clock)
     }
 
-    // On wasm the providers and transport are `!Send` by design (single-threaded host).
-    #[cfg_attr(
-        all(target_family = "wasm", target_os = "unknown"),
-        allow(clippy::arc_with_non_send_sync)
-    )]
     fn build(
         config: MonitoringConfig,
         metrics: MetricsCollector,

@@ -116,10 +116,6 @@ impl RpcClient {
 
     /// A client for `url` over `transport` (shared with other clients to share its
     /// connection pool) with `config`.
-    #[cfg_attr(
-        all(target_family = "wasm", target_os = "unknown"),
-        allow(clippy::arc_with_non_send_sync)
-    )]
     pub fn with_transport(
         url: impl Into<String>,
         transport: Arc<dyn Transport>,
