@@ -245,7 +245,7 @@ impl CacheCore {
         ttl: Option<Duration>,
     ) -> i32 {
         self.replay();
-        let r = self.cache.insert_keyed_until(
+        let r = self.cache.insert_keyed(
             ty(ty_index),
             id,
             key_bytes as usize,

@@ -137,24 +137,10 @@ impl<V, K: Hash + Eq + Clone> TtlCache<V, K> {
     /// key_bytes, value_weight)`, with `ttl` or (if `None`) the type's TTL; see the type docs
     /// for refusal and eviction. `key_bytes` is the UTF-8 length of the key the caller
     /// interned (for string keys, [`insert`](TtlCache::insert) passes `key.len()`). A zero
-    /// `ttl` is rejected.
+    /// `ttl` is rejected. Returns when the entry expires (on this cache's clock): a host that
+    /// serves hits itself (see [`record_hits`](Self::record_hits)) learns core's expiry
+    /// decision from it.
     pub fn insert_keyed(
-        &self,
-        ty: CacheType,
-        key: K,
-        key_bytes: usize,
-        value: V,
-        value_weight: usize,
-        ttl: Option<Duration>,
-    ) -> Result<()> {
-        self.insert_keyed_until(ty, key, key_bytes, value, value_weight, ttl)
-            .map(drop)
-    }
-
-    /// [`insert_keyed`](Self::insert_keyed), returning when the entry expires (on this
-    /// cache's clock): a host that serves hits itself (see
-    /// [`record_hits`](Self::record_hits)) learns core's expiry decision from it.
-    pub fn insert_keyed_until(
         &self,
         ty: CacheType,
         key: K,
@@ -184,7 +170,7 @@ impl<V, K: Hash + Eq + Clone> TtlCache<V, K> {
     /// recency (if it is still stored) and counts as a hit, exactly as a
     /// [`get_keyed`](Self::get_keyed) that found the entry live would have. For a host whose
     /// reads must not cross into core one by one (the npm package's cache): it serves an
-    /// entry only before the expiry that [`insert_keyed_until`](Self::insert_keyed_until)
+    /// entry only before the expiry that [`insert_keyed`](Self::insert_keyed)
     /// returned, by this cache's clock, and hands its reads over before any other operation.
     pub fn record_hits(&self, hits: impl IntoIterator<Item = (CacheType, K)>) {
         let mut st = self.state.lock();

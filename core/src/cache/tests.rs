@@ -199,7 +199,7 @@ async fn hits_a_host_served_are_recorded_as_gets() {
     let b = CacheType::Block;
     let mut expiries = Vec::new();
     for (k, ty) in [("a", T), ("b", b), ("c", T)] {
-        expiries.push(c.insert_keyed_until(ty, k.into(), 1, 0, 1, None).unwrap());
+        expiries.push(c.insert_keyed(ty, k.into(), 1, 0, 1, None).unwrap());
         clock.advance(Duration::from_millis(1)).await;
     }
     // The expiry is core's decision: the insert's time plus the type's TTL.
