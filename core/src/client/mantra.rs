@@ -1,6 +1,5 @@
 //! [`MantraClient`]: the composed request path.
 
-use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
@@ -37,6 +36,7 @@ use crate::rpc::{
 };
 use crate::runtime::{self, default_clock, spawn_background, BackgroundTask, SharedClock};
 use crate::transport::{default_transport, Transport};
+use crate::vec_map::VecMap;
 use crate::{redact_url, Error, Result};
 
 /// Names under which one endpoint appears in health reports.
@@ -57,7 +57,7 @@ struct CallCounters {
     cache_hits: AtomicU64,
     cache_misses: AtomicU64,
     shared: AtomicU64,
-    by_code: Mutex<BTreeMap<&'static str, u64>>,
+    by_code: Mutex<VecMap<&'static str, u64>>,
 }
 
 struct Inner {
@@ -719,7 +719,13 @@ impl CallGuard<'_> {
             }
             Err(e) => {
                 c.failed.fetch_add(1, Ordering::Relaxed);
-                *c.by_code.lock().entry(e.code()).or_insert(0) += 1;
+                let mut by_code = c.by_code.lock();
+                match by_code.get_mut(e.code()) {
+                    Some(n) => *n += 1,
+                    None => {
+                        by_code.insert(e.code(), 1);
+                    }
+                }
                 self.inner
                     .metrics
                     .record_call(self.op, latency, Some(e.code()));
