@@ -194,8 +194,16 @@ export function createCacheManager(wasm, rt) {
         if (typeof key !== "string") throw keyError("CacheManager.has", key);
         return false;
       }
+      // As in `get` (no recency or counter to record).
+      const clock = this.#clock;
+      if (this.#deadlines[id] > clock[0] && clock[1] >= 1) {
+        clock[1] -= 1;
+        return true;
+      }
       try {
-        return core.contains(t, id);
+        const live = core.contains(t, id);
+        if (this.#fastHits && this.#reads.length === 0) this.#attach(core);
+        return live;
       } catch (err) {
         throw rt.translate(err);
       }
