@@ -45,7 +45,8 @@ const READS_CAP: usize = 256;
 /// - core's published coarse reading (`coarse_published_reading`): JS serves an entry
 ///   only while `reading < deadlines[id]` and the reading has reads left (it takes one);
 /// - `reads`/`count`: JS appends each hit it served as `[type, id]`; core replays them
-///   (recency, hit counters) at the start of every other operation, in order.
+///   (recency, hit counters), in order, before every operation that reads or changes them
+///   (`get`, `miss`, puts, `remove`, clears, `cleanup`, `stats`, `resetStats`).
 ///
 /// Everything JS sees lives at a stable address except `deadlines`, which moves only when
 /// a `put` grows it (JS re-reads the layout after a put of an id at or past its view's

@@ -6,7 +6,9 @@
 //!   used until a 1 ms timer marks it stale or until it has been read
 //!   [`CoarseWasmClock::MAX_READS`] times, whichever comes first. Like lru-cache's
 //!   `ttlResolution` (1 ms), but bounded inside long synchronous runs too, where timers
-//!   cannot fire. Expiry decisions on it are exact to about a millisecond. The reading and
+//!   cannot fire. Expiry decisions on it are exact to about a millisecond while the event
+//!   loop turns, and to 64 reads inside a synchronous run (a throttled background tab can
+//!   fire the 1 ms timer late: then too the reading lags). The reading and
 //!   its reads left are published in linear memory ([`coarse_published_reading`]): the npm
 //!   cache's hit path compares core's expiry deadlines with it in JS and takes its reads
 //!   from the same budget.

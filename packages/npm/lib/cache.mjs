@@ -14,7 +14,8 @@
 //     on the real clock): the entry's expiry deadline, which core sets at every put, is
 //     after core's published coarse clock reading, and that reading has a read left (the
 //     hit takes it). The hit is appended to core's read buffer ([type, id]); core replays
-//     the buffer — recency, hit counters — at the start of every other operation, so
+//     the buffer — recency, hit counters — before every operation that reads or changes
+//     them (get, miss, put, remove, clear, cleanup, stats, resetStats), so
 //     eviction order and stats are what they would be had every get crossed. Views of
 //     wasm memory are re-read when a put grows the deadlines or memory grows (a grown
 //     memory detaches them: reads give `undefined`, and the hit crosses instead).
@@ -79,11 +80,11 @@ export function createCacheManager(wasm, rt) {
       try {
         if (state.fatal) throw rt.unusable();
         this.#core = internal === INTERNAL ? core : new Core(config);
+        this.#attach(this.#core);
       } catch (err) {
         throw rt.translate(err);
       }
       // A forgotten manager is collected with its engine; the glue's finalizer frees that.
-      this.#attach(this.#core);
     }
 
     // (Re-)reads where core's hit-path data lives (see the file comment).
@@ -218,7 +219,8 @@ export function createCacheManager(wasm, rt) {
       }
       const map = this.#maps[t];
       let id = map.get(key);
-      if (id === undefined) {
+      const fresh = id === undefined;
+      if (fresh) {
         if (typeof key !== "string") throw keyError("CacheManager.put", key);
         id = this.#free.length > 0 ? this.#free.pop() : this.#next++;
         map.set(key, id);
@@ -226,6 +228,7 @@ export function createCacheManager(wasm, rt) {
         this.#keyBytes[id] = utf8Length(key);
         this.#types[id] = t;
       }
+      const previous = this.#vals[id];
       this.#vals[id] = value;
       let r;
       try {
@@ -233,11 +236,11 @@ export function createCacheManager(wasm, rt) {
           options === undefined || options.ttlMs === undefined
             ? core.put(t, id, this.#keyBytes[id], valueBytes)
             : core.putWithTtl(t, id, this.#keyBytes[id], valueBytes, options.ttlMs);
+        // The put may have grown the deadlines past the view, or grown memory (detaching it).
+        if (this.#fastHits && id >= this.#deadlines.length) this.#attach(core);
       } catch (err) {
         throw rt.translate(err);
       }
-      // The put may have grown the deadlines past the view, or grown memory (detaching it).
-      if (this.#fastHits && id >= this.#deadlines.length) this.#attach(core);
       if (r === -1) return;
       if (r >= 0) {
         this.#release(r);
@@ -247,9 +250,12 @@ export function createCacheManager(wasm, rt) {
         this.#drain(core);
         return;
       }
+      // Refused. Core's log has the old entry if the refusal removed it (too heavy); a
+      // refused TTL leaves core's old entry, and so its value here.
       const err = core.takeError();
       this.#drain(core);
-      this.#release(id);
+      if (fresh) this.#release(id);
+      else if (this.#keys[id] !== undefined) this.#vals[id] = previous;
       throw err;
     }
 

@@ -3,7 +3,28 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
+import { createRequire } from "node:module";
+
 import { CacheManager, MantraError, ManualClock } from "mantra-sdk";
+
+// The wasm glue the package loaded (the same module instance): lets a test count the gets
+// that cross into core.
+const glue = createRequire(import.meta.url)("../dist/node/mantra_sdk_wasm.js");
+function countCrossingGets(run) {
+  const proto = glue.__CacheCore.prototype;
+  const original = proto.get;
+  let crossings = 0;
+  proto.get = function (...args) {
+    crossings++;
+    return original.apply(this, args);
+  };
+  try {
+    run();
+  } finally {
+    proto.get = original;
+  }
+  return crossings;
+}
 
 function throwsType(f, ...parts) {
   assert.throws(f, (err) => {
@@ -293,10 +314,14 @@ test("hits served in JS: stats and LRU order are core's, across types and buffer
   c.put("a", 1);
   c.put("b", 2, "block");
   c.put("c", 3);
-  // More hits than the read buffer (256) and the clock reading's read budget (64) hold.
-  for (let i = 0; i < 1000; i++) assert.equal(c.get("a"), 1);
-  assert.equal(c.get("b", "block"), 2);
-  for (let i = 0; i < 300; i++) assert.equal(c.get("c"), 3);
+  // More hits than the read buffer (256) and the clock reading's read budget (64) hold;
+  // a get crosses into core only when the reading's reads run out (or the buffer fills).
+  const crossings = countCrossingGets(() => {
+    for (let i = 0; i < 1000; i++) assert.equal(c.get("a"), 1);
+    assert.equal(c.get("b", "block"), 2);
+    for (let i = 0; i < 300; i++) assert.equal(c.get("c"), 3);
+  });
+  assert.ok(crossings <= 1301 / 32, `${crossings} of 1301 hits crossed into core`);
   let s = c.stats();
   assert.equal(s.hits, 1301);
   assert.equal(s.misses, 0);
@@ -366,10 +391,37 @@ test("hits served in JS survive wasm memory growth and deadline growth", () => {
   const big = new CacheManager({ maxEntries: 300_000, maxMemoryBytes: 1 << 30 });
   for (let i = 0; i < 200_000; i++) big.put(`b${i}`, i);
   for (let i = 0; i < 200_000; i += 997) assert.equal(big.get(`b${i}`), i);
-  for (let i = 0; i < 100; i++) assert.equal(small.get(`k${i}`), i);
+  // The first get finds its views detached, crosses and re-reads them; the rest are served.
+  const crossings = countCrossingGets(() => {
+    for (let i = 0; i < 100; i++) assert.equal(small.get(`k${i}`), i);
+  });
+  assert.ok(crossings <= 1 + 100 / 32, `${crossings} of 100 hits crossed into core`);
   assert.equal(small.stats().hits, 200);
   assert.equal(big.stats().hits, Math.ceil(200_000 / 997));
   big.free();
   for (let i = 0; i < 100; i++) assert.equal(small.get(`k${i}`), i);
   assert.equal(small.stats().hits, 300);
+});
+
+test("a refused put keeps JS and core in step: a bad TTL keeps the old entry, a too-heavy value removes it", () => {
+  const c = new CacheManager({ maxMemoryBytes: 1000 });
+  c.put("x", 1);
+  assert.throws(() => c.put("x", 2, undefined, { ttlMs: 0 }), MantraError);
+  assert.throws(() => c.put("x", 3, undefined, { ttlMs: -1 }), MantraError);
+  assert.equal(c.get("x"), 1, "core kept the old entry, and so does JS");
+  assert.equal(c.len(), 1);
+  // A new key refused for its TTL leaves nothing behind.
+  assert.throws(() => c.put("n", 4, undefined, { ttlMs: Number.NaN }), MantraError);
+  assert.equal(c.has("n"), false);
+  c.put("y", 5, "block");
+  assert.equal(c.clearType("generic"), 1);
+  assert.equal(c.get("x"), undefined);
+  assert.equal(c.get("y", "block"), 5);
+  assert.equal(c.len(), 1);
+  // Too heavy for the whole budget: refused, and the old value under the key is gone.
+  assert.throws(() => c.put("y", "z".repeat(2000), "block"), (e) => e.code === "capacity_exceeded");
+  assert.equal(c.get("y", "block"), undefined);
+  assert.equal(c.len(), 0);
+  c.put("y", 6, "block");
+  assert.equal(c.get("y", "block"), 6);
 });
