@@ -69,12 +69,11 @@ export function createCacheManager(wasm, rt) {
     #next = 0;
     // The hit path's views of core's memory (see the file comment); for a cache on a
     // ManualClock they stay empty and every get crosses into core.
-    #fastHits = false;
     #deadlines = NO_DEADLINES; // id → expiry, performance.now() ms
     #clock = STALE_CLOCK; // [coarse reading ms | NaN, reads left]
     #reads = NO_READS; // [type, id] pairs
     #readCount = NO_READS; // [pairs written]
-    #readsCap = 0;
+    #readsCap = 0; // 0: no hit path (ManualClock, or freed)
 
     constructor(config, internal, core) {
       try {
@@ -92,7 +91,6 @@ export function createCacheManager(wasm, rt) {
       const l = core.fastLayout();
       if (l.length === 0) return;
       const buf = memory.buffer;
-      this.#fastHits = true;
       this.#deadlines = new Float64Array(buf, l[0], l[1]);
       this.#reads = new Uint32Array(buf, l[2], 2 * l[3]);
       this.#readsCap = l[3];
@@ -177,7 +175,7 @@ export function createCacheManager(wasm, rt) {
           return undefined;
         }
         const r = core.get(t, id);
-        if (this.#fastHits && this.#reads.length === 0) this.#attach(core);
+        if (this.#readsCap !== 0 && this.#reads.length === 0) this.#attach(core);
         if (r === 1) return this.#vals[id];
         const value = (r & 1) === 1 ? this.#vals[id] : undefined;
         if ((r & 2) !== 0) this.#drain(core);
@@ -203,7 +201,7 @@ export function createCacheManager(wasm, rt) {
       }
       try {
         const live = core.contains(t, id);
-        if (this.#fastHits && this.#reads.length === 0) this.#attach(core);
+        if (this.#readsCap !== 0 && this.#reads.length === 0) this.#attach(core);
         return live;
       } catch (err) {
         throw rt.translate(err);
@@ -237,7 +235,7 @@ export function createCacheManager(wasm, rt) {
             ? core.put(t, id, this.#keyBytes[id], valueBytes)
             : core.putWithTtl(t, id, this.#keyBytes[id], valueBytes, options.ttlMs);
         // The put may have grown the deadlines past the view, or grown memory (detaching it).
-        if (this.#fastHits && id >= this.#deadlines.length) this.#attach(core);
+        if (this.#readsCap !== 0 && id >= this.#deadlines.length) this.#attach(core);
       } catch (err) {
         throw rt.translate(err);
       }
@@ -411,7 +409,6 @@ export function createCacheManager(wasm, rt) {
       this.#types = [];
       this.#vals = [];
       this.#free = [];
-      this.#fastHits = false;
       this.#deadlines = NO_DEADLINES;
       this.#clock = STALE_CLOCK;
       this.#reads = NO_READS;
