@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds packages/npm/dist/{node,web} from bindings-wasm:
-#   cargo (wasm32, profile wasm-release) → wasm-bindgen (nodejs = CJS, web = ESM)
-#   → wasm-opt -Oz (npm `binaryen`, pinned in packages/npm) → dist/.
+#   cargo (wasm32) → wasm-bindgen → wasm-opt (npm `binaryen`, pinned in packages/npm) → dist/.
+# Two builds of the same code: dist/web (ESM, for browsers and bundlers) from profile
+# wasm-release + `wasm-opt -Oz` — size first, its bytes go over the wire; dist/node (CJS, what
+# Node loads from disk) from profile wasm-node + `wasm-opt -O3` — speed first.
 # Skips the post-processing when nothing it depends on changed (quiet second run).
 set -euo pipefail
 
@@ -11,7 +13,8 @@ DIST="$PKG/dist"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 CRATE=mantra-sdk-wasm
 LIB=mantra_sdk_wasm
-RAW="$TARGET_DIR/wasm32-unknown-unknown/wasm-release/$LIB.wasm"
+RAW_WEB="$TARGET_DIR/wasm32-unknown-unknown/wasm-release/$LIB.wasm"
+RAW_NODE="$TARGET_DIR/wasm32-unknown-unknown/wasm-node/$LIB.wasm"
 WASM_OPT="$PKG/node_modules/.bin/wasm-opt"
 # The features rustc enables by default for wasm32-unknown-unknown; wasm-opt must accept
 # them and may use them, and every supported host (Node >= 18, evergreen browsers) has them.
@@ -29,10 +32,11 @@ if [[ "$have_wb" != "$want_wb" ]]; then
 fi
 
 cargo build -q -p "$CRATE" --target wasm32-unknown-unknown --profile wasm-release
+cargo build -q -p "$CRATE" --target wasm32-unknown-unknown --profile wasm-node
 
 # Everything the output depends on besides the cargo artifact.
 stamp="$( {
-  sha256sum "$RAW" "$PKG"/lib/*.mjs "$ROOT/scripts/npm-build.sh"
+  sha256sum "$RAW_WEB" "$RAW_NODE" "$PKG"/lib/*.mjs "$ROOT/scripts/npm-build.sh"
   echo "wasm-bindgen $have_wb"
   "$WASM_OPT" --version
 } | sha256sum | cut -d' ' -f1)"
@@ -40,13 +44,14 @@ if [[ -f "$DIST/.stamp" && "$(cat "$DIST/.stamp")" == "$stamp" ]]; then
   exit 0
 fi
 
-log "wasm-bindgen $have_wb + wasm-opt -Oz → packages/npm/dist"
+log "wasm-bindgen $have_wb + wasm-opt (web -Oz, node -O3) → packages/npm/dist"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 for target in nodejs web; do
   out="$tmp/$target"
-  wasm-bindgen --target "$target" --no-typescript --out-dir "$out" "$RAW"
-  "$WASM_OPT" -Oz --converge --strip-producers --strip-target-features "${WASM_FEATURES[@]}" \
+  if [[ "$target" == web ]]; then raw="$RAW_WEB" opt=(-Oz --converge); else raw="$RAW_NODE" opt=(-O3); fi
+  wasm-bindgen --target "$target" --no-typescript --out-dir "$out" "$raw"
+  "$WASM_OPT" "${opt[@]}" --strip-producers --strip-target-features "${WASM_FEATURES[@]}" \
     "$out/${LIB}_bg.wasm" -o "$out/${LIB}_bg.wasm.opt"
   mv "$out/${LIB}_bg.wasm.opt" "$out/${LIB}_bg.wasm"
 done
@@ -81,4 +86,4 @@ mkdir -p "$DIST"
 mv "$tmp/node" "$DIST/node"
 mv "$tmp/web" "$DIST/web"
 echo "$stamp" >"$DIST/.stamp"
-log "done: $(du -b "$DIST/web/${LIB}_bg.wasm" | cut -f1) bytes of wasm"
+log "done: $(du -b "$DIST/web/${LIB}_bg.wasm" | cut -f1) bytes of wasm (web), $(du -b "$DIST/node/${LIB}_bg.wasm" | cut -f1) (node)"
