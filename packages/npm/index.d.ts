@@ -556,9 +556,30 @@ export interface NodeHttpTransportOptions {
  */
 export function nodeHttpTransport(options?: NodeHttpTransportOptions): Transport;
 
+/**
+ * Connection pool options of a `MantraClient`; every field is optional (defaults are the Rust
+ * core's client defaults). A connection is an in-flight permit on one endpoint.
+ */
+export interface PoolConfig {
+  /** Most requests in flight at once per endpoint (default 20). */
+  maxConnections?: number;
+  /** Connections kept warm per endpoint: warm-up pings at connect (default 5; at most `maxConnections`). */
+  minConnections?: number;
+  /** A connection idle longer than this, in ms, is trimmed down to `minConnections` (default 300 000). */
+  maxIdleTimeMs?: number;
+  /** Deadline of one request through a connection, in ms (default 30 000). */
+  connectionTimeoutMs?: number;
+  /** How long a call waits for a free connection, in ms (default 10 000). */
+  acquireTimeoutMs?: number;
+  /** Interval of the ranking loop that pings every endpoint, in ms (default 10 000). */
+  healthCheckIntervalMs?: number;
+}
+
 export interface ClientConfig {
   /** One or more CometBFT RPC URLs (required). */
   endpoints: string[] | string;
+  /** Connection pool options (default: core's). */
+  pool?: PoolConfig;
   /** Cache options, or `false` for no cache (default: core's cache). */
   cache?: CacheConfig | false;
   /** Batching options, or `false` to send every call alone (default: core's batching). */

@@ -7,7 +7,7 @@ use crate::host::promise;
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use mantra_sdk::runtime::BoxFuture;
 use mantra_sdk::transport::{HttpMethod, HttpRequest, HttpResponse, Transport};
-use mantra_sdk::{ClientConfig, Error, MantraClient as CoreClient};
+use mantra_sdk::{ClientConfig, ConnectionPoolConfig, Error, MantraClient as CoreClient};
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{describe, function, json, ms_from_duration, string, Config};
@@ -117,6 +117,9 @@ fn read_config(value: &JsValue) -> JsResult<(Config, ClientConfig)> {
     if let Some(n) = r.count("maxBodyBytes", "max_body_bytes")? {
         c.max_body_bytes = n;
     }
+    if let Some(v) = r.raw("pool", "pool") {
+        c.pool = read_pool_config(&v, c.pool)?;
+    }
     match r.raw("cache", "cache") {
         Some(v) if v.as_bool() == Some(false) => c.cache = None,
         Some(v) => {
@@ -142,6 +145,36 @@ fn read_config(value: &JsValue) -> JsResult<(Config, ClientConfig)> {
     }
     r.finish()?;
     Ok((r, c))
+}
+
+/// The `pool` option: core's six `ConnectionPoolConfig` fields over the client's defaults,
+/// checked by core (an invalid value is a `MantraError` naming the JS option).
+fn read_pool_config(
+    value: &JsValue,
+    mut p: ConnectionPoolConfig,
+) -> JsResult<ConnectionPoolConfig> {
+    let mut r = Config::new(value, "MantraClient config `pool`")?;
+    if let Some(n) = r.count("maxConnections", "max_connections")? {
+        p.max_connections = n;
+    }
+    if let Some(n) = r.count("minConnections", "min_connections")? {
+        p.min_connections = n;
+    }
+    if let Some(d) = r.ms("maxIdleTimeMs", "max_idle_time")? {
+        p.max_idle_time = d;
+    }
+    if let Some(d) = r.ms("connectionTimeoutMs", "connection_timeout")? {
+        p.connection_timeout = d;
+    }
+    if let Some(d) = r.ms("acquireTimeoutMs", "acquire_timeout")? {
+        p.acquire_timeout = d;
+    }
+    if let Some(d) = r.ms("healthCheckIntervalMs", "health_check_interval")? {
+        p.health_check_interval = d;
+    }
+    r.finish()?;
+    p.validate().map_err(|e| r.error(&e))?;
+    Ok(p)
 }
 
 /// The composed MANTRA RPC client; see `index.d.ts`.
@@ -209,8 +242,9 @@ fn height(value: &JsValue, what: &str) -> JsResult<Option<u64>> {
 
 #[wasm_bindgen]
 impl MantraClient {
-    /// Builds a client (`{endpoints, cache?, batch?, metrics?, health?, requestTimeoutMs?,
-    /// maxBodyBytes?, transport?}`; `cache: false` / `batch: false` turn them off).
+    /// Builds a client (`{endpoints, pool?, cache?, batch?, metrics?, health?,
+    /// requestTimeoutMs?, maxBodyBytes?, transport?}`; `cache: false` / `batch: false` turn
+    /// them off).
     pub fn connect(config: JsValue) -> Promise {
         let read = read_config(&config);
         promise(Box::pin(async move {

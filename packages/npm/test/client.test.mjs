@@ -106,3 +106,52 @@ test("bad config and arguments", async () => {
   await assert.rejects(client.broadcastTxSync(5), TypeError);
   client.close();
 });
+
+test("the pool option bounds the requests in flight per endpoint", async () => {
+  // A node that answers each POST after 20 ms, counting how many are in flight at once.
+  function slowNode() {
+    const node = fakeNode();
+    const seen = { now: 0, max: 0 };
+    const transport = async (req) => {
+      if (req.method !== "POST") return node.transport(req);
+      seen.now++;
+      seen.max = Math.max(seen.max, seen.now);
+      await new Promise((r) => setTimeout(r, 20));
+      seen.now--;
+      return node.transport(req);
+    };
+    return { transport, seen };
+  }
+  const calls = (client) => Promise.all(Array.from({ length: 8 }, (_, i) => client.call(`m${i}`, { i })));
+  const bounded = slowNode();
+  const client = await MantraClient.connect({
+    endpoints: ["http://node.test:26657"],
+    transport: bounded.transport,
+    cache: false,
+    batch: false,
+    pool: { maxConnections: 2, minConnections: 1, acquireTimeoutMs: 5_000, connectionTimeoutMs: 5_000 },
+  });
+  const results = await calls(client);
+  assert.deepEqual(results.map((r) => r.method), ["m0", "m1", "m2", "m3", "m4", "m5", "m6", "m7"]);
+  assert.equal(bounded.seen.max, 2, "at most maxConnections requests in flight");
+  client.close();
+  // The same calls with the default pool (20 per endpoint) all go out at once.
+  const open = slowNode();
+  const client2 = await MantraClient.connect({ endpoints: ["http://node.test:26657"], transport: open.transport, cache: false, batch: false });
+  await calls(client2);
+  assert.equal(open.seen.max, 8);
+  client2.close();
+});
+
+test("bad pool options: typed errors naming the JS option", async () => {
+  const connect = (pool) => MantraClient.connect({ endpoints: ["http://node.test:26657"], transport: fakeNode().transport, pool });
+  const invalid = (field) => (e) => e instanceof MantraError && e.code === "invalid_config" && e.field === field && e.message.includes(`\`${field}\``);
+  await assert.rejects(connect({ maxConnections: 0 }), invalid("maxConnections"));
+  await assert.rejects(connect({ minConnections: 21 }), invalid("minConnections"));
+  await assert.rejects(connect({ maxConnections: 4, minConnections: 5 }), invalid("minConnections"));
+  await assert.rejects(connect({ acquireTimeoutMs: 0 }), invalid("acquireTimeoutMs"));
+  await assert.rejects(connect({ healthCheckIntervalMs: -1 }), (e) => e instanceof MantraError && e.code === "invalid_config" && e.field === "healthCheckIntervalMs");
+  await assert.rejects(connect({ maxConections: 1 }), (e) => e instanceof TypeError && /`pool` has no option `maxConections`/.test(e.message));
+  await assert.rejects(connect({ maxConnections: "2" }), (e) => e instanceof TypeError && /maxConnections/.test(e.message));
+  await assert.rejects(connect(3), (e) => e instanceof TypeError && /`pool` must be an object/.test(e.message));
+});

@@ -23,6 +23,7 @@ import type {
   MantraErrorCode,
   MantraErrorDetails,
   MetricsSnapshot,
+  PoolConfig,
   SystemHealth,
   TransportRequest,
   TransportResponse,
@@ -157,6 +158,7 @@ async function client(): Promise<void> {
     endpoints: ["http://127.0.0.1:26657"],
     cache: { maxEntries: 100 },
     batch: false,
+    pool: { maxConnections: 4, minConnections: 1, acquireTimeoutMs: 2_000 } satisfies PoolConfig,
     transport: async (req: TransportRequest): Promise<TransportResponse> => ({ status: 200, body: req.body }),
   });
   const h: string = await c.call<string>("status");
@@ -170,6 +172,8 @@ async function client(): Promise<void> {
   new MantraClient();
   // @ts-expect-error endpoints are required
   await MantraClient.connect({});
+  // @ts-expect-error pool durations are numbers of milliseconds
+  await MantraClient.connect({ endpoints: "http://127.0.0.1:26657", pool: { acquireTimeoutMs: "2s" } });
 }
 
 void client();
