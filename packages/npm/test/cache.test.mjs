@@ -1,6 +1,7 @@
 // CacheManager on the built package: core's semantics through the JS id layer (expiry in
 // virtual time, LRU order, both limits, weights, stats), bad input, free/dispose.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { test } from "node:test";
 
 import { createRequire } from "node:module";
@@ -424,4 +425,28 @@ test("a refused put keeps JS and core in step: a bad TTL keeps the old entry, a 
   assert.equal(c.len(), 0);
   c.put("y", 6, "block");
   assert.equal(c.get("y", "block"), 6);
+});
+
+test("a host without `performance`: core's clock never goes back with a wall clock set back", () => {
+  // Core reads `Date.now()` when the host has no `performance`; a wall clock set back must
+  // not bring an expired entry back to life (in core or on the hit path in JS).
+  const script = `
+    delete globalThis.performance;
+    let fake = 1_000_000;
+    Date.now = () => fake;
+    const { CacheManager } = await import(${JSON.stringify(new URL("../index.mjs", import.meta.url).href)});
+    const stale = () => new Promise((r) => setTimeout(r, 10)); // the coarse reading lasts 1 ms
+    const c = new CacheManager();
+    c.put("k", "v", undefined, { ttlMs: 50 });
+    const fresh = c.get("k");
+    fake += 100; // past k's expiry
+    await stale();
+    c.put("other", 1); // core reads the clock; k is not looked at
+    fake -= 90; // the wall clock is set back, to before k's expiry
+    await stale();
+    console.log(JSON.stringify({ fresh, late: c.get("k") ?? null, expirations: c.stats().expirations }));
+  `;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), { fresh: "v", late: null, expirations: 1 });
 });
