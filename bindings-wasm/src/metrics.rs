@@ -20,7 +20,7 @@ use wasm_bindgen::prelude::*;
 use mantra_sdk_wasm_io::config::read_metrics_config;
 use mantra_sdk_wasm_io::convert::{duration_from_ms, Config};
 use mantra_sdk_wasm_io::error::{to_js, JsResult};
-use mantra_sdk_wasm_io::{engines, ManualClock};
+use mantra_sdk_wasm_io::{engines, MantraClient, ManualClock};
 
 /// The metrics engine (internal: used by the JS `MetricsCollector`).
 #[wasm_bindgen(js_name = "__MetricsCore")]
@@ -59,11 +59,15 @@ impl MetricsCore {
     fn build(config: &JsValue, clock: SharedClock) -> JsResult<MetricsCore> {
         let (reader, config) = read_metrics_config(config, MetricsConfig::default())?;
         let inner = MetricsCollector::with_clock(config, clock).map_err(|e| reader.error(&e))?;
-        Ok(MetricsCore {
+        Ok(MetricsCore::from_collector(inner))
+    }
+
+    fn from_collector(inner: MetricsCollector) -> MetricsCore {
+        MetricsCore {
             inner,
             ops: RefCell::new(Vec::new()),
             mcp: RefCell::new(Vec::new()),
-        })
+        }
     }
 }
 
@@ -73,6 +77,12 @@ impl MetricsCore {
     #[wasm_bindgen(constructor)]
     pub fn new(config: JsValue) -> Result<MetricsCore, JsValue> {
         Self::build(&config, default_clock())
+    }
+
+    /// The collector of a `MantraClient` (internal: `client.metrics` in the JS layer).
+    #[wasm_bindgen(js_name = fromClient)]
+    pub fn from_client(client: &MantraClient) -> MetricsCore {
+        MetricsCore::from_collector(client.core().metrics().clone())
     }
 
     /// A collector on a `ManualClock`.

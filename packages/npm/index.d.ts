@@ -592,6 +592,30 @@ export interface ClientConfig {
 }
 
 /**
+ * `client.cache`: the client's response cache — core's cache of the node's JSON replies,
+ * keyed by the client's canonical request keys (`stats()`, `clear()`, `clearType("block")`
+ * are the common uses). The standalone `CacheManager`'s operations, with values stored as
+ * JSON in core (a put converts the value; a get returns a fresh copy).
+ */
+export interface ResponseCache extends Disposable {
+  get<T extends JsonValue = JsonValue>(key: string, type?: CacheType): T | undefined;
+  has(key: string, type?: CacheType): boolean;
+  put(key: string, value: JsonValue, type?: CacheType, options?: CachePutOptions): void;
+  remove(key: string, type?: CacheType): boolean;
+  clear(): void;
+  clearType(type: CacheType): number;
+  cleanup(): number;
+  len(): number;
+  readonly size: number;
+  stats(): CacheStats;
+  resetStats(): void;
+  ttlMs(type?: CacheType): number;
+  getOrFetch<T extends JsonValue>(key: string, type: CacheType | undefined, fetcher: () => T | Promise<T>): Promise<T>;
+  /** Releases this handle only (the client keeps its cache; the next `client.cache` is a new handle). */
+  free(): void;
+}
+
+/**
  * The composed MANTRA client: cache → single-flight → batching → priority executor →
  * connection pool with failover, metrics and health. Results are the node's JSON
  * (decoded by core, fields camelCased).
@@ -606,6 +630,12 @@ export class MantraClient {
   block(height?: number): Promise<{ [key: string]: JsonValue }>;
   broadcastTxSync(tx: Uint8Array | string): Promise<{ [key: string]: JsonValue }>;
   call<T extends JsonValue = JsonValue>(method: string, params?: JsonValue): Promise<T>;
+  /** The client's response cache (the same handle on every access), `null` with `cache: false`. */
+  readonly cache: ResponseCache | null;
+  /** The client's metrics collector: what it records shows in the client's `prometheus()`. */
+  readonly metrics: MetricsCollector;
+  /** The client's health checker: register more checks next to the client's own. */
+  readonly health: HealthChecker;
   poolStats(): { [key: string]: JsonValue };
   stats(): { [key: string]: JsonValue };
   cacheStats(): CacheStats | null;

@@ -183,6 +183,13 @@ pub struct MantraClient {
     inner: CoreClient,
 }
 
+impl MantraClient {
+    /// Core's client (for the engines crate: `client.metrics`).
+    pub fn core(&self) -> &CoreClient {
+        &self.inner
+    }
+}
+
 fn run<T, F>(fut: F) -> Promise
 where
     F: std::future::Future<Output = mantra_sdk::Result<T>> + 'static,
@@ -368,6 +375,21 @@ impl MantraClient {
         self.inner
             .cache()
             .map_or(JsValue::NULL, |c| ser::to_js(&c.stats()))
+    }
+
+    /// The client's health checker (internal: `client.health` in the JS layer, which keeps
+    /// one per client).
+    #[wasm_bindgen(js_name = "__health")]
+    pub fn health(&self) -> crate::health::HealthChecker {
+        crate::health::HealthChecker::from_core(self.inner.health().clone())
+    }
+
+    /// The client's response cache, `undefined` without one (internal: `client.cache`).
+    #[wasm_bindgen(js_name = "__cache")]
+    pub fn cache(&self) -> Option<crate::response_cache::ResponseCache> {
+        self.inner
+            .cache()
+            .map(|c| crate::response_cache::ResponseCache::new(c.clone()))
     }
 
     /// The client's metrics as Prometheus text.

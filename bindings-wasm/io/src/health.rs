@@ -151,6 +151,13 @@ fn check_options(value: &JsValue) -> JsResult<HealthCheckOptions> {
     Ok(o)
 }
 
+impl HealthChecker {
+    /// A handle on an existing checker (a client's: `client.health`).
+    pub(crate) fn from_core(inner: CoreHealthChecker) -> Self {
+        Self { inner }
+    }
+}
+
 #[wasm_bindgen]
 impl HealthChecker {
     /// A checker on the platform clock.

@@ -32,6 +32,8 @@ mod meta;
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
 pub mod panic;
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
+mod response_cache;
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
 pub mod ser;
 
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]

@@ -174,5 +174,7 @@ export function createMetricsCollector(wasm, rt) {
     }
   }
   if (typeof Symbol.dispose !== "symbol") delete MetricsCollector.prototype[Symbol.dispose];
+  // For `client.metrics` (lib/sdk.mjs): a collector over an engine on a client's collector.
+  rt.metricsFromCore = (core) => new MetricsCollector(undefined, INTERNAL, core);
   return MetricsCollector;
 }

@@ -182,6 +182,42 @@ export function createSdk(wasm) {
   const rt = { MantraError, state, unusable, translate, track, guardClass };
   api.CacheManager = createCacheManager(wasm, rt);
   api.MetricsCollector = createMetricsCollector(wasm, rt);
+
+  // `client.cache`, `client.metrics`, `client.health`: handles on the client's own
+  // components (core's), one of each per client, made on first use (again after a free()).
+  // The response cache's class is internal (not constructible from JS) but guarded alike.
+  guardClass(wasm.__ResponseCache);
+  const Client = wasm.MantraClient;
+  const parts = new WeakMap(); // client → { key: [handle, its wasm object] }
+  const accessors = {
+    cache: (client) => {
+      const cache = client.__cache();
+      return [cache ?? null, cache];
+    },
+    metrics: (client) => {
+      const core = wasm.__MetricsCore.fromClient(client);
+      return [rt.metricsFromCore(core), core];
+    },
+    health: (client) => {
+      const health = client.__health();
+      return [health, health];
+    },
+  };
+  for (const [key, make] of Object.entries(accessors)) {
+    Object.defineProperty(Client.prototype, key, {
+      configurable: true,
+      get: named(key, function () {
+        live(Client, key, this);
+        let mine = parts.get(this);
+        if (mine === undefined) parts.set(this, (mine = {}));
+        const held = mine[key];
+        if (held === undefined || (held[1] !== undefined && held[1].__wbg_ptr === 0)) {
+          mine[key] = guarded(() => make(this), undefined, []);
+        }
+        return mine[key][0];
+      }),
+    });
+  }
   // Test hooks, not part of the public API (test/panic.test.mjs, test/host.test.mjs).
   const internals = {
     testPanic: guardFn("testPanic", wasm.__testPanic),

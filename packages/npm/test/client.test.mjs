@@ -155,3 +155,72 @@ test("bad pool options: typed errors naming the JS option", async () => {
   await assert.rejects(connect({ maxConnections: "2" }), (e) => e instanceof TypeError && /maxConnections/.test(e.message));
   await assert.rejects(connect(3), (e) => e instanceof TypeError && /`pool` must be an object/.test(e.message));
 });
+
+test("client.cache, client.metrics, client.health: handles on the client's own components", async () => {
+  const node = fakeNode();
+  const client = await MantraClient.connect({ endpoints: ["http://node.test:26657"], transport: node.transport });
+  // The response cache: what the client cached, with the CacheManager operations.
+  const cache = client.cache;
+  assert.equal(client.cache, cache, "the same handle on every access");
+  assert.equal(cache.len(), 0);
+  await client.status();
+  assert.equal(cache.len(), 1);
+  assert.deepEqual(cache.stats(), client.cacheStats());
+  await client.status();
+  assert.equal(cache.stats().hits, 1);
+  cache.put("mine", { a: [1, "x", null] }, "generic", { ttlMs: 60_000 });
+  assert.deepEqual(cache.get("mine"), { a: [1, "x", null] });
+  assert.equal(cache.has("mine", "generic"), true);
+  assert.equal(cache.get("mine", "block"), undefined);
+  assert.equal(cache.size, 2);
+  assert.deepEqual(await cache.getOrFetch("fetched", "balance", async () => ({ amount: "5" })), { amount: "5" });
+  assert.deepEqual(await cache.getOrFetch("fetched", "balance", () => assert.fail("cached: no fetch")), { amount: "5" });
+  assert.deepEqual(cache.get("fetched", "balance"), { amount: "5" });
+  assert.equal(cache.ttlMs("generic"), client.cache.ttlMs());
+  assert.equal(cache.clearType("node_status"), 1);
+  const posts = node.posts.length;
+  await client.status(); // its entry is gone: the client asks the node again
+  assert.equal(node.posts.length, posts + 1);
+  assert.throws(() => cache.get("k", "nope"), (e) => e instanceof MantraError && e.code === "invalid_argument");
+  assert.throws(() => cache.get(5), TypeError);
+  assert.throws(() => cache.put("k", () => 1), TypeError);
+  assert.throws(() => cache.put("k", 1, "generic", { ttlMs: -1 }), (e) => e instanceof MantraError && e.code === "invalid_config");
+  assert.throws(() => cache.clearType(), TypeError);
+  await assert.rejects(cache.getOrFetch("bad", "generic", () => { throw new Error("boom"); }), (e) => e instanceof MantraError && /boom/.test(e.message));
+  cache.clear();
+  assert.equal(cache.len(), 0);
+  // A freed handle is replaced on the next access; the client's cache lives on.
+  cache.free();
+  assert.throws(() => cache.len(), (e) => e.code === "closed");
+  assert.notEqual(client.cache, cache);
+  await client.status();
+  assert.equal(client.cache.len(), 1);
+
+  // The metrics collector: recordings land in the client's Prometheus text.
+  const metrics = client.metrics;
+  assert.equal(client.metrics, metrics);
+  metrics.recordProtocolOperation("dex", "swap", 12, true);
+  metrics.recordCustomMetric("app", "orders", 3, "counter");
+  const text = client.prometheus();
+  assert.match(text, /protocol="dex"/);
+  assert.match(text, /orders/);
+  assert.equal(metrics.prometheus(), client.metrics.prometheus());
+
+  // The health checker: a check registered here runs with the client's own.
+  const health = client.health;
+  assert.equal(client.health, health);
+  health.registerCheck("app", async () => true);
+  const report = await health.runHealthChecks();
+  assert.equal(report.components.app.status, "healthy");
+  assert.ok(Object.keys(report.components).length >= 2, JSON.stringify(Object.keys(report.components)));
+  assert.equal(client.getSystemHealth().components.app.status, "healthy");
+  client.close();
+  client.free();
+  assert.throws(() => client.metrics, (e) => e instanceof MantraError && e.code === "closed");
+});
+
+test("client.cache is null without a cache", async () => {
+  const client = await MantraClient.connect({ endpoints: ["http://node.test:26657"], transport: fakeNode().transport, cache: false });
+  assert.equal(client.cache, null);
+  client.close();
+});

@@ -24,6 +24,7 @@ import type {
   MantraErrorDetails,
   MetricsSnapshot,
   PoolConfig,
+  ResponseCache,
   SystemHealth,
   TransportRequest,
   TransportResponse,
@@ -167,6 +168,15 @@ async function client(): Promise<void> {
   await c.broadcastTxSync(new Uint8Array([1, 2]));
   const text: string = c.prometheus();
   console.log(h, pools.pools.length, text.length, c.cacheStats()?.hitRate);
+  const responses: ResponseCache | null = c.cache;
+  const hits: number | undefined = responses?.stats().hits;
+  responses?.clearType("block");
+  const cached: JsonValue | undefined = responses?.get("k", "generic");
+  c.metrics.recordProtocolOperation("dex", "swap", 12, true);
+  c.health.registerCheck("app", async () => true);
+  console.log(hits, cached);
+  // @ts-expect-error the accessors are read-only
+  c.metrics = new MetricsCollector();
   c.close();
   // @ts-expect-error there is no public constructor: use MantraClient.connect
   new MantraClient();
