@@ -22,6 +22,7 @@ use crate::convert::{arg_seconds, as_str, json_to_py, py_to_json, to_py, type_na
 use crate::errors::{guard, type_error, OrPyErr};
 use crate::health::{PyHealthChecker, PyHealthConfig};
 use crate::metrics::{PyMetricsCollector, PyMetricsConfig};
+use crate::pool::PyPoolConfig;
 
 /// A Python transport: `await transport(request) -> response`, with
 /// `request = {"method": "POST"|"GET", "url": str, "headers": {str: str}, "body": bytes,
@@ -192,6 +193,7 @@ impl PyMantraClient {
     #[pyo3(signature = (
         endpoints,
         *,
+        pool = None,
         cache = None,
         batch = None,
         metrics = None,
@@ -205,6 +207,7 @@ impl PyMantraClient {
     fn connect<'py>(
         py: Python<'py>,
         endpoints: &Bound<'py, PyAny>,
+        pool: Option<PyRef<'py, PyPoolConfig>>,
         cache: Option<&Bound<'py, PyAny>>,
         batch: Option<&Bound<'py, PyAny>>,
         metrics: Option<PyRef<'py, PyMetricsConfig>>,
@@ -227,6 +230,9 @@ impl PyMantraClient {
                 })
                 .collect::<PyResult<Vec<String>>>()?;
             let mut config = ClientConfig::new(urls);
+            if let Some(p) = pool {
+                config.pool = p.inner.clone();
+            }
             if let Some(c) = opt_component::<PyCacheConfig>("cache", cache)? {
                 config.cache = c.map(|c| c.inner);
             }

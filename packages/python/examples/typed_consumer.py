@@ -29,6 +29,7 @@ from mantra_sdk import (
     MetricsCollector,
     MetricsConfig,
     MetricsSnapshot,
+    PoolConfig,
     RpcError,
     SystemHealth,
 )
@@ -126,13 +127,17 @@ async def latest_height(urls: List[str]) -> int:
     async def via_urllib(request: Dict[str, object]) -> Dict[str, object]:
         return {"status": 503, "body": b"", "retry_after": 1.0}
 
-    async with MantraClient.connect(urls, cache=False, batch=BatchConfig(max_batch_delay=0.005)) as client:
+    pool = PoolConfig(max_connections=8, min_connections=2, acquire_timeout=2.0)
+    per_endpoint: int = pool.max_connections
+    async with MantraClient.connect(
+        urls, pool=pool, cache=False, batch=BatchConfig(max_batch_delay=0.005)
+    ) as client:
         status = await client.status()
         found = await client.abci_query("", b"key", height=None)
         value: bytes = found["value"]
         reply: JsonValue = await client.call("abci_info", priority="high", timeout=2.0)
         metrics: str = client.metrics.prometheus()
-        print(len(value), reply is not None, len(metrics), client.pool_stats()["healthy_endpoints"])
+        print(len(value), reply is not None, len(metrics), client.pool_stats()["healthy_endpoints"], per_endpoint)
     other = await MantraClient.connect(urls, transport=via_urllib, request_timeout=5.0)
     other.close()
     return int(status["sync_info"]["latest_block_height"])

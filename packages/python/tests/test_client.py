@@ -7,6 +7,7 @@ MANTRA_REQUIRE_DEVNET=1 (set by `make test-python`), which turns that into a fai
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import pathlib
 import shutil
@@ -26,7 +27,9 @@ from mantra_sdk import (
     InvalidArgumentError,
     InvalidConfigError,
     MantraClient,
+    MantraError,
     MantraTypeError,
+    PoolConfig,
     RpcError,
     TransportError,
 )
@@ -313,3 +316,105 @@ def test_cancellation_and_close_end_every_call() -> None:
         assert stats["cancelled"] >= 1
 
     run(main())
+
+
+class SlowNode:
+    """A node played by a Python transport: answers each JSON-RPC POST after `delay` seconds
+    (echoing ``{"method", "params"}``) and counts the POSTs in flight at once. The pool's
+    `health` pings (which take no permit) and GETs are answered at once and not counted."""
+
+    def __init__(self, delay: float = 0.02) -> None:
+        self.delay = delay
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    async def __call__(self, request: Dict[str, Any]) -> Mapping[str, Any]:
+        if request["method"] != "POST":
+            return {"status": 200, "body": json.dumps({"jsonrpc": "2.0", "id": -1, "result": {}})}
+        body = json.loads(request["body"])
+        if isinstance(body, dict) and body["method"] == "health":
+            return {"status": 200, "body": json.dumps({"jsonrpc": "2.0", "id": body["id"], "result": {}})}
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(self.delay)
+        finally:
+            self.in_flight -= 1
+
+        def answer(r: Dict[str, Any]) -> Dict[str, Any]:
+            return {"jsonrpc": "2.0", "id": r["id"], "result": {"method": r["method"], "params": r["params"]}}
+
+        out = [answer(r) for r in body] if isinstance(body, list) else answer(body)
+        return {"status": 200, "body": json.dumps(out)}
+
+
+def test_the_pool_option_bounds_the_requests_in_flight_per_endpoint() -> None:
+    node = "http://node.test:26657"
+    expected = [{"method": f"m{i}", "params": {"i": i}} for i in range(8)]
+
+    async def eight_calls(pool: Any) -> SlowNode:
+        slow = SlowNode()
+        async with MantraClient.connect([node], transport=slow, cache=False, batch=False, pool=pool) as c:
+            results = await asyncio.gather(*[c.call(f"m{i}", {"i": i}) for i in range(8)])
+            assert results == expected
+            stats = c.pool_stats()
+            assert stats["max_connections_per_endpoint"] == (pool.max_connections if pool else 20)
+            assert stats["exhausted"] == 0
+        return slow
+
+    bounded = run(eight_calls(PoolConfig(max_connections=2, min_connections=1)))
+    assert bounded.max_in_flight == 2, "at most max_connections requests in flight"
+    # The same calls with the default pool (20 per endpoint) all go out at once.
+    default = run(eight_calls(None))
+    assert default.max_in_flight == 8
+
+
+def test_pool_config_defaults_and_bad_values() -> None:
+    p = PoolConfig()
+    # The client's defaults: the core's ConnectionPoolConfig with a 10 s ranking interval.
+    assert (p.max_connections, p.min_connections) == (20, 5)
+    assert (p.max_idle_time, p.connection_timeout, p.acquire_timeout, p.health_check_interval) == (
+        300.0,
+        30.0,
+        10.0,
+        10.0,
+    )
+    q = PoolConfig(max_connections=4, min_connections=2, acquire_timeout=0.5, health_check_interval=2.5)
+    assert (q.max_connections, q.min_connections, q.acquire_timeout, q.health_check_interval) == (4, 2, 0.5, 2.5)
+    assert q.max_idle_time == 300.0 and q.connection_timeout == 30.0
+    assert q == PoolConfig(max_connections=4, min_connections=2, acquire_timeout=0.5, health_check_interval=2.5)
+    assert q != p
+    assert repr(q).startswith("PoolConfig(max_connections=4, min_connections=2, max_idle_time=300.0,")
+
+    def invalid(field: str, **kwargs: Any) -> None:
+        with pytest.raises(MantraError) as e:
+            PoolConfig(**kwargs)
+        assert isinstance(e.value, InvalidConfigError) and isinstance(e.value, ValueError)
+        assert e.value.code == "invalid_config"
+        assert e.value.field == field and field in str(e.value), (kwargs, e.value)
+
+    invalid("max_connections", max_connections=0)
+    invalid("max_connections", max_connections=-1)
+    invalid("max_connections", max_connections=2**70)
+    invalid("min_connections", max_connections=4, min_connections=5)
+    invalid("min_connections", min_connections=21)  # above the default max_connections (20)
+    invalid("max_idle_time", max_idle_time=0.0)
+    invalid("connection_timeout", connection_timeout=float("nan"))
+    invalid("acquire_timeout", acquire_timeout=0.0)
+    invalid("health_check_interval", health_check_interval=-1.0)
+    invalid("health_check_interval", health_check_interval=1e12)
+
+    with pytest.raises(MantraTypeError, match="max_connections"):
+        PoolConfig(max_connections="2")  # type: ignore[arg-type]
+    with pytest.raises(MantraTypeError, match="min_connections"):
+        PoolConfig(min_connections=1.0)  # type: ignore[arg-type]
+    with pytest.raises(MantraTypeError, match="max_connections"):
+        PoolConfig(max_connections=True)
+    with pytest.raises(TypeError, match="acquire_timeout"):
+        PoolConfig(acquire_timeout="5")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        PoolConfig(4)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        PoolConfig(max_conections=4)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="pool"):
+        MantraClient.connect(ENDPOINTS, pool={"max_connections": 2})  # type: ignore[arg-type]

@@ -40,6 +40,7 @@ from ._native import (
     ManualClock,
     MetricsCollector,
     MetricsConfig,
+    PoolConfig,
     __version__,
 )
 from ._types import (
@@ -97,6 +98,7 @@ __all__ = [
     "MetricType",
     # client
     "MantraClient",
+    "PoolConfig",
     "TransportFn",
     # virtual time (tests)
     "ManualClock",

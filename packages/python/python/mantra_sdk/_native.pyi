@@ -36,6 +36,7 @@ __all__ = [
     "BatchManager",
     "MetricsConfig",
     "MetricsCollector",
+    "PoolConfig",
     "MantraClient",
     "_panic_for_tests",
 ]
@@ -487,6 +488,51 @@ class MetricsCollector:
         """Stops the aggregation loop; recording and exporting keep working."""
 
 @final
+class PoolConfig:
+    """Connection pool configuration of ``MantraClient.connect(pool=...)`` (keyword-only;
+    durations in seconds). Unset fields keep the client's defaults.
+
+    Raises ``InvalidConfigError`` naming the field for out-of-range values (e.g.
+    ``max_connections=0``, ``min_connections`` above ``max_connections``) and
+    ``TypeError`` for values of the wrong type.
+    """
+
+    def __new__(
+        cls,
+        *,
+        max_connections: Optional[int] = None,
+        min_connections: Optional[int] = None,
+        max_idle_time: Optional[float] = None,
+        connection_timeout: Optional[float] = None,
+        acquire_timeout: Optional[float] = None,
+        health_check_interval: Optional[float] = None,
+    ) -> PoolConfig: ...
+    @property
+    def max_connections(self) -> int:
+        """Most requests in flight at once per endpoint (default 20)."""
+    @property
+    def min_connections(self) -> int:
+        """Connections kept warm per endpoint: the warm-up sends this many concurrent health
+        pings, and idle trimming never goes below it (default 5)."""
+    @property
+    def max_idle_time(self) -> float:
+        """A connection idle longer than this is trimmed, seconds (default 300)."""
+    @property
+    def connection_timeout(self) -> float:
+        """Deadline of one request through a connection and of a health ping, seconds
+        (default 30)."""
+    @property
+    def acquire_timeout(self) -> float:
+        """How long a request waits for a free connection (``PoolExhaustedError`` after
+        that), seconds (default 10)."""
+    @property
+    def health_check_interval(self) -> float:
+        """Period of the background loop that pings and ranks the endpoints, seconds
+        (default 10)."""
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+
+@final
 class MantraClient:
     """The MANTRA (CometBFT) RPC client: every call goes cache → single-flight → batcher →
     priority executor → connection pool (health-ranked, circuit breaker, failover) →
@@ -501,6 +547,7 @@ class MantraClient:
     def connect(
         endpoints: Sequence[str],
         *,
+        pool: Optional[PoolConfig] = None,
         cache: Union[CacheConfig, None, Literal[False]] = None,
         batch: Union[BatchConfig, None, Literal[False]] = None,
         metrics: Optional[MetricsConfig] = None,
@@ -512,6 +559,8 @@ class MantraClient:
     ) -> _Connecting[MantraClient]:
         """Builds the client and warms up its pool; await the result (or ``async with`` it).
 
+        ``pool``: the connection pool (requests in flight per endpoint, warm-up, idle
+        trimming, timeouts, ranking interval); ``None`` = the client's defaults.
         ``cache`` / ``batch``: ``None`` = the core's defaults, ``False`` = off.
         ``transport``: an async ``(request) -> response`` replacing the native HTTP client
         (request ``{"method", "url", "headers", "body", "timeout"}``, response
