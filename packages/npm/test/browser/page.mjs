@@ -21,6 +21,16 @@ function devnetChecks(endpoints) {
           if (!/mantra_protocol_operations_total\{[^}]*operation="status"[^}]*status="success"\} [1-9]/.test(text)) {
             throw new Error(`metrics text lacks the status operation:\n${text.slice(0, 500)}`);
           }
+          // The client's own components through its accessors.
+          const cache = client.cache;
+          if (cache !== client.cache || !(cache.len() >= 1) || cache.stats().misses !== client.cacheStats().misses) {
+            throw new Error(`client.cache: ${JSON.stringify(cache.stats())}`);
+          }
+          client.metrics.recordCustomMetric("browser", "checks", 1, "counter");
+          if (!/checks/.test(client.prometheus())) throw new Error("client.metrics recording not in prometheus()");
+          client.health.registerCheck("page", async () => true);
+          const health = await client.health.runHealthChecks();
+          if (health.components.page.status !== "healthy") throw new Error(`client.health: ${JSON.stringify(health)}`);
         } finally {
           client.close();
         }
