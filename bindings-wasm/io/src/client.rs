@@ -96,7 +96,7 @@ impl Transport for JsTransport {
     }
 }
 
-fn read_config(value: &JsValue) -> JsResult<(Config, ClientConfig)> {
+fn read_config(value: &JsValue) -> JsResult<(Config, ClientConfig, Extras)> {
     let mut r = Config::new(value, "MantraClient config")?;
     let mut c = ClientConfig::default();
     match r.raw("endpoints", "endpoints") {
@@ -120,17 +120,26 @@ fn read_config(value: &JsValue) -> JsResult<(Config, ClientConfig)> {
     if let Some(v) = r.raw("pool", "pool") {
         c.pool = read_pool_config(&v, c.pool)?;
     }
+    // The cache's per-type TTLs and the batch manager's setter options are applied to the
+    // client's components once core has built them (`Extras::apply`).
+    let mut extras = Extras::default();
     match r.raw("cache", "cache") {
         Some(v) if v.as_bool() == Some(false) => c.cache = None,
         Some(v) => {
-            let crate::config::JsCacheConfig(_, cache, _) = crate::config::read_cache_config(&v)?;
+            let crate::config::JsCacheConfig(reader, cache, ttls) =
+                crate::config::read_cache_config(&v)?;
             c.cache = Some(cache);
+            extras.cache = Some((reader, ttls));
         }
         None => {}
     }
     match r.raw("batch", "batch") {
         Some(v) if v.as_bool() == Some(false) => c.batch = None,
-        Some(v) => c.batch = Some(crate::batch::read_config(&v)?.config),
+        Some(v) => {
+            let batch = crate::batch::read_config(&v)?;
+            c.batch = Some(batch.config.clone());
+            extras.batch = Some(batch);
+        }
         None => {}
     }
     if let Some(v) = r.raw("metrics", "metrics") {
@@ -144,7 +153,27 @@ fn read_config(value: &JsValue) -> JsResult<(Config, ClientConfig)> {
         c.transport = Some(Arc::new(JsTransport { f }));
     }
     r.finish()?;
-    Ok((r, c))
+    Ok((r, c, extras))
+}
+
+/// The parts of the `cache` and `batch` options that core applies through setters on the
+/// components it built (per-type TTLs; jitter, byte cap, retry-delay cap, priority aging).
+#[derive(Default)]
+struct Extras {
+    cache: Option<(Config, Vec<(mantra_sdk::CacheType, std::time::Duration)>)>,
+    batch: Option<crate::batch::JsBatchConfig>,
+}
+
+impl Extras {
+    fn apply(&self, client: &CoreClient) -> JsResult<()> {
+        if let (Some((reader, ttls)), Some(cache)) = (&self.cache, client.cache()) {
+            crate::config::apply_type_ttls(reader, ttls, |ty, ttl| cache.set_type_ttl(ty, ttl))?;
+        }
+        if let (Some(batch), Some(manager)) = (&self.batch, client.batch_manager()) {
+            batch.apply(manager)?;
+        }
+        Ok(())
+    }
 }
 
 /// The `pool` option: core's six `ConnectionPoolConfig` fields over the client's defaults,
@@ -255,10 +284,14 @@ impl MantraClient {
     pub fn connect(config: JsValue) -> Promise {
         let read = read_config(&config);
         promise(Box::pin(async move {
-            let (reader, config) = read?;
+            let (reader, config, extras) = read?;
             let inner = CoreClient::new(config)
                 .await
                 .map_err(|e| reader.error(&e))?;
+            if let Err(e) = extras.apply(&inner) {
+                inner.close();
+                return Err(e);
+            }
             Ok(MantraClient { inner }.into())
         }))
     }

@@ -224,3 +224,41 @@ test("client.cache is null without a cache", async () => {
   assert.equal(client.cache, null);
   client.close();
 });
+
+test("the cache and batch options reach the client's components (per-type TTLs, batch setters)", async () => {
+  const node = fakeNode();
+  const bodies = [];
+  const transport = (req) => {
+    if (req.method === "POST") bodies.push(req.body.length);
+    return node.transport(req);
+  };
+  const client = await MantraClient.connect({
+    endpoints: ["http://node.test:26657"],
+    transport,
+    cache: { ttlByType: { block: 7_000 } },
+    batch: { maxBatchBytes: 120, retryJitter: false },
+  });
+  assert.equal(client.cache.ttlMs("block"), 7_000);
+  assert.equal(client.cache.ttlMs("generic"), 300_000);
+  bodies.length = 0;
+  await Promise.all(["a", "b", "c", "d"].map((m) => client.call(`method_${m}`, { padding: "x".repeat(20) })));
+  assert.ok(bodies.length >= 2, `one request per call or two: ${JSON.stringify(bodies)}`);
+  assert.ok(bodies.every((n) => n <= 120), `every batch within maxBatchBytes: ${JSON.stringify(bodies)}`);
+  client.close();
+  // Without the byte cap the same calls share one request.
+  const open = fakeNode();
+  const sizes = [];
+  const c2 = await MantraClient.connect({ endpoints: ["http://node.test:26657"], transport: (req) => (req.method === "POST" && sizes.push(req.body.length), open.transport(req)) });
+  sizes.length = 0;
+  await Promise.all(["a", "b", "c", "d"].map((m) => c2.call(`method_${m}`, { padding: "x".repeat(20) })));
+  assert.equal(sizes.length, 1, JSON.stringify(sizes));
+  c2.close();
+  await assert.rejects(
+    MantraClient.connect({ endpoints: ["http://node.test:26657"], transport: fakeNode().transport, cache: { ttlByType: { block: 0 } } }),
+    (e) => e instanceof MantraError && e.code === "invalid_config" && e.field === "ttlByType" && /block/.test(e.message),
+  );
+  await assert.rejects(
+    MantraClient.connect({ endpoints: ["http://node.test:26657"], transport: fakeNode().transport, batch: { maxBatchBytes: 0 } }),
+    (e) => e instanceof MantraError && e.code === "invalid_config" && e.field === "maxBatchBytes",
+  );
+});
