@@ -597,20 +597,7 @@ export interface ClientConfig {
  * are the common uses). The standalone `CacheManager`'s operations, with values stored as
  * JSON in core (a put converts the value; a get returns a fresh copy).
  */
-export interface ResponseCache extends Disposable {
-  get<T extends JsonValue = JsonValue>(key: string, type?: CacheType): T | undefined;
-  has(key: string, type?: CacheType): boolean;
-  put(key: string, value: JsonValue, type?: CacheType, options?: CachePutOptions): void;
-  remove(key: string, type?: CacheType): boolean;
-  clear(): void;
-  clearType(type: CacheType): number;
-  cleanup(): number;
-  len(): number;
-  readonly size: number;
-  stats(): CacheStats;
-  resetStats(): void;
-  ttlMs(type?: CacheType): number;
-  getOrFetch<T extends JsonValue>(key: string, type: CacheType | undefined, fetcher: () => T | Promise<T>): Promise<T>;
+export interface ResponseCache extends Omit<CacheManager, "close" | "free"> {
   /** Releases this handle only (the client keeps its cache; the next `client.cache` is a new handle). */
   free(): void;
 }
