@@ -39,10 +39,15 @@ impl Default for PyBatchConfig {
 }
 
 impl PyBatchConfig {
-    /// Applies the knobs the core keeps as setters.
+    /// Applies the knobs the core keeps as setters (to a standalone manager, or to a
+    /// client's after it is built). An unset `max_batch_bytes` leaves the manager's bound
+    /// alone (none on a new manager; the client's own, from its `max_body_bytes`).
     pub(crate) fn apply(&self, m: &BatchManager) -> mantra_sdk::Result<()> {
         m.set_retry_jitter(self.retry_jitter);
-        m.set_max_batch_bytes(self.max_batch_bytes)
+        match self.max_batch_bytes {
+            Some(n) => m.set_max_batch_bytes(Some(n)),
+            None => Ok(()),
+        }
     }
 }
 

@@ -94,6 +94,23 @@ fn parse_ttl_by_type(
     Ok(out)
 }
 
+impl PyCacheConfig {
+    /// Sets each per-type TTL with `set` (a cache's `set_type_ttl`); a refusal is an
+    /// `InvalidConfig` error naming `ttl_by_type`.
+    pub(crate) fn apply_type_ttls(
+        &self,
+        set: impl Fn(CacheType, Duration) -> mantra_sdk::Result<()>,
+    ) -> mantra_sdk::Result<()> {
+        for (ty, ttl) in &self.ttl_by_type {
+            set(*ty, *ttl).map_err(|e| match e {
+                Error::InvalidArgument(reason) => Error::invalid_config("ttl_by_type", reason),
+                e => e,
+            })?;
+        }
+        Ok(())
+    }
+}
+
 #[pymethods]
 impl PyCacheConfig {
     #[new]
@@ -297,9 +314,9 @@ impl PyCacheManager {
             let config = config.map(|c| c.clone()).unwrap_or_default();
             let clock = clock_or(clock.as_deref(), fast_clock);
             let cache = Arc::new(TtlCache::new(config.inner.clone(), clock).or_py()?);
-            for (ty, ttl) in &config.ttl_by_type {
-                cache.set_type_ttl(*ty, *ttl).or_py()?;
-            }
+            config
+                .apply_type_ttls(|ty, ttl| cache.set_type_ttl(ty, ttl))
+                .or_py()?;
             let task = {
                 let _rt = enter_runtime();
                 cache.spawn_cleanup()

@@ -139,6 +139,22 @@ fn opt_component<'py, T: Clone + pyo3::PyClass>(
     }
 }
 
+/// The options the core keeps as setters rather than in `ClientConfig` (the cache's
+/// per-type TTLs; the batcher's jitter and byte bound), applied to the built client.
+fn apply_extras(
+    client: &MantraClient,
+    cache: Option<PyCacheConfig>,
+    batch: Option<PyBatchConfig>,
+) -> mantra_sdk::Result<()> {
+    if let (Some(m), Some(c)) = (client.cache(), cache) {
+        c.apply_type_ttls(|ty, ttl| m.set_type_ttl(ty, ttl))?;
+    }
+    if let (Some(m), Some(b)) = (client.batch_manager(), batch) {
+        b.apply(m)?;
+    }
+    Ok(())
+}
+
 fn bytes_arg(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
     if let Ok(b) = obj.cast::<PyBytes>() {
         return Ok(b.as_bytes().to_vec());
@@ -233,14 +249,18 @@ impl PyMantraClient {
             if let Some(p) = pool {
                 config.pool = p.inner.clone();
             }
-            if let Some(c) = opt_component::<PyCacheConfig>("cache", cache)? {
-                config.cache = c.map(|c| c.inner);
+            // Kept for `apply_extras`, once the client is built.
+            let cache = opt_component::<PyCacheConfig>("cache", cache)?;
+            if let Some(c) = &cache {
+                config.cache = c.as_ref().map(|c| c.inner.clone());
             }
-            if let Some(b) = opt_component::<PyBatchConfig>("batch", batch)? {
-                config.batch = b.map(|b| b.inner);
+            let batch = opt_component::<PyBatchConfig>("batch", batch)?;
+            if let Some(b) = &batch {
+                config.batch = b.as_ref().map(|b| b.inner.clone());
             }
             if let Some(m) = metrics {
-                config.metrics = m.inner.clone();
+                // The given fields over the client's defaults (its fine latency buckets).
+                config.metrics = m.over(config.metrics);
             }
             if let Some(h) = health {
                 config.health = h.inner.clone();
@@ -273,10 +293,15 @@ impl PyMantraClient {
             let clock = clock.map(|c| c.shared());
             // Runs on the SDK runtime: the client's background loops are spawned there.
             let fut = async move {
-                match clock {
+                let client = match clock {
                     Some(c) => MantraClient::with_clock(config, c).await,
                     None => MantraClient::new(config).await,
+                }?;
+                if let Err(e) = apply_extras(&client, cache.flatten(), batch.flatten()) {
+                    client.close();
+                    return Err(e);
                 }
+                Ok(client)
             };
             let coro = coroutine(py, fut, |py, inner| {
                 Ok(Py::new(py, PyMantraClient { inner })?

@@ -3,6 +3,8 @@
 //! Recording keeps the GIL (a recording costs less than releasing it); exporting
 //! (`prometheus()`, `otlp_json()`, `get_all_metrics()`) releases it while the core renders.
 
+use std::time::Duration;
+
 use mantra_sdk::runtime::default_clock;
 use mantra_sdk::{MetricType, MetricsCollector, MetricsConfig};
 use pyo3::prelude::*;
@@ -12,11 +14,115 @@ use crate::clock::{clock_or, enter_runtime, PyManualClock};
 use crate::convert::{arg_seconds, as_str, count, seconds, to_py, type_name, with_str};
 use crate::errors::{guard, type_error, OrPyErr};
 
-/// Metrics configuration (keyword-only; durations in seconds; defaults are the core's).
+/// Metrics configuration (keyword-only; durations in seconds). `inner` has the core's
+/// defaults for the fields not given (a standalone `MetricsCollector` uses it); `given`
+/// remembers the fields that were, so `MantraClient.connect` lays just those over the
+/// client's defaults. Equality compares the values (`inner`).
 #[pyclass(name = "MetricsConfig", module = "mantra_sdk._native", frozen, eq)]
-#[derive(Clone, PartialEq, Default)]
+#[derive(Clone, Default)]
 pub(crate) struct PyMetricsConfig {
     pub(crate) inner: MetricsConfig,
+    given: Given,
+}
+
+impl PartialEq for PyMetricsConfig {
+    fn eq(&self, other: &Self) -> bool {
+        self.inner == other.inner
+    }
+}
+
+/// The fields a `MetricsConfig` was given (`None` = not given).
+#[derive(Clone, Default)]
+struct Given {
+    enable_protocol_metrics: Option<bool>,
+    enable_mcp_metrics: Option<bool>,
+    enable_resource_metrics: Option<bool>,
+    enable_custom_metrics: Option<bool>,
+    retention_period: Option<Duration>,
+    aggregation_interval: Option<Duration>,
+    namespace: Option<String>,
+    max_series_per_family: Option<usize>,
+    max_custom_metrics: Option<usize>,
+    max_window_entries: Option<usize>,
+    histogram_buckets: Option<Vec<f64>>,
+    const_labels: Option<Vec<(String, String)>>,
+    enable_process_metrics: Option<bool>,
+}
+
+impl Given {
+    /// `base` with the given fields overridden.
+    fn over(&self, mut c: MetricsConfig) -> MetricsConfig {
+        fn set<T: Clone>(to: &mut T, v: &Option<T>) {
+            if let Some(v) = v {
+                to.clone_from(v);
+            }
+        }
+        // Exhaustive: a new field cannot be forgotten here.
+        let Given {
+            enable_protocol_metrics,
+            enable_mcp_metrics,
+            enable_resource_metrics,
+            enable_custom_metrics,
+            retention_period,
+            aggregation_interval,
+            namespace,
+            max_series_per_family,
+            max_custom_metrics,
+            max_window_entries,
+            histogram_buckets,
+            const_labels,
+            enable_process_metrics,
+        } = self;
+        set(&mut c.enable_protocol_metrics, enable_protocol_metrics);
+        set(&mut c.enable_mcp_metrics, enable_mcp_metrics);
+        set(&mut c.enable_resource_metrics, enable_resource_metrics);
+        set(&mut c.enable_custom_metrics, enable_custom_metrics);
+        set(&mut c.retention_period, retention_period);
+        set(&mut c.aggregation_interval, aggregation_interval);
+        set(&mut c.namespace, namespace);
+        set(&mut c.max_series_per_family, max_series_per_family);
+        set(&mut c.max_custom_metrics, max_custom_metrics);
+        set(&mut c.max_window_entries, max_window_entries);
+        set(&mut c.histogram_buckets, histogram_buckets);
+        set(&mut c.const_labels, const_labels);
+        set(&mut c.enable_process_metrics, enable_process_metrics);
+        c
+    }
+
+    /// Every field of `c` given.
+    fn all(c: &MetricsConfig) -> Self {
+        Self {
+            enable_protocol_metrics: Some(c.enable_protocol_metrics),
+            enable_mcp_metrics: Some(c.enable_mcp_metrics),
+            enable_resource_metrics: Some(c.enable_resource_metrics),
+            enable_custom_metrics: Some(c.enable_custom_metrics),
+            retention_period: Some(c.retention_period),
+            aggregation_interval: Some(c.aggregation_interval),
+            namespace: Some(c.namespace.clone()),
+            max_series_per_family: Some(c.max_series_per_family),
+            max_custom_metrics: Some(c.max_custom_metrics),
+            max_window_entries: Some(c.max_window_entries),
+            histogram_buckets: Some(c.histogram_buckets.clone()),
+            const_labels: Some(c.const_labels.clone()),
+            enable_process_metrics: Some(c.enable_process_metrics),
+        }
+    }
+}
+
+impl PyMetricsConfig {
+    /// The configuration in effect somewhere: every field counts as given.
+    pub(crate) fn of(c: &MetricsConfig) -> Self {
+        Self {
+            inner: c.clone(),
+            given: Given::all(c),
+        }
+    }
+
+    /// `base` (e.g. the client's defaults) with the fields this config was given; the
+    /// caller validates the result.
+    pub(crate) fn over(&self, base: MetricsConfig) -> MetricsConfig {
+        self.given.over(base)
+    }
 }
 
 fn const_labels(obj: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
@@ -72,48 +178,36 @@ impl PyMetricsConfig {
         enable_process_metrics: Option<bool>,
     ) -> PyResult<Self> {
         guard(|| {
-            let mut c = MetricsConfig::default();
-            if let Some(b) = enable_protocol_metrics {
-                c.enable_protocol_metrics = b;
-            }
-            if let Some(b) = enable_mcp_metrics {
-                c.enable_mcp_metrics = b;
-            }
-            if let Some(b) = enable_resource_metrics {
-                c.enable_resource_metrics = b;
-            }
-            if let Some(b) = enable_custom_metrics {
-                c.enable_custom_metrics = b;
-            }
-            if let Some(s) = retention_period {
-                c.retention_period = seconds("retention_period", s).or_py()?;
-            }
-            if let Some(s) = aggregation_interval {
-                c.aggregation_interval = seconds("aggregation_interval", s).or_py()?;
-            }
-            if let Some(n) = namespace {
-                c.namespace = n;
-            }
-            if let Some(n) = max_series_per_family {
-                c.max_series_per_family = count("max_series_per_family", &n)?;
-            }
-            if let Some(n) = max_custom_metrics {
-                c.max_custom_metrics = count("max_custom_metrics", &n)?;
-            }
-            if let Some(n) = max_window_entries {
-                c.max_window_entries = count("max_window_entries", &n)?;
-            }
-            if let Some(b) = histogram_buckets {
-                c.histogram_buckets = b;
-            }
-            if let Some(l) = const_labels {
-                c.const_labels = self::const_labels(&l)?;
-            }
-            if let Some(b) = enable_process_metrics {
-                c.enable_process_metrics = b;
-            }
-            c.validate().or_py()?;
-            Ok(Self { inner: c })
+            let given = Given {
+                enable_protocol_metrics,
+                enable_mcp_metrics,
+                enable_resource_metrics,
+                enable_custom_metrics,
+                retention_period: retention_period
+                    .map(|s| seconds("retention_period", s))
+                    .transpose()
+                    .or_py()?,
+                aggregation_interval: aggregation_interval
+                    .map(|s| seconds("aggregation_interval", s))
+                    .transpose()
+                    .or_py()?,
+                namespace,
+                max_series_per_family: max_series_per_family
+                    .map(|n| count("max_series_per_family", &n))
+                    .transpose()?,
+                max_custom_metrics: max_custom_metrics
+                    .map(|n| count("max_custom_metrics", &n))
+                    .transpose()?,
+                max_window_entries: max_window_entries
+                    .map(|n| count("max_window_entries", &n))
+                    .transpose()?,
+                histogram_buckets,
+                const_labels: const_labels.map(|l| self::const_labels(&l)).transpose()?,
+                enable_process_metrics,
+            };
+            let inner = given.over(MetricsConfig::default());
+            inner.validate().or_py()?;
+            Ok(Self { inner, given })
         })
     }
 
@@ -212,9 +306,7 @@ impl PyMetricsCollector {
     /// The configuration in effect.
     #[getter]
     fn config(&self) -> PyMetricsConfig {
-        PyMetricsConfig {
-            inner: self.inner.config().clone(),
-        }
+        PyMetricsConfig::of(self.inner.config())
     }
 
     /// Records one protocol operation; `latency` in seconds; `error` (a short error kind)

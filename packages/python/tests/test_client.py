@@ -10,6 +10,7 @@ import asyncio
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import time
@@ -29,6 +30,8 @@ from mantra_sdk import (
     MantraClient,
     MantraError,
     MantraTypeError,
+    MetricsCollector,
+    MetricsConfig,
     PoolConfig,
     RpcError,
     TransportError,
@@ -320,13 +323,15 @@ def test_cancellation_and_close_end_every_call() -> None:
 
 class SlowNode:
     """A node played by a Python transport: answers each JSON-RPC POST after `delay` seconds
-    (echoing ``{"method", "params"}``) and counts the POSTs in flight at once. The pool's
-    `health` pings (which take no permit) and GETs are answered at once and not counted."""
+    (echoing ``{"method", "params"}``), counts the POSTs in flight at once and keeps their
+    bodies. The pool's `health` pings (which take no permit) and GETs are answered at once
+    and neither counted nor kept."""
 
     def __init__(self, delay: float = 0.02) -> None:
         self.delay = delay
         self.in_flight = 0
         self.max_in_flight = 0
+        self.bodies: List[bytes] = []
 
     async def __call__(self, request: Dict[str, Any]) -> Mapping[str, Any]:
         if request["method"] != "POST":
@@ -334,6 +339,7 @@ class SlowNode:
         body = json.loads(request["body"])
         if isinstance(body, dict) and body["method"] == "health":
             return {"status": 200, "body": json.dumps({"jsonrpc": "2.0", "id": body["id"], "result": {}})}
+        self.bodies.append(request["body"])
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
@@ -418,3 +424,69 @@ def test_pool_config_defaults_and_bad_values() -> None:
         PoolConfig(max_conections=4)  # type: ignore[call-arg]
     with pytest.raises(TypeError, match="pool"):
         MantraClient.connect(ENDPOINTS, pool={"max_connections": 2})  # type: ignore[arg-type]
+
+
+def test_connect_applies_the_cache_ttl_by_type() -> None:
+    async def main() -> None:
+        async with MantraClient.connect(ENDPOINTS, cache=CacheConfig(ttl_by_type={"block": 7.0})) as c:
+            cache = c.cache
+            assert cache is not None
+            assert cache.type_ttl("block") == 7.0
+            assert cache.type_ttl("generic") == cache.type_ttl("balance") == CacheConfig().default_ttl == 300.0
+            assert cache.config.ttl_by_type == {"block": 7.0}
+            assert int((await c.status())["sync_info"]["latest_block_height"]) > 0
+
+    run(main())
+
+
+def test_connect_applies_the_batch_extras() -> None:
+    node = "http://node.test:26657"
+    expected = [{"method": "m", "params": {"i": i}} for i in range(10)]
+
+    async def bodies(batch: BatchConfig, calls: int = 10, pad: str = "") -> List[bytes]:
+        node_ = SlowNode(delay=0.0)
+        async with MantraClient.connect([node], transport=node_, cache=False, batch=batch) as c:
+            params = [{"i": i, "pad": pad} if pad else {"i": i} for i in range(calls)]
+            results = await asyncio.gather(*[c.call("m", p) for p in params])
+            assert results == [{"method": "m", "params": p} for p in params]
+        return node_.bodies
+
+    # Ten small calls queued at once go out as one batch (max_batch_size 10) ...
+    one = run(bodies(BatchConfig(max_batch_delay=0.2)))
+    assert len(one) == 1 and [r["params"] for r in json.loads(one[0])] == [e["params"] for e in expected]
+    # ... and, with a 300-byte bound on the client's batcher, in several bounded ones.
+    bounded = run(bodies(BatchConfig(max_batch_delay=0.2, max_batch_bytes=300)))
+    assert len(bounded) >= 3, [len(b) for b in bounded]
+    assert all(len(b) <= 300 + 2 for b in bounded), [len(b) for b in bounded]  # + "[" and "]"
+    # Without max_batch_bytes the client keeps its own bound (the node's 1 000 000-byte body
+    # limit): twelve 100 kB calls are split, not refused as one oversized body.
+    big = run(bodies(BatchConfig(max_batch_size=20, max_batch_delay=0.2, retry_jitter=False), 12, "x" * 100_000))
+    assert len(big) == 2 and all(len(b) <= 1_000_000 for b in big), [len(b) for b in big]
+
+
+def test_connect_metrics_fields_keep_the_client_defaults() -> None:
+    def buckets(text: str, ns: str) -> List[str]:
+        return re.findall(rf'^{ns}_client_call_duration_seconds_bucket{{[^}}]*le="([^"]+)"', text, re.M)
+
+    async def client_metrics(metrics: Any) -> Any:
+        async with MantraClient.connect(ENDPOINTS, metrics=metrics) as c:
+            await c.status()
+            return c.metrics.config, c.prometheus()
+
+    default, default_text = run(client_metrics(None))
+    named, named_text = run(client_metrics(MetricsConfig(namespace="x")))
+    assert named.namespace == "x" and default.namespace == "mantra"
+    # The client's fine latency buckets (50 µs ... 30 s), not the core's generic defaults.
+    assert named.histogram_buckets == default.histogram_buckets != MetricsConfig().histogram_buckets
+    assert default.histogram_buckets[0] == 0.00005
+    assert buckets(named_text, "x") == buckets(default_text, "mantra") != []
+    assert "mantra_" not in named_text
+    assert named.retention_period == default.retention_period
+    # A field given explicitly wins; a config read back from a client round-trips.
+    coarse, _ = run(client_metrics(MetricsConfig(histogram_buckets=[0.5, 1.0])))
+    assert coarse.histogram_buckets == [0.5, 1.0] and coarse.namespace == "mantra"
+    again, _ = run(client_metrics(named))
+    assert again == named
+    # A standalone collector still takes the core's defaults; equality compares values.
+    assert MetricsCollector(MetricsConfig(namespace="x")).config.histogram_buckets == MetricsConfig().histogram_buckets
+    assert MetricsCollector().config == MetricsConfig()

@@ -323,7 +323,8 @@ class BatchConfig:
         """Whether backoffs get up to 50 % jitter (default True)."""
     @property
     def max_batch_bytes(self) -> Optional[int]:
-        """Bound on the encoded size of one batch (default None: no bound)."""
+        """Bound on the encoded size of one batch (default None: no bound; a
+        ``MantraClient`` keeps its own bound, ``max_body_bytes`` less the brackets)."""
     def __eq__(self, other: object, /) -> bool: ...
     def __ne__(self, other: object, /) -> bool: ...
 
@@ -390,7 +391,11 @@ class BatchManager:
 
 @final
 class MetricsConfig:
-    """Metrics configuration (keyword-only; durations in seconds; defaults from the core)."""
+    """Metrics configuration (keyword-only; durations in seconds; defaults from the core).
+
+    Given to ``MantraClient.connect``, only the fields set here replace the client's
+    defaults: the others keep them (e.g. its fine latency ``histogram_buckets``).
+    Equality compares the values."""
 
     def __new__(
         cls,
@@ -561,7 +566,13 @@ class MantraClient:
 
         ``pool``: the connection pool (requests in flight per endpoint, warm-up, idle
         trimming, timeouts, ranking interval); ``None`` = the client's defaults.
-        ``cache`` / ``batch``: ``None`` = the core's defaults, ``False`` = off.
+        ``cache`` / ``batch``: ``None`` = the core's defaults, ``False`` = off. The cache's
+        ``ttl_by_type`` sets the client cache's per-type TTLs (puts without a ``ttl``, e.g.
+        ``client.cache.put``; the client caches its own RPC results for its per-method
+        TTLs, see ``method_ttls``). The batch's ``retry_jitter`` and ``max_batch_bytes``
+        apply to the client's batcher; ``max_batch_bytes`` unset keeps the client's bound
+        (the node's 1 000 000-byte body limit). ``metrics``: the fields given replace the
+        client's defaults, the others keep them (e.g. its latency buckets, 50 µs to 30 s).
         ``transport``: an async ``(request) -> response`` replacing the native HTTP client
         (request ``{"method", "url", "headers", "body", "timeout"}``, response
         ``{"status", "body", "retry_after"?}``); an exception it raises is a transport
