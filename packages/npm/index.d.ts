@@ -580,7 +580,11 @@ export interface ClientConfig {
   endpoints: string[] | string;
   /** Connection pool options (default: core's). */
   pool?: PoolConfig;
-  /** Cache options, or `false` for no cache (default: core's cache). */
+  /**
+   * Cache options, or `false` for no cache (default: core's cache). The client caches each
+   * reply with its method's TTL (core's cache policy); `ttlByType` sets the TTL of entries
+   * put without one through `client.cache.put`.
+   */
   cache?: CacheConfig | false;
   /** Batching options, or `false` to send every call alone (default: core's batching). */
   batch?: BatchConfig | false;
