@@ -202,7 +202,7 @@ impl PerformanceManager {
             config.max_body_bytes,
         )?;
         let batch = BatchManager::with_clock(config.batch.clone(), clock.clone())?;
-        batch.set_max_batch_bytes(Some(config.max_body_bytes - 2))?;
+        batch.set_max_batch_bytes_ceiling(config.max_body_bytes - 2)?;
         batch.set_executor(Arc::new(executor.clone()));
         let memory = MemoryOptimizer::with_clock(config.memory.clone(), clock)?;
         let c = cache.clone();

@@ -37,6 +37,8 @@ pub(super) struct Inner {
     pub(super) clock: SharedClock,
     /// `max_batch_bytes`, 0 = unbounded (read without the lock on submission).
     pub(super) max_batch_bytes: AtomicUsize,
+    /// The most `max_batch_bytes` may be set to, 0 = no ceiling (a client's body limit).
+    pub(super) max_batch_bytes_ceiling: AtomicUsize,
     pub(super) state: Mutex<State>,
     pub(super) stats: Counters,
     /// Flips to `true` on close; wakes operations waiting out a retry backoff.

@@ -97,6 +97,7 @@ impl BatchManager {
                 config,
                 clock,
                 max_batch_bytes: AtomicUsize::new(0),
+                max_batch_bytes_ceiling: AtomicUsize::new(0),
                 stats: Counters::default(),
                 closed_tx: tokio::sync::watch::channel(false).0,
             }),
@@ -128,6 +129,8 @@ impl BatchManager {
     /// removes the bound. An operation larger than the bound on its own is refused with
     /// [`Error::CapacityExceeded`] (at submission, or when its batch is formed if the bound
     /// was set later). Applies to operations submitted from now on. `Some(0)` is invalid.
+    /// Under a ceiling (a [`MantraClient`](crate::MantraClient)'s batches must fit the
+    /// node's body limit) a larger bound is invalid and `None` restores the ceiling.
     pub fn set_max_batch_bytes(&self, max: Option<usize>) -> Result<()> {
         if max == Some(0) {
             return Err(Error::invalid_config(
@@ -135,9 +138,34 @@ impl BatchManager {
                 "must be greater than 0 (or None for no bound)",
             ));
         }
+        let ceiling = self.inner.max_batch_bytes_ceiling.load(Ordering::Relaxed);
+        let bound = match (max, ceiling) {
+            (Some(n), c) if c != 0 && n > c => {
+                return Err(Error::invalid_config(
+                    "max_batch_bytes",
+                    format!("must be at most {c}: batches must fit the request body limit"),
+                ));
+            }
+            (Some(n), _) => n,
+            (None, c) => c,
+        };
+        self.inner.max_batch_bytes.store(bound, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Sets a ceiling on [`set_max_batch_bytes`](Self::set_max_batch_bytes) and the bound to
+    /// it (the client: its request body limit). `0` is invalid.
+    pub(crate) fn set_max_batch_bytes_ceiling(&self, ceiling: usize) -> Result<()> {
+        if ceiling == 0 {
+            return Err(Error::invalid_config(
+                "max_batch_bytes",
+                "the ceiling must be greater than 0",
+            ));
+        }
         self.inner
-            .max_batch_bytes
-            .store(max.unwrap_or(0), Ordering::Relaxed);
+            .max_batch_bytes_ceiling
+            .store(ceiling, Ordering::Relaxed);
+        self.inner.max_batch_bytes.store(ceiling, Ordering::Relaxed);
         Ok(())
     }
 

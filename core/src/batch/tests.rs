@@ -819,6 +819,34 @@ async fn max_batch_bytes_bounds_batches_and_refuses_oversized_ops() {
 }
 
 #[tokio::test(flavor = "current_thread")]
+async fn a_byte_ceiling_bounds_what_max_batch_bytes_may_be_set_to() {
+    let (_clock, _log, m) = manager_with(config(10, 10), echo);
+    assert!(m.set_max_batch_bytes_ceiling(0).is_err());
+    m.set_max_batch_bytes_ceiling(1_000).unwrap();
+    assert_eq!(
+        m.max_batch_bytes(),
+        Some(1_000),
+        "the bound starts at the ceiling"
+    );
+    let err = m.set_max_batch_bytes(Some(1_001)).unwrap_err();
+    assert_eq!(err.code(), "invalid_config");
+    assert!(err.to_string().contains("max_batch_bytes"), "{err}");
+    assert_eq!(
+        m.max_batch_bytes(),
+        Some(1_000),
+        "a refused bound changes nothing"
+    );
+    m.set_max_batch_bytes(Some(400)).unwrap();
+    assert_eq!(m.max_batch_bytes(), Some(400));
+    m.set_max_batch_bytes(None).unwrap();
+    assert_eq!(
+        m.max_batch_bytes(),
+        Some(1_000),
+        "None restores the ceiling"
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
 async fn stats_count_batches_and_outcomes() {
     let (clock, _log, m) = manager_with(config(4, 10), per_item);
     let mut handles = Vec::new();

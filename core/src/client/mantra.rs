@@ -217,7 +217,7 @@ impl MantraClient {
             Some(b) => {
                 let manager = BatchManager::with_clock(b.clone(), clock.clone())?;
                 // `[` + `]` around the requests, each at most its `encoded_len`.
-                manager.set_max_batch_bytes(Some(config.max_body_bytes - 2))?;
+                manager.set_max_batch_bytes_ceiling(config.max_body_bytes - 2)?;
                 manager.set_executor(Arc::new(executor.clone()));
                 Some(manager)
             }

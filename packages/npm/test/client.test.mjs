@@ -261,4 +261,11 @@ test("the cache and batch options reach the client's components (per-type TTLs, 
     MantraClient.connect({ endpoints: ["http://node.test:26657"], transport: fakeNode().transport, batch: { maxBatchBytes: 0 } }),
     (e) => e instanceof MantraError && e.code === "invalid_config" && e.field === "maxBatchBytes",
   );
+  // Batches must fit the node's request body limit (maxBodyBytes, default 1 000 000).
+  await assert.rejects(
+    MantraClient.connect({ endpoints: ["http://node.test:26657"], transport: fakeNode().transport, batch: { maxBatchBytes: 2_000_000 } }),
+    (e) => e instanceof MantraError && e.code === "invalid_config" && e.field === "maxBatchBytes" && /at most 999998/.test(e.message),
+  );
+  const small = await MantraClient.connect({ endpoints: ["http://node.test:26657"], transport: fakeNode().transport, maxBodyBytes: 500, batch: { maxBatchBytes: 498 } });
+  small.close();
 });
