@@ -575,6 +575,29 @@ export interface PoolConfig {
   healthCheckIntervalMs?: number;
 }
 
+/**
+ * How long a `MantraClient` caches each kind of reply, in ms (`0` = not cached); every field
+ * is optional (defaults are core's).
+ */
+export interface CachePolicy {
+  /** `status`, `abci_info`, and `block`/`header`/`commit`/`validators`/`block_results` at the latest height (default 1 000). */
+  nodeStatusTtlMs?: number;
+  /** Anything at a fixed height, and `tx` by hash: immutable once committed (default 3 600 000). */
+  blockTtlMs?: number;
+  /** `abci_query` at a fixed height (default 3 600 000). */
+  queryAtHeightTtlMs?: number;
+  /** `abci_query` at the latest height (default 2 000). */
+  queryLatestTtlMs?: number;
+  /** CosmWasm smart queries at the latest height (default 5 000). */
+  contractQueryTtlMs?: number;
+  /** MANTRA DEX pool state (default 5 000). */
+  poolInfoTtlMs?: number;
+  /** MANTRA DEX swap simulations (default 2 000). */
+  simulationTtlMs?: number;
+  /** Further read methods reached through `call`, cached with these TTLs (default: none are). */
+  methodTtlsMs?: { [method: string]: number };
+}
+
 export interface ClientConfig {
   /** One or more CometBFT RPC URLs (required). */
   endpoints: string[] | string;
@@ -586,6 +609,8 @@ export interface ClientConfig {
    * put without one through `client.cache.put`.
    */
   cache?: CacheConfig | false;
+  /** How long each kind of reply is cached (default: core's policy). */
+  cachePolicy?: CachePolicy;
   /** Batching options, or `false` to send every call alone (default: core's batching). */
   batch?: BatchConfig | false;
   metrics?: MetricsConfig;

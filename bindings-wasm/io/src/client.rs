@@ -7,10 +7,14 @@ use crate::host::promise;
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use mantra_sdk::runtime::BoxFuture;
 use mantra_sdk::transport::{HttpMethod, HttpRequest, HttpResponse, Transport};
-use mantra_sdk::{ClientConfig, ConnectionPoolConfig, Error, MantraClient as CoreClient};
+use mantra_sdk::{
+    CachePolicy, ClientConfig, ConnectionPoolConfig, Error, MantraClient as CoreClient,
+};
 use wasm_bindgen::prelude::*;
 
-use crate::convert::{describe, function, json, ms_from_duration, string, Config};
+use crate::convert::{
+    describe, duration_from_ms, function, json, ms_from_duration, string, Config,
+};
 use crate::error::{to_js, type_error, JsResult};
 use crate::host::call_host;
 use crate::{json_text, ser};
@@ -120,6 +124,9 @@ fn read_config(value: &JsValue) -> JsResult<(Config, ClientConfig, Extras)> {
     if let Some(v) = r.raw("pool", "pool") {
         c.pool = read_pool_config(&v, c.pool)?;
     }
+    if let Some(v) = r.raw("cachePolicy", "cache_policy") {
+        c.cache_policy = read_cache_policy(&v, c.cache_policy)?;
+    }
     // The cache's per-type TTLs and the batch manager's setter options are applied to the
     // client's components once core has built them (`Extras::apply`).
     let mut extras = Extras::default();
@@ -206,6 +213,65 @@ fn read_pool_config(
     Ok(p)
 }
 
+/// The `cachePolicy` option: how long the client caches each kind of reply (core's
+/// `CachePolicy`, checked by core; an invalid TTL is a `MantraError` naming the JS option).
+fn read_cache_policy(value: &JsValue, mut p: CachePolicy) -> JsResult<CachePolicy> {
+    let mut r = Config::new(value, "MantraClient config `cachePolicy`")?;
+    // Core's errors name these fields `cache_policy.<field>`: registered as such, so
+    // `r.error` renames them to the JS option.
+    for (key, field, slot) in [
+        (
+            "nodeStatusTtlMs",
+            "cache_policy.node_status_ttl",
+            &mut p.node_status_ttl,
+        ),
+        ("blockTtlMs", "cache_policy.block_ttl", &mut p.block_ttl),
+        (
+            "queryAtHeightTtlMs",
+            "cache_policy.query_at_height_ttl",
+            &mut p.query_at_height_ttl,
+        ),
+        (
+            "queryLatestTtlMs",
+            "cache_policy.query_latest_ttl",
+            &mut p.query_latest_ttl,
+        ),
+        (
+            "contractQueryTtlMs",
+            "cache_policy.contract_query_ttl",
+            &mut p.contract_query_ttl,
+        ),
+        (
+            "poolInfoTtlMs",
+            "cache_policy.pool_info_ttl",
+            &mut p.pool_info_ttl,
+        ),
+        (
+            "simulationTtlMs",
+            "cache_policy.simulation_ttl",
+            &mut p.simulation_ttl,
+        ),
+    ] {
+        if let Some(d) = r.ms(key, field)? {
+            *slot = d;
+        }
+    }
+    if let Some(methods) = r.object("methodTtlsMs", "cache_policy.method_ttls")? {
+        for method in Object::keys(&methods).iter() {
+            let ttl = Reflect::get(&methods, &method).unwrap_or(JsValue::UNDEFINED);
+            let name = method.as_string().unwrap_or_default();
+            let ttl = duration_from_ms(
+                &ttl,
+                &format!("MantraClient config `cachePolicy.methodTtlsMs` of `{name}`"),
+            )?;
+            p.method_ttls.insert(name, ttl);
+        }
+    }
+    r.finish()?;
+    p.validate().map_err(|e| r.error(&e))?;
+    Ok(p)
+}
+
 /// The composed MANTRA RPC client; see `index.d.ts`.
 #[wasm_bindgen]
 pub struct MantraClient {
@@ -278,7 +344,7 @@ fn height(value: &JsValue, what: &str) -> JsResult<Option<u64>> {
 
 #[wasm_bindgen]
 impl MantraClient {
-    /// Builds a client (`{endpoints, pool?, cache?, batch?, metrics?, health?,
+    /// Builds a client (`{endpoints, pool?, cache?, cachePolicy?, batch?, metrics?, health?,
     /// requestTimeoutMs?, maxBodyBytes?, transport?}`; `cache: false` / `batch: false` turn
     /// them off).
     pub fn connect(config: JsValue) -> Promise {

@@ -269,3 +269,30 @@ test("the cache and batch options reach the client's components (per-type TTLs, 
   const small = await MantraClient.connect({ endpoints: ["http://node.test:26657"], transport: fakeNode().transport, maxBodyBytes: 500, batch: { maxBatchBytes: 498 } });
   small.close();
 });
+
+test("the cachePolicy option sets how long each kind of reply is cached", async () => {
+  const postsOf = async (config, calls) => {
+    const node = fakeNode();
+    const client = await MantraClient.connect({ endpoints: ["http://node.test:26657"], transport: node.transport, ...config });
+    const before = node.posts.length;
+    for (const f of calls) await f(client);
+    const n = node.posts.length - before;
+    client.close();
+    return n;
+  };
+  const twice = (f) => [f, f];
+  const netInfo = (c) => c.call("net_info", { a: 1 });
+  // `call` of a method the policy does not name is not cached; `methodTtlsMs` caches it.
+  assert.equal(await postsOf({}, twice(netInfo)), 2);
+  assert.equal(await postsOf({ cachePolicy: { methodTtlsMs: { net_info: 60_000 } } }, twice(netInfo)), 1);
+  // `status` is cached for 1 s by default; a zero TTL turns that off.
+  const status = (c) => c.status();
+  assert.equal(await postsOf({}, twice(status)), 1);
+  assert.equal(await postsOf({ cachePolicy: { nodeStatusTtlMs: 0 } }, twice(status)), 2);
+  const connect = (cachePolicy) => MantraClient.connect({ endpoints: ["http://node.test:26657"], transport: fakeNode().transport, cachePolicy });
+  await assert.rejects(connect({ nodeStatusTtl: 5 }), (e) => e instanceof TypeError && /`cachePolicy` has no option `nodeStatusTtl`/.test(e.message));
+  await assert.rejects(connect({ blockTtlMs: "1h" }), TypeError);
+  await assert.rejects(connect({ methodTtlsMs: { " ": 5 } }), (e) => e instanceof MantraError && e.code === "invalid_config" && e.field === "methodTtlsMs");
+  await assert.rejects(connect({ blockTtlMs: 1e15 }), (e) => e instanceof MantraError && e.code === "invalid_config" && e.field === "blockTtlMs");
+  await assert.rejects(connect({ methodTtlsMs: { genesis: -1 } }), (e) => e instanceof MantraError || e instanceof TypeError);
+});

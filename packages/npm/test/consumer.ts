@@ -16,6 +16,7 @@ import type {
   BatchExecutor,
   BatchOperation,
   BatchStats,
+  CachePolicy,
   CacheStats,
   ComponentHealth,
   HealthStatus,
@@ -160,6 +161,7 @@ async function client(): Promise<void> {
     cache: { maxEntries: 100 },
     batch: false,
     pool: { maxConnections: 4, minConnections: 1, acquireTimeoutMs: 2_000 } satisfies PoolConfig,
+    cachePolicy: { nodeStatusTtlMs: 500, methodTtlsMs: { genesis: 60_000 } } satisfies CachePolicy,
     transport: async (req: TransportRequest): Promise<TransportResponse> => ({ status: 200, body: req.body }),
   });
   const h: string = await c.call<string>("status");
