@@ -239,7 +239,11 @@ export interface BatchConfig {
   retryDelayMs?: number;
   /** Jitter retry delays (default true). */
   retryJitter?: boolean;
-  /** Cap on a batch's encoded size in bytes (default none). */
+  /**
+   * Cap on a batch's encoded size in bytes; an operation larger than it alone is refused
+   * (`capacity_exceeded`). Default: none — in a `MantraClient`, `maxBodyBytes − 2` (the
+   * node's request body limit), which is also the most it may be set to there.
+   */
   maxBatchBytes?: number;
   /** Cap on one retry delay, in ms. */
   maxRetryDelayMs?: number;
@@ -296,6 +300,7 @@ export class BatchManager implements Disposable {
   /** Fails queued operations with `closed`; later submissions fail too. */
   close(): void;
   readonly isClosed: boolean;
+  /** Closes the client, frees the handles of `cache`/`metrics`/`health` and the wasm memory. Idempotent. */
   free(): void;
   [Symbol.dispose](): void;
 }
@@ -646,11 +651,17 @@ export class MantraClient {
   block(height?: number): Promise<{ [key: string]: JsonValue }>;
   broadcastTxSync(tx: Uint8Array | string): Promise<{ [key: string]: JsonValue }>;
   call<T extends JsonValue = JsonValue>(method: string, params?: JsonValue): Promise<T>;
-  /** The client's response cache (the same handle on every access), `null` with `cache: false`. */
+  /**
+   * The client's response cache (the same handle on every access), `null` with `cache: false`.
+   * The accessors' handles share the client's lifetime: `free()` on the client frees them.
+   */
   readonly cache: ResponseCache | null;
-  /** The client's metrics collector: what it records shows in the client's `prometheus()`. */
+  /**
+   * The client's metrics collector: what it records shows in the client's `prometheus()`;
+   * its `close()` stops the client's metrics aggregation.
+   */
   readonly metrics: MetricsCollector;
-  /** The client's health checker: register more checks next to the client's own. */
+  /** The client's health checker: register more checks next to the client's own (`stop()` stops the client's). */
   readonly health: HealthChecker;
   poolStats(): { [key: string]: JsonValue };
   stats(): { [key: string]: JsonValue };

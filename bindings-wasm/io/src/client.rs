@@ -12,9 +12,7 @@ use mantra_sdk::{
 };
 use wasm_bindgen::prelude::*;
 
-use crate::convert::{
-    describe, duration_from_ms, function, json, ms_from_duration, string, Config,
-};
+use crate::convert::{describe, function, json, ms_from_duration, string, Config};
 use crate::error::{to_js, type_error, JsResult};
 use crate::host::call_host;
 use crate::{json_text, ser};
@@ -260,10 +258,12 @@ fn read_cache_policy(value: &JsValue, mut p: CachePolicy) -> JsResult<CachePolic
         for method in Object::keys(&methods).iter() {
             let ttl = Reflect::get(&methods, &method).unwrap_or(JsValue::UNDEFINED);
             let name = method.as_string().unwrap_or_default();
-            let ttl = duration_from_ms(
-                &ttl,
-                &format!("MantraClient config `cachePolicy.methodTtlsMs` of `{name}`"),
-            )?;
+            let ttl = crate::convert::ms_value(&ttl).map_err(|why| {
+                r.error(&Error::invalid_config(
+                    "cache_policy.method_ttls",
+                    format!("TTL of `{name}` {why}"),
+                ))
+            })?;
             p.method_ttls.insert(name, ttl);
         }
     }

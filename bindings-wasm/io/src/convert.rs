@@ -259,7 +259,7 @@ fn rename_field(err: &JsValue, from: &str, to: &str) {
 }
 
 /// A JS number of milliseconds → `Duration`, or why it is not acceptable.
-fn ms_value(value: &JsValue) -> Result<Duration, String> {
+pub fn ms_value(value: &JsValue) -> Result<Duration, String> {
     let ms = value.as_f64().unwrap_or(f64::NAN);
     if !ms.is_finite() || ms < 0.0 {
         return Err(format!(

@@ -47,8 +47,9 @@ extern "C" {
 thread_local! {
     /// `globalThis.performance` when it has a `now` method (looked up once).
     static PERFORMANCE: Option<JsPerformance> = lookup_performance();
-    /// The latest `Date.now()` read by [`monotonic_ms`] on a host without `performance`.
-    static LAST_DATE_MS: Cell<f64> = const { Cell::new(f64::NEG_INFINITY) };
+    /// On a host without `performance`: the latest `Date.now()` read by [`monotonic_ms`] and
+    /// the sum of the steps back it has seen (added to every reading).
+    static DATE_STEPS_BACK: Cell<(f64, f64)> = const { Cell::new((f64::NEG_INFINITY, 0.0)) };
     /// Set while a background task is being polled (see `task::spawn_background`).
     static IN_BACKGROUND: Cell<bool> = const { Cell::new(false) };
     /// The coarse clock's cached `monotonic_ms()` as a `Duration` since the host's time
@@ -74,18 +75,22 @@ fn lookup_performance() -> Option<JsPerformance> {
     now.is_function().then(|| perf.unchecked_into())
 }
 
-/// `performance.now()`, or on a host without it `Date.now()` kept from going backwards (the
-/// wall clock can be set back; deadlines — a cache entry's expiry — must not come back to
-/// life): a reading before the latest one repeats the latest one.
+/// `performance.now()`, or on a host without it `Date.now()` kept from going backwards: the
+/// wall clock can be set back, and deadlines must neither come back to life (a cache entry's
+/// expiry) nor stall (a sleep started after the step). A step back is added to every later
+/// reading, so the clock keeps running from where it was.
 fn monotonic_ms() -> f64 {
     PERFORMANCE
         .with(|p| p.as_ref().map(|p| p.now()))
         .unwrap_or_else(|| {
             let now = js_sys::Date::now();
-            LAST_DATE_MS.with(|last| {
-                let at_least = last.get().max(now);
-                last.set(at_least);
-                at_least
+            DATE_STEPS_BACK.with(|cell| {
+                let (last, mut back) = cell.get();
+                if now < last {
+                    back += last - now;
+                }
+                cell.set((now, back));
+                now + back
             })
         })
 }

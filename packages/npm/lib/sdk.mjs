@@ -218,6 +218,26 @@ export function createSdk(wasm) {
       }),
     });
   }
+  // free() (and Symbol.dispose) closes the client and frees the handles its accessors made:
+  // they hold the client's components (its health checks hold the pool), which would keep a
+  // freed client's loops running.
+  const freeClient = Client.prototype.free;
+  const freeWithParts = named("free", function () {
+    if (this === null || typeof this !== "object" || this.__wbg_ptr === 0 || state.fatal) {
+      return freeClient.call(this);
+    }
+    const mine = parts.get(this);
+    parts.delete(this);
+    this.close();
+    for (const [handle] of Object.values(mine ?? {})) {
+      if (handle !== null) handle.free();
+    }
+    return freeClient.call(this);
+  });
+  Object.defineProperty(Client.prototype, "free", { value: freeWithParts, writable: true, configurable: true });
+  if (typeof Symbol.dispose === "symbol") {
+    Object.defineProperty(Client.prototype, Symbol.dispose, { value: freeWithParts, writable: true, configurable: true });
+  }
   // Test hooks, not part of the public API (test/panic.test.mjs, test/host.test.mjs).
   const internals = {
     testPanic: guardFn("testPanic", wasm.__testPanic),

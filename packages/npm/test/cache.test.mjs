@@ -450,3 +450,23 @@ test("a host without `performance`: core's clock never goes back with a wall clo
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), { fresh: "v", late: null, expirations: 1 });
 });
+
+test("a host without `performance`: a sleep started after the wall clock is set back ends on time", () => {
+  // The clock keeps running from where it was (it does not wait for the wall clock to catch up).
+  const script = `
+    delete globalThis.performance;
+    const wall = Date.now.bind(Date);
+    let shift = 0;
+    Date.now = () => wall() + shift;
+    const { sleepMs } = await import(${JSON.stringify(new URL("../index.mjs", import.meta.url).href)});
+    await sleepMs(5);
+    shift = -3_000; // the wall clock is set back 3 s
+    const started = process.hrtime.bigint();
+    await sleepMs(20);
+    console.log(JSON.stringify({ ms: Number(process.hrtime.bigint() - started) / 1e6 }));
+  `;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const { ms } = JSON.parse(r.stdout);
+  assert.ok(ms >= 19 && ms < 1_500, `a 20 ms sleep took ${ms} ms`);
+});

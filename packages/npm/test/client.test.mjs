@@ -176,7 +176,7 @@ test("client.cache, client.metrics, client.health: handles on the client's own c
   assert.deepEqual(await cache.getOrFetch("fetched", "balance", async () => ({ amount: "5" })), { amount: "5" });
   assert.deepEqual(await cache.getOrFetch("fetched", "balance", () => assert.fail("cached: no fetch")), { amount: "5" });
   assert.deepEqual(cache.get("fetched", "balance"), { amount: "5" });
-  assert.equal(cache.ttlMs("generic"), client.cache.ttlMs());
+  assert.equal(cache.ttlMs("generic"), 300_000);
   assert.equal(cache.clearType("node_status"), 1);
   const posts = node.posts.length;
   await client.status(); // its entry is gone: the client asks the node again
@@ -204,7 +204,6 @@ test("client.cache, client.metrics, client.health: handles on the client's own c
   const text = client.prometheus();
   assert.match(text, /protocol="dex"/);
   assert.match(text, /orders/);
-  assert.equal(metrics.prometheus(), client.metrics.prometheus());
 
   // The health checker: a check registered here runs with the client's own.
   const health = client.health;
@@ -294,5 +293,27 @@ test("the cachePolicy option sets how long each kind of reply is cached", async 
   await assert.rejects(connect({ blockTtlMs: "1h" }), TypeError);
   await assert.rejects(connect({ methodTtlsMs: { " ": 5 } }), (e) => e instanceof MantraError && e.code === "invalid_config" && e.field === "methodTtlsMs");
   await assert.rejects(connect({ blockTtlMs: 1e15 }), (e) => e instanceof MantraError && e.code === "invalid_config" && e.field === "blockTtlMs");
-  await assert.rejects(connect({ methodTtlsMs: { genesis: -1 } }), (e) => e instanceof MantraError || e instanceof TypeError);
+  await assert.rejects(connect({ methodTtlsMs: { genesis: -1 } }), (e) => e instanceof MantraError && e.code === "invalid_config" && /genesis/.test(e.message));
+});
+
+test("free() closes the client and frees its accessors' handles: no traffic after it", async () => {
+  const node = fakeNode();
+  let requests = 0;
+  const transport = (req) => {
+    requests++;
+    return node.transport(req);
+  };
+  const client = await MantraClient.connect({ endpoints: ["http://node.test:26657"], transport, pool: { healthCheckIntervalMs: 20 } });
+  const { health, metrics, cache } = client; // handles that hold the client's components
+  await new Promise((r) => setTimeout(r, 100));
+  assert.ok(requests > 2, `the ranking loop pings: ${requests}`);
+  client.free();
+  const after = requests;
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(requests, after, "no request after free()");
+  assert.throws(() => health.getSystemHealth(), (e) => e instanceof MantraError && e.code === "closed");
+  assert.throws(() => cache.len(), (e) => e instanceof MantraError && e.code === "closed");
+  assert.throws(() => metrics.prometheus(), (e) => e instanceof MantraError && e.code === "closed");
+  client.free(); // idempotent
+  assert.throws(() => client.cache, (e) => e instanceof MantraError && e.code === "closed");
 });
