@@ -39,14 +39,20 @@ impl Default for PyBatchConfig {
 }
 
 impl PyBatchConfig {
-    /// Applies the knobs the core keeps as setters (to a standalone manager, or to a
-    /// client's after it is built). An unset `max_batch_bytes` leaves the manager's bound
-    /// alone (none on a new manager; the client's own, from its `max_body_bytes`).
+    /// Applies the knobs the core keeps as setters to a standalone manager (a client's
+    /// config carries them as `batch_options`). An unset `max_batch_bytes` leaves the
+    /// manager's bound alone.
     pub(crate) fn apply(&self, m: &BatchManager) -> mantra_sdk::Result<()> {
-        m.set_retry_jitter(self.retry_jitter);
-        match self.max_batch_bytes {
-            Some(n) => m.set_max_batch_bytes(Some(n)),
-            None => Ok(()),
+        m.apply_options(&self.options())
+    }
+
+    /// The knobs the core sets through setters, as core's `BatchOptions` (what a client's
+    /// config carries).
+    pub(crate) fn options(&self) -> mantra_sdk::BatchOptions {
+        mantra_sdk::BatchOptions {
+            retry_jitter: Some(self.retry_jitter),
+            max_batch_bytes: self.max_batch_bytes,
+            ..mantra_sdk::BatchOptions::default()
         }
     }
 }

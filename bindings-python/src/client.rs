@@ -139,22 +139,6 @@ fn opt_component<'py, T: Clone + pyo3::PyClass>(
     }
 }
 
-/// The options the core keeps as setters rather than in `ClientConfig` (the cache's
-/// per-type TTLs; the batcher's jitter and byte bound), applied to the built client.
-fn apply_extras(
-    client: &MantraClient,
-    cache: Option<PyCacheConfig>,
-    batch: Option<PyBatchConfig>,
-) -> mantra_sdk::Result<()> {
-    if let (Some(m), Some(c)) = (client.cache(), cache) {
-        c.apply_type_ttls(|ty, ttl| m.set_type_ttl(ty, ttl))?;
-    }
-    if let (Some(m), Some(b)) = (client.batch_manager(), batch) {
-        b.apply(m)?;
-    }
-    Ok(())
-}
-
 fn bytes_arg(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
     if let Ok(b) = obj.cast::<PyBytes>() {
         return Ok(b.as_bytes().to_vec());
@@ -249,14 +233,19 @@ impl PyMantraClient {
             if let Some(p) = pool {
                 config.pool = p.inner.clone();
             }
-            // Kept for `apply_extras`, once the client is built.
             let cache = opt_component::<PyCacheConfig>("cache", cache)?;
             if let Some(c) = &cache {
                 config.cache = c.as_ref().map(|c| c.inner.clone());
+                if let Some(c) = c {
+                    config.cache_ttls = c.ttl_by_type.iter().map(|(t, d)| (*t, *d)).collect();
+                }
             }
             let batch = opt_component::<PyBatchConfig>("batch", batch)?;
             if let Some(b) = &batch {
                 config.batch = b.as_ref().map(|b| b.inner.clone());
+                if let Some(b) = b {
+                    config.batch_options = b.options();
+                }
             }
             if let Some(m) = metrics {
                 // The given fields over the client's defaults (its fine latency buckets).
@@ -293,15 +282,10 @@ impl PyMantraClient {
             let clock = clock.map(|c| c.shared());
             // Runs on the SDK runtime: the client's background loops are spawned there.
             let fut = async move {
-                let client = match clock {
+                match clock {
                     Some(c) => MantraClient::with_clock(config, c).await,
                     None => MantraClient::new(config).await,
-                }?;
-                if let Err(e) = apply_extras(&client, cache.flatten(), batch.flatten()) {
-                    client.close();
-                    return Err(e);
                 }
-                Ok(client)
             };
             let coro = coroutine(py, fut, |py, inner| {
                 Ok(Py::new(py, PyMantraClient { inner })?

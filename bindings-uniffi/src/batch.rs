@@ -84,21 +84,14 @@ impl BatchConfig {
         }
     }
 
-    /// Applies the knobs that the core sets through setters.
-    pub(crate) fn apply_extras(&self, m: &sdk::BatchManager) -> sdk::Result<()> {
-        if let Some(max) = self.max_batch_bytes {
-            m.set_max_batch_bytes(Some(to_usize(max)))?;
+    /// The knobs that the core sets through setters, as core's [`sdk::BatchOptions`].
+    pub(crate) fn options(&self) -> sdk::BatchOptions {
+        sdk::BatchOptions {
+            retry_jitter: self.retry_jitter,
+            max_batch_bytes: self.max_batch_bytes.map(to_usize),
+            max_retry_delay: self.max_retry_delay,
+            priority_aging: self.priority_aging,
         }
-        if let Some(on) = self.retry_jitter {
-            m.set_retry_jitter(on);
-        }
-        if let Some(cap) = self.max_retry_delay {
-            m.set_max_retry_delay(cap);
-        }
-        if let Some(step) = self.priority_aging {
-            m.set_priority_aging(Some(step))?;
-        }
-        Ok(())
     }
 }
 
@@ -325,7 +318,7 @@ impl BatchManager {
             Some(clock) => sdk::BatchManager::with_clock(core, clock.shared())?,
             None => sdk::BatchManager::try_new(core)?,
         };
-        config.apply_extras(&inner)?;
+        inner.apply_options(&config.options())?;
         inner.set_executor(Arc::new(ForeignExecutor {
             exec: executor,
             vt: vt.clone(),

@@ -286,11 +286,21 @@ impl ClientConfig {
             },
             pool_options: d.pool_options,
             cache,
+            cache_ttls: match (&self.cache, self.disable_cache) {
+                (Some(c), disabled) if disabled != Some(true) => {
+                    c.ttl_by_type.iter().map(|(t, d)| (*t, *d)).collect()
+                }
+                _ => d.cache_ttls,
+            },
             cache_policy: match &self.cache_policy {
                 Some(p) => p.apply(d.cache_policy),
                 None => d.cache_policy,
             },
             batch,
+            batch_options: match &self.batch {
+                Some(b) => b.options(),
+                None => d.batch_options,
+            },
             executor: d.executor,
             metrics: match &self.metrics {
                 Some(m) => m.apply(d.metrics),
@@ -532,14 +542,6 @@ impl MantraClient {
             .spawn(sdk::MantraClient::new(core))
             .await
             .map_err(|e| MantraException::internal(format!("client construction failed: {e}")))??;
-        if let (Some(cache), Some(c)) = (inner.cache(), &config.cache) {
-            for (ty, ttl) in &c.ttl_by_type {
-                cache.set_type_ttl(*ty, *ttl)?;
-            }
-        }
-        if let (Some(batch), Some(b)) = (inner.batch_manager(), &config.batch) {
-            b.apply_extras(batch)?;
-        }
         Ok(Arc::new(Self { inner }))
     }
 }

@@ -8,8 +8,8 @@ use crate::host::promise;
 use js_sys::{Array, Object, Promise, Reflect};
 use mantra_sdk::runtime::{default_clock, BoxFuture, SharedClock};
 use mantra_sdk::{
-    BatchConfig, BatchExecutor, BatchManager as CoreBatchManager, BatchOperation, BatchOutcome,
-    Error, Priority,
+    BatchConfig, BatchExecutor, BatchManager as CoreBatchManager, BatchOperation, BatchOptions,
+    BatchOutcome, Error, Priority,
 };
 use wasm_bindgen::prelude::*;
 
@@ -130,23 +130,20 @@ pub(crate) fn read_config(config: &JsValue) -> JsResult<JsBatchConfig> {
 }
 
 impl JsBatchConfig {
+    /// The setter options as core's `BatchOptions` (what a client's config carries).
+    pub(crate) fn options(&self) -> BatchOptions {
+        BatchOptions {
+            retry_jitter: self.jitter,
+            max_batch_bytes: self.max_bytes,
+            max_retry_delay: self.max_retry_delay,
+            priority_aging: self.aging,
+        }
+    }
+
     /// Applies the setter options to a manager built from `config`.
     pub(crate) fn apply(&self, m: &CoreBatchManager) -> JsResult<()> {
-        if let Some(b) = self.jitter {
-            m.set_retry_jitter(b);
-        }
-        if let Some(n) = self.max_bytes {
-            m.set_max_batch_bytes(Some(n))
-                .map_err(|e| self.reader.error(&e))?;
-        }
-        if let Some(d) = self.max_retry_delay {
-            m.set_max_retry_delay(d);
-        }
-        if let Some(d) = self.aging {
-            m.set_priority_aging(Some(d))
-                .map_err(|e| self.reader.error(&e))?;
-        }
-        Ok(())
+        m.apply_options(&self.options())
+            .map_err(|e| self.reader.error(&e))
     }
 }
 

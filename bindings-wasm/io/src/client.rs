@@ -98,7 +98,7 @@ impl Transport for JsTransport {
     }
 }
 
-fn read_config(value: &JsValue) -> JsResult<(Config, ClientConfig, Extras)> {
+fn read_config(value: &JsValue) -> JsResult<(Config, ClientConfig)> {
     let mut r = Config::new(value, "MantraClient config")?;
     let mut c = ClientConfig::default();
     match r.raw("endpoints", "endpoints") {
@@ -125,16 +125,13 @@ fn read_config(value: &JsValue) -> JsResult<(Config, ClientConfig, Extras)> {
     if let Some(v) = r.raw("cachePolicy", "cache_policy") {
         c.cache_policy = read_cache_policy(&v, c.cache_policy)?;
     }
-    // The cache's per-type TTLs and the batch manager's setter options are applied to the
-    // client's components once core has built them (`Extras::apply`).
-    let mut extras = Extras::default();
     match r.raw("cache", "cache") {
         Some(v) if v.as_bool() == Some(false) => c.cache = None,
         Some(v) => {
-            let crate::config::JsCacheConfig(reader, cache, ttls) =
+            let crate::config::JsCacheConfig(_, cache, ttls) =
                 crate::config::read_cache_config(&v)?;
             c.cache = Some(cache);
-            extras.cache = Some((reader, ttls));
+            c.cache_ttls = ttls.into_iter().collect();
         }
         None => {}
     }
@@ -143,10 +140,15 @@ fn read_config(value: &JsValue) -> JsResult<(Config, ClientConfig, Extras)> {
         Some(v) => {
             let batch = crate::batch::read_config(&v)?;
             c.batch = Some(batch.config.clone());
-            extras.batch = Some(batch);
+            c.batch_options = batch.options();
         }
         None => {}
     }
+    // Core checks these where they sit in its `ClientConfig`; its errors name them so.
+    r.rename("cache_ttls", "ttlByType");
+    r.rename("max_batch_bytes", "maxBatchBytes");
+    r.rename("max_retry_delay", "maxRetryDelayMs");
+    r.rename("priority_aging", "priorityAgingMs");
     if let Some(v) = r.raw("metrics", "metrics") {
         c.metrics = crate::config::read_metrics_config(&v, c.metrics.clone())?.1;
     }
@@ -158,27 +160,7 @@ fn read_config(value: &JsValue) -> JsResult<(Config, ClientConfig, Extras)> {
         c.transport = Some(Arc::new(JsTransport { f }));
     }
     r.finish()?;
-    Ok((r, c, extras))
-}
-
-/// The parts of the `cache` and `batch` options that core applies through setters on the
-/// components it built (per-type TTLs; jitter, byte cap, retry-delay cap, priority aging).
-#[derive(Default)]
-struct Extras {
-    cache: Option<(Config, Vec<(mantra_sdk::CacheType, std::time::Duration)>)>,
-    batch: Option<crate::batch::JsBatchConfig>,
-}
-
-impl Extras {
-    fn apply(&self, client: &CoreClient) -> JsResult<()> {
-        if let (Some((reader, ttls)), Some(cache)) = (&self.cache, client.cache()) {
-            crate::config::apply_type_ttls(reader, ttls, |ty, ttl| cache.set_type_ttl(ty, ttl))?;
-        }
-        if let (Some(batch), Some(manager)) = (&self.batch, client.batch_manager()) {
-            batch.apply(manager)?;
-        }
-        Ok(())
-    }
+    Ok((r, c))
 }
 
 /// The `pool` option: core's six `ConnectionPoolConfig` fields over the client's defaults,
@@ -350,14 +332,10 @@ impl MantraClient {
     pub fn connect(config: JsValue) -> Promise {
         let read = read_config(&config);
         promise(Box::pin(async move {
-            let (reader, config, extras) = read?;
+            let (reader, config) = read?;
             let inner = CoreClient::new(config)
                 .await
                 .map_err(|e| reader.error(&e))?;
-            if let Err(e) = extras.apply(&inner) {
-                inner.close();
-                return Err(e);
-            }
             Ok(MantraClient { inner }.into())
         }))
     }

@@ -85,6 +85,8 @@ pub struct Config {
     obj: Option<js_sys::Object>,
     what: &'static str,
     fields: Vec<(&'static str, &'static str)>,
+    /// Core fields named after a JS option of a nested object (errors only; not options).
+    renames: Vec<(&'static str, &'static str)>,
 }
 
 impl Config {
@@ -104,7 +106,14 @@ impl Config {
             obj,
             what,
             fields: Vec::new(),
+            renames: Vec::new(),
         })
+    }
+
+    /// Names core field `field` after JS option `key` in this config's errors (a field core
+    /// keeps at this level that a nested option sets, e.g. the cache's `ttlByType`).
+    pub fn rename(&mut self, field: &'static str, key: &'static str) {
+        self.renames.push((field, key));
     }
 
     /// The value of option `key` (setting core field `field`), if given (not `undefined`).
@@ -237,6 +246,7 @@ impl Config {
             if let Some((_, key)) = self
                 .fields
                 .iter()
+                .chain(&self.renames)
                 .find(|(f, _)| crate::error::camel_case(f) == field)
             {
                 rename_field(&js, field.as_str(), key);

@@ -1,4 +1,4 @@
-//! [`BatchConfig`]: the seed's six batching knobs.
+//! [`BatchConfig`]: the seed's six batching knobs; [`BatchOptions`]: the further ones.
 
 use std::time::Duration;
 
@@ -123,5 +123,43 @@ mod tests {
                 other => panic!("{field}: expected InvalidConfig, got {other:?}"),
             }
         }
+    }
+}
+
+/// The batch manager's further knobs — its setters as data, for configs that carry them (a
+/// [`ClientConfig`](crate::ClientConfig), the bindings' batch configs). `None` keeps the
+/// manager's current value; [`BatchManager::apply_options`](super::BatchManager::apply_options)
+/// applies the rest.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BatchOptions {
+    /// Retry jitter on or off ([`set_retry_jitter`](super::BatchManager::set_retry_jitter)).
+    pub retry_jitter: Option<bool>,
+    /// Bound on one batch's encoded size
+    /// ([`set_max_batch_bytes`](super::BatchManager::set_max_batch_bytes)).
+    pub max_batch_bytes: Option<usize>,
+    /// Cap on one retry's backoff
+    /// ([`set_max_retry_delay`](super::BatchManager::set_max_retry_delay)).
+    pub max_retry_delay: Option<Duration>,
+    /// Priority aging step ([`set_priority_aging`](super::BatchManager::set_priority_aging)).
+    pub priority_aging: Option<Duration>,
+}
+
+impl BatchOptions {
+    /// Checks the values on their own (a manager's byte ceiling is checked when applied);
+    /// the error names the field.
+    pub fn validate(&self) -> Result<()> {
+        if self.max_batch_bytes == Some(0) {
+            return Err(Error::invalid_config(
+                "max_batch_bytes",
+                "must be greater than 0",
+            ));
+        }
+        if let Some(d) = self.max_retry_delay {
+            crate::error::check_duration("max_retry_delay", d)?;
+        }
+        if let Some(d) = self.priority_aging {
+            crate::error::check_duration("priority_aging", d)?;
+        }
+        Ok(())
     }
 }

@@ -174,6 +174,32 @@ impl BatchManager {
         self.inner.max_batch_bytes()
     }
 
+    /// Applies the options that are set (each through its setter), after checking them all:
+    /// nothing changes when one is invalid.
+    pub fn apply_options(&self, options: &super::BatchOptions) -> Result<()> {
+        options.validate()?;
+        let ceiling = self.inner.max_batch_bytes_ceiling.load(Ordering::Relaxed);
+        if let Some(n) = options.max_batch_bytes {
+            if ceiling != 0 && n > ceiling {
+                return Err(Error::invalid_config(
+                    "max_batch_bytes",
+                    format!("must be at most {ceiling}: batches must fit the request body limit"),
+                ));
+            }
+            self.set_max_batch_bytes(Some(n))?;
+        }
+        if let Some(on) = options.retry_jitter {
+            self.set_retry_jitter(on);
+        }
+        if let Some(d) = options.max_retry_delay {
+            self.set_max_retry_delay(d);
+        }
+        if let Some(d) = options.priority_aging {
+            self.set_priority_aging(Some(d))?;
+        }
+        Ok(())
+    }
+
     /// Turns retry jitter on (default) or off (exact `retry_delay · 2^n`, for tests).
     pub fn set_retry_jitter(&self, enabled: bool) {
         let mut st = self.inner.state.lock();

@@ -16,7 +16,7 @@ mod stats;
 mod tests;
 mod ticket;
 
-pub use config::BatchConfig;
+pub use config::{BatchConfig, BatchOptions};
 pub use executor::{batch_fn, BatchExecutor, BatchOutcome, FnBatchExecutor};
 pub use manager::{BatchManager, DEFAULT_PRIORITY_AGING};
 pub use operation::BatchOperation;

@@ -4,14 +4,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::cache::CacheConfig;
+use crate::cache::{CacheConfig, CacheType};
 use crate::exec::{AsyncOptimizerConfig, Priority};
 use crate::health::HealthConfig;
 use crate::metrics::MetricsConfig;
 use crate::pool::{ConnectionPoolConfig, PoolOptions};
 use crate::rpc::DEFAULT_MAX_BODY_BYTES;
 use crate::transport::Transport;
-use crate::{redact_url, BatchConfig, Error, Result};
+use crate::{redact_url, BatchConfig, BatchOptions, Error, Result};
 
 /// How long each kind of read stays cached (see the policy table in the
 /// [module docs](super)). A zero TTL turns caching off for that kind.
@@ -115,11 +115,19 @@ pub struct ClientConfig {
     pub pool_options: PoolOptions,
     /// Response cache; `None` disables caching. Default [`CacheConfig::default`].
     pub cache: Option<CacheConfig>,
+    /// TTLs per cache type of the response cache: what entries put without a TTL get (the
+    /// client caches its own replies with [`cache_policy`](Self::cache_policy)'s TTLs); a
+    /// later entry for the same type wins. Default empty (every type gets the cache's
+    /// `default_ttl`).
+    pub cache_ttls: Vec<(CacheType, Duration)>,
     /// Per-method cache TTLs (default [`CachePolicy::default`]).
     pub cache_policy: CachePolicy,
     /// JSON-RPC batching; `None` sends each call alone. Default [`BatchConfig::default`]
     /// (10 per batch = CometBFT's `max_request_batch_size`, 10 ms delay).
     pub batch: Option<BatchConfig>,
+    /// The batch manager's further knobs. `max_batch_bytes` defaults to, and may not exceed,
+    /// `max_body_bytes − 2` (every batch must fit the node's request body limit).
+    pub batch_options: BatchOptions,
     /// Priority executor with adaptive concurrency that every HTTP request (a batch or a
     /// single call) runs under. Default [`AsyncOptimizerConfig::default`].
     pub executor: AsyncOptimizerConfig,
@@ -163,8 +171,10 @@ impl Default for ClientConfig {
             },
             pool_options: PoolOptions::default(),
             cache: Some(CacheConfig::default()),
+            cache_ttls: Vec::new(),
             cache_policy: CachePolicy::default(),
             batch: Some(BatchConfig::default()),
+            batch_options: BatchOptions::default(),
             executor: AsyncOptimizerConfig::default(),
             metrics: MetricsConfig {
                 histogram_buckets: super::CLIENT_LATENCY_BUCKETS.to_vec(),
@@ -227,6 +237,27 @@ impl ClientConfig {
                 "max_body_bytes",
                 "must be at least 64 (one JSON-RPC request)",
             ));
+        }
+        for (ty, ttl) in &self.cache_ttls {
+            crate::error::check_duration("cache_ttls", *ttl).map_err(|e| match e {
+                Error::InvalidConfig { field, reason } => Error::InvalidConfig {
+                    field,
+                    reason: format!("`{ty}`: {reason}"),
+                },
+                other => other,
+            })?;
+        }
+        self.batch_options.validate()?;
+        if let Some(n) = self.batch_options.max_batch_bytes {
+            if n > self.max_body_bytes - 2 {
+                return Err(Error::invalid_config(
+                    "max_batch_bytes",
+                    format!(
+                        "must be at most {}: batches must fit the request body limit (max_body_bytes − 2)",
+                        self.max_body_bytes - 2
+                    ),
+                ));
+            }
         }
         check_thresholds("cache_pressure_thresholds", self.cache_pressure_thresholds)?;
         check_thresholds("batch_backlog_thresholds", self.batch_backlog_thresholds)?;

@@ -212,12 +212,18 @@ impl MantraClient {
             Some(c) if explicit_clock => Some(CacheManager::with_clock(c.clone(), clock.clone())?),
             Some(c) => Some(CacheManager::try_new(c.clone())?),
         };
+        if let Some(cache) = &cache {
+            for (ty, ttl) in &config.cache_ttls {
+                cache.set_type_ttl(*ty, *ttl)?;
+            }
+        }
         let batch = match &config.batch {
             None => None,
             Some(b) => {
                 let manager = BatchManager::with_clock(b.clone(), clock.clone())?;
                 // `[` + `]` around the requests, each at most its `encoded_len`.
                 manager.set_max_batch_bytes_ceiling(config.max_body_bytes - 2)?;
+                manager.apply_options(&config.batch_options)?;
                 manager.set_executor(Arc::new(executor.clone()));
                 Some(manager)
             }

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use super::*;
 use crate::runtime::{BoxFuture, ManualClock, SharedClock};
 use crate::transport::{HttpMethod, HttpRequest, HttpResponse, Transport};
-use crate::{CacheType, Error, HealthStatus, Result};
+use crate::{BatchOptions, CacheType, Error, HealthStatus, Result};
 
 macro_rules! fixture_result {
     ($name:literal) => {{
@@ -660,4 +660,65 @@ async fn a_call_future_stays_small() {
         "abci_query future: {} bytes",
         std::mem::size_of_val(&call)
     );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn cache_ttls_and_batch_options_reach_the_components_and_are_checked_before_any_request() {
+    let node = FakeNode::new();
+    let mut c = config(&node);
+    c.cache_ttls = vec![(CacheType::Block, Duration::from_secs(7))];
+    c.batch_options = BatchOptions {
+        max_batch_bytes: Some(500),
+        priority_aging: Some(Duration::from_millis(250)),
+        ..BatchOptions::default()
+    };
+    let (client, _clock) = client_with(c).await;
+    let cache = client.cache().unwrap();
+    assert_eq!(cache.type_ttl(CacheType::Block), Duration::from_secs(7));
+    assert_eq!(cache.type_ttl(CacheType::Generic), Duration::from_secs(300));
+    assert_eq!(client.batch_manager().unwrap().max_batch_bytes(), Some(500));
+    client.close();
+    // Without options the batch bound is the body limit.
+    let (plain, _clock) = client_with(config(&node)).await;
+    assert_eq!(
+        plain.batch_manager().unwrap().max_batch_bytes(),
+        Some(999_998)
+    );
+    plain.close();
+
+    // Invalid values fail the config check, before the warm-up: with the node down, a
+    // check after it would report the transport failure instead.
+    node.down.store(true, Ordering::SeqCst);
+    let bad = |edit: &dyn Fn(&mut ClientConfig)| {
+        let mut c = config(&node);
+        edit(&mut c);
+        c
+    };
+    for (c, field) in [
+        (
+            bad(&|c| c.cache_ttls = vec![(CacheType::Block, Duration::ZERO)]),
+            "cache_ttls",
+        ),
+        (
+            bad(&|c| c.batch_options.max_batch_bytes = Some(0)),
+            "max_batch_bytes",
+        ),
+        (
+            bad(&|c| c.batch_options.max_batch_bytes = Some(1_000_000)),
+            "max_batch_bytes",
+        ),
+        (
+            bad(&|c| c.batch_options.priority_aging = Some(Duration::ZERO)),
+            "priority_aging",
+        ),
+    ] {
+        let shared: SharedClock = Arc::new(ManualClock::new());
+        match MantraClient::with_clock(c, shared).await {
+            Err(Error::InvalidConfig { field: f, .. }) => assert_eq!(f, field),
+            other => panic!(
+                "expected InvalidConfig({field}), got {:?}",
+                other.map(|_| ())
+            ),
+        }
+    }
 }

@@ -252,9 +252,18 @@ test("the cache and batch options reach the client's components (per-type TTLs, 
   await Promise.all(["a", "b", "c", "d"].map((m) => c2.call(`method_${m}`, { padding: "x".repeat(20) })));
   assert.equal(sizes.length, 1, JSON.stringify(sizes));
   c2.close();
+  // Checked by core with the rest of the config, before the warm-up: a down node does not
+  // hide a bad value.
+  const down = async () => {
+    throw new Error("connection refused");
+  };
   await assert.rejects(
-    MantraClient.connect({ endpoints: ["http://node.test:26657"], transport: fakeNode().transport, cache: { ttlByType: { block: 0 } } }),
+    MantraClient.connect({ endpoints: ["http://node.test:26657"], transport: down, cache: { ttlByType: { block: 0 } } }),
     (e) => e instanceof MantraError && e.code === "invalid_config" && e.field === "ttlByType" && /block/.test(e.message),
+  );
+  await assert.rejects(
+    MantraClient.connect({ endpoints: ["http://node.test:26657"], transport: down, batch: { priorityAgingMs: 0 } }),
+    (e) => e instanceof MantraError && e.code === "invalid_config" && e.field === "priorityAgingMs",
   );
   await assert.rejects(
     MantraClient.connect({ endpoints: ["http://node.test:26657"], transport: fakeNode().transport, batch: { maxBatchBytes: 0 } }),
@@ -262,7 +271,7 @@ test("the cache and batch options reach the client's components (per-type TTLs, 
   );
   // Batches must fit the node's request body limit (maxBodyBytes, default 1 000 000).
   await assert.rejects(
-    MantraClient.connect({ endpoints: ["http://node.test:26657"], transport: fakeNode().transport, batch: { maxBatchBytes: 2_000_000 } }),
+    MantraClient.connect({ endpoints: ["http://node.test:26657"], transport: down, batch: { maxBatchBytes: 2_000_000 } }),
     (e) => e instanceof MantraError && e.code === "invalid_config" && e.field === "maxBatchBytes" && /at most 999998/.test(e.message),
   );
   const small = await MantraClient.connect({ endpoints: ["http://node.test:26657"], transport: fakeNode().transport, maxBodyBytes: 500, batch: { maxBatchBytes: 498 } });

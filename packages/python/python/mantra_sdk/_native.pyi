@@ -570,8 +570,9 @@ class MantraClient:
         ``ttl_by_type`` sets the client cache's per-type TTLs (puts without a ``ttl``, e.g.
         ``client.cache.put``; the client caches its own RPC results for its per-method
         TTLs, see ``method_ttls``). The batch's ``retry_jitter`` and ``max_batch_bytes``
-        apply to the client's batcher; ``max_batch_bytes`` unset keeps the client's bound
-        (the node's 1 000 000-byte body limit). ``metrics``: the fields given replace the
+        apply to the client's batcher; ``max_batch_bytes`` defaults to, and may not
+        exceed, the node's body limit less 2 (999 998 bytes). The core checks all of it
+        before the first request. ``metrics``: the fields given replace the
         client's defaults, the others keep them (e.g. its latency buckets, 50 µs to 30 s).
         ``transport``: an async ``(request) -> response`` replacing the native HTTP client
         (request ``{"method", "url", "headers", "body", "timeout"}``, response
