@@ -241,8 +241,9 @@ export interface BatchConfig {
   retryJitter?: boolean;
   /**
    * Cap on a batch's encoded size in bytes; an operation larger than it alone is refused
-   * (`capacity_exceeded`). Default: none — in a `MantraClient`, `maxBodyBytes − 2` (the
-   * node's request body limit), which is also the most it may be set to there.
+   * (`capacity_exceeded`). Default: none. In a `MantraClient` the default and the most it
+   * may be set to is `maxBodyBytes − 2` (the node's request body limit), and a call over the
+   * cap but within that limit is sent in a batch of its own.
    */
   maxBatchBytes?: number;
   /** Cap on one retry delay, in ms. */

@@ -165,6 +165,17 @@ impl Inner {
             if let Some(max) = max_bytes {
                 let len = next.op.encoded_len();
                 if len > max {
+                    // Under a ceiling (a client's body limit) an operation over the bound but
+                    // within the ceiling is sent in a batch of its own.
+                    let ceiling = self.max_batch_bytes_ceiling.load(Ordering::Relaxed);
+                    if ceiling != 0 && len <= ceiling {
+                        if batch.is_empty() {
+                            if let Some(e) = st.queue.pop_next(now, aging) {
+                                batch.push(e);
+                            }
+                        }
+                        break;
+                    }
                     if let Some(e) = st.queue.pop_next(now, aging) {
                         let err = oversized(&e.op, max);
                         d.fail.push((e, err, End::Done));

@@ -130,7 +130,8 @@ impl BatchManager {
     /// [`Error::CapacityExceeded`] (at submission, or when its batch is formed if the bound
     /// was set later). Applies to operations submitted from now on. `Some(0)` is invalid.
     /// Under a ceiling (a [`MantraClient`](crate::MantraClient)'s batches must fit the
-    /// node's body limit) a larger bound is invalid and `None` restores the ceiling.
+    /// node's body limit) a larger bound is invalid, `None` restores the ceiling, and an
+    /// operation over the bound but within the ceiling is sent in a batch of its own.
     pub fn set_max_batch_bytes(&self, max: Option<usize>) -> Result<()> {
         if max == Some(0) {
             return Err(Error::invalid_config(
@@ -246,8 +247,14 @@ impl BatchManager {
         let bytes = match inner.max_batch_bytes() {
             Some(max) => {
                 let len = operation.encoded_len();
-                if len > max {
-                    return Err(oversized(&operation, max));
+                // Under a ceiling, only the ceiling refuses (a larger-than-bound operation
+                // goes in a batch of its own).
+                let limit = match inner.max_batch_bytes_ceiling.load(Ordering::Relaxed) {
+                    0 => max,
+                    ceiling => ceiling.max(max),
+                };
+                if len > limit {
+                    return Err(oversized(&operation, limit));
                 }
                 len
             }

@@ -847,6 +847,36 @@ async fn a_byte_ceiling_bounds_what_max_batch_bytes_may_be_set_to() {
 }
 
 #[tokio::test(flavor = "current_thread")]
+async fn under_a_ceiling_an_operation_over_the_bound_goes_alone() {
+    let (clock, log, m) = manager_with(config(10, 10), echo);
+    let one = op("aaaa").encoded_len();
+    m.set_max_batch_bytes_ceiling(one * 10).unwrap();
+    m.set_max_batch_bytes(Some(one * 2)).unwrap();
+    let big = |id: &str, n: usize| {
+        BatchOperation::from_value(id, json!("x".repeat(n)), Priority::Normal, MS(1_000)).unwrap()
+    };
+    let mut handles = Vec::new();
+    handles.push(spawn_ticket(m.add_operation(op("aaaa")).await.unwrap()));
+    handles.push(spawn_ticket(m.add_operation(op("bbbb")).await.unwrap()));
+    handles.push(spawn_ticket(
+        m.add_operation(big("big", one * 4)).await.unwrap(),
+    ));
+    ManualClock::settle().await;
+    clock.advance(MS(10)).await;
+    for h in handles {
+        assert!(h.await.unwrap().is_ok());
+    }
+    assert_eq!(
+        sizes(&log),
+        vec![2, 1],
+        "the small ones together, the big one alone"
+    );
+    // Over the ceiling it is still refused.
+    let err = m.add_operation(big("huge", one * 11)).await.unwrap_err();
+    assert_eq!(err.code(), "capacity_exceeded");
+}
+
+#[tokio::test(flavor = "current_thread")]
 async fn stats_count_batches_and_outcomes() {
     let (clock, _log, m) = manager_with(config(4, 10), per_item);
     let mut handles = Vec::new();

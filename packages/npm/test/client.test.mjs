@@ -243,6 +243,12 @@ test("the cache and batch options reach the client's components (per-type TTLs, 
   await Promise.all(["a", "b", "c", "d"].map((m) => client.call(`method_${m}`, { padding: "x".repeat(20) })));
   assert.ok(bodies.length >= 2, `one request per call or two: ${JSON.stringify(bodies)}`);
   assert.ok(bodies.every((n) => n <= 120), `every batch within maxBatchBytes: ${JSON.stringify(bodies)}`);
+  // A call over the cap (but within the body limit) goes alone instead of failing.
+  bodies.length = 0;
+  const echoed = await client.call("method_big", { padding: "y".repeat(300) });
+  assert.equal(echoed.params.padding.length, 300);
+  assert.equal(bodies.length, 1);
+  assert.ok(bodies[0] > 120, JSON.stringify(bodies));
   client.close();
   // Without the byte cap the same calls share one request.
   const open = fakeNode();
