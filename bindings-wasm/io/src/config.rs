@@ -13,28 +13,6 @@ use crate::error::{type_error, JsResult};
 /// A JS cache config, read: the reader (for error renaming), core's config, per-type TTLs.
 pub struct JsCacheConfig(pub Config, pub CacheConfig, pub Vec<(CacheType, Duration)>);
 
-/// Sets each per-type TTL through `set` (a cache's `set_type_ttl`); a refused one is an
-/// `invalid_config` error naming `ttlByType` and the type.
-pub fn apply_type_ttls(
-    reader: &Config,
-    ttls: &[(CacheType, Duration)],
-    set: impl Fn(CacheType, Duration) -> mantra_sdk::Result<()>,
-) -> JsResult<()> {
-    for &(ty, ttl) in ttls {
-        set(ty, ttl).map_err(|e| {
-            let reason = match e {
-                mantra_sdk::Error::InvalidArgument(m) => m,
-                other => other.to_string(),
-            };
-            reader.error(&mantra_sdk::Error::invalid_config(
-                "ttl_by_type",
-                format!("`{ty}`: {reason}"),
-            ))
-        })?;
-    }
-    Ok(())
-}
-
 /// Reads a JS cache config (`CacheManager`'s, or the client's `cache` option).
 pub fn read_cache_config(value: &JsValue) -> JsResult<JsCacheConfig> {
     let mut r = Config::new(value, "CacheManager config")?;

@@ -10,7 +10,7 @@ use mantra_sdk::runtime::{BackgroundTask, SharedClock};
 use mantra_sdk::{CacheKey, CacheStats, Error, MetricsSnapshot, SingleFlight, TtlCache};
 use wasm_bindgen::prelude::*;
 
-use crate::config::{apply_type_ttls, read_cache_config, JsCacheConfig};
+use crate::config::{read_cache_config, JsCacheConfig};
 use crate::error::{to_js, JsResult};
 use crate::host::{call_host, promise};
 use crate::ser;
@@ -30,10 +30,24 @@ pub fn build_cache(
     // `spawn_cleanup` needs an `Arc`; on wasm nothing is `Send` and there is one thread.
     #[allow(clippy::arc_with_non_send_sync)]
     let cache = Arc::new(TtlCache::new(config, clock).map_err(|e| reader.error(&e))?);
-    apply_type_ttls(&reader, &ttls, |ty, ttl| cache.set_type_ttl(ty, ttl))?;
+    for (ty, ttl) in ttls {
+        cache.set_type_ttl(ty, ttl).map_err(|e| {
+            reader.error(&Error::invalid_config(
+                "ttl_by_type",
+                format!("`{ty}`: {}", error_reason(&e)),
+            ))
+        })?;
+    }
     cache.set_removal_log(true);
     let cleanup = cache.spawn_cleanup();
     Ok((cache, cleanup))
+}
+
+fn error_reason(e: &Error) -> String {
+    match e {
+        Error::InvalidArgument(m) => m.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// Runs `leader` once for concurrent callers of `flight` (see `__CacheCore.fetchOnce`).

@@ -176,17 +176,11 @@ impl BatchManager {
     }
 
     /// Applies the options that are set (each through its setter), after checking them all:
-    /// nothing changes when one is invalid.
+    /// nothing changes when one is invalid (the byte bound, checked against the ceiling by
+    /// its setter, goes first).
     pub fn apply_options(&self, options: &super::BatchOptions) -> Result<()> {
         options.validate()?;
-        let ceiling = self.inner.max_batch_bytes_ceiling.load(Ordering::Relaxed);
         if let Some(n) = options.max_batch_bytes {
-            if ceiling != 0 && n > ceiling {
-                return Err(Error::invalid_config(
-                    "max_batch_bytes",
-                    format!("must be at most {ceiling}: batches must fit the request body limit"),
-                ));
-            }
             self.set_max_batch_bytes(Some(n))?;
         }
         if let Some(on) = options.retry_jitter {
