@@ -691,7 +691,7 @@ impl MantraClient {
         if let Some(cache) = &inner.cache {
             cache.close();
         }
-        inner.health.stop();
+        inner.health.close();
         inner.metrics.collector.close();
         if let Some(task) = inner.refresher.lock().take() {
             task.stop();

@@ -431,6 +431,9 @@ async fn a_hung_node_times_the_call_out_and_close_ends_pending_calls() {
     assert!(client.pool().is_closed());
     assert!(client.batch_manager().unwrap().is_closed());
     assert!(!client.metrics().is_running());
+    // A closed client's health loop stays stopped: start() through its accessor does nothing.
+    client.health().start();
+    assert!(!client.health().is_running());
 }
 
 #[tokio::test(flavor = "current_thread")]

@@ -81,7 +81,15 @@ struct Inner {
     created_at: Duration,
     state: Mutex<State>,
     /// The auto-check loop; dropping `Inner` drops (and so stops) it.
-    auto: Mutex<Option<BackgroundTask>>,
+    auto: Mutex<AutoLoop>,
+}
+
+/// The auto-check loop's slot.
+#[derive(Default)]
+struct AutoLoop {
+    task: Option<BackgroundTask>,
+    /// Set by [`HealthChecker::close`]: the loop never starts again.
+    closed: bool,
 }
 
 /// One check to run: a snapshot taken under the lock.
@@ -162,7 +170,7 @@ impl HealthChecker {
                 clock,
                 created_at,
                 state: Mutex::new(State::default()),
-                auto: Mutex::new(None),
+                auto: Mutex::new(AutoLoop::default()),
             }),
         })
     }
@@ -183,16 +191,17 @@ impl HealthChecker {
     }
 
     /// Starts the auto-check loop: a round of checks now, then every `check_interval`
-    /// (fixed rate; a round that overruns skips the missed ticks). Idempotent.
+    /// (fixed rate; a round that overruns skips the missed ticks). Idempotent; does nothing
+    /// once the checker's client is closed.
     pub fn start(&self) {
         let mut slot = self.inner.auto.lock();
-        if slot.as_ref().is_some_and(|t| !t.is_stopped()) {
+        if slot.closed || slot.task.as_ref().is_some_and(|t| !t.is_stopped()) {
             return;
         }
         let weak: Weak<Inner> = Arc::downgrade(&self.inner);
         let clock = self.inner.clock.clone();
         let interval = self.inner.config.check_interval;
-        *slot = Some(spawn_background(async move {
+        slot.task = Some(spawn_background(async move {
             let mut next = clock.now();
             loop {
                 {
@@ -214,7 +223,17 @@ impl HealthChecker {
 
     /// Stops the auto-check loop (cancelling an automatic round in flight). Idempotent.
     pub fn stop(&self) {
-        if let Some(task) = self.inner.auto.lock().take() {
+        if let Some(task) = self.inner.auto.lock().task.take() {
+            task.stop();
+        }
+    }
+
+    /// Stops the auto-check loop for good: later [`start`](Self::start) calls do nothing
+    /// (the client's checker, when the client closes). Checks can still be run by hand.
+    pub(crate) fn close(&self) {
+        let mut slot = self.inner.auto.lock();
+        slot.closed = true;
+        if let Some(task) = slot.task.take() {
             task.stop();
         }
     }
@@ -224,6 +243,7 @@ impl HealthChecker {
         self.inner
             .auto
             .lock()
+            .task
             .as_ref()
             .is_some_and(|t| !t.is_stopped())
     }
