@@ -293,6 +293,7 @@ impl BatchManager {
             inner: Arc::downgrade(inner),
             clock: inner.clock.clone(),
             sleep: None,
+            timer: true,
         })
     }
 

@@ -27,6 +27,9 @@ pub struct BatchTicket {
     pub(super) inner: Weak<Inner>,
     pub(super) clock: SharedClock,
     pub(super) sleep: Option<BoxFuture<'static, ()>>,
+    /// Whether the ticket arms its own timer for the deadline (off when the caller bounds
+    /// the wait by the same deadline: see [`without_timer`](Self::without_timer)).
+    pub(super) timer: bool,
 }
 
 impl std::fmt::Debug for BatchTicket {
@@ -43,6 +46,15 @@ impl BatchTicket {
     /// The operation's id.
     pub fn id(&self) -> &str {
         self.op.id()
+    }
+
+    /// Leaves the deadline to the caller: for a caller that waits under a timeout ending no
+    /// later than the operation's (the client's per-call timeout), so each call arms one
+    /// timer, not two. Past its deadline the operation is still dropped from the queue and
+    /// from its batch, and counted as a timeout, by the batch manager.
+    pub(crate) fn without_timer(mut self) -> Self {
+        self.timer = false;
+        self
     }
 
     /// Whether the result (or timeout) has been decided.
@@ -76,6 +88,9 @@ impl Future for BatchTicket {
         if let Poll::Ready(r) = this.slot.poll_take(cx.waker()) {
             this.sleep = None;
             return Poll::Ready(r);
+        }
+        if !this.timer {
+            return Poll::Pending;
         }
         if this.sleep.is_none() {
             let now = this.clock.now();

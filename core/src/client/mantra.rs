@@ -827,7 +827,8 @@ impl Inner {
         match &self.batch {
             Some(batch) if policy.batch => {
                 let op = BatchOperation::from_value(method, params, policy.priority, timeout)?;
-                batch.submit(op).await
+                // `run` bounds the wait by `timeout` too (started earlier): one timer per call.
+                batch.enqueue(op)?.without_timer().await
             }
             // Boxed: the executor's future is large, and unboxed it would size every call's
             // future (batched ones too) — each call would set up and move ~20 KB.

@@ -116,13 +116,18 @@ pub async fn timeout<F: Future>(
     duration: Duration,
     fut: F,
 ) -> Result<F::Output, Elapsed> {
-    use futures::future::{select, Either};
-    let fut = std::pin::pin!(fut);
-    let sleep = clock.sleep(duration);
-    match select(fut, sleep).await {
-        Either::Left((out, _)) => Ok(out),
-        Either::Right(((), _)) => Err(Elapsed),
-    }
+    let mut fut = std::pin::pin!(fut);
+    // Made only once `fut` is pending (a future ready on its first poll, such as a cache
+    // hit, costs no timer), and measured from then.
+    let mut sleep: Option<BoxFuture<'static, ()>> = None;
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(out) = fut.as_mut().poll(cx) {
+            return Poll::Ready(Ok(out));
+        }
+        let sleep = sleep.get_or_insert_with(|| clock.sleep(duration));
+        sleep.as_mut().poll(cx).map(|()| Err(Elapsed))
+    })
+    .await
 }
 
 /// Yields once to the executor so other ready tasks can run.

@@ -241,14 +241,20 @@ impl Future for Sleep {
                     None => (true, None),
                 },
                 None => {
-                    let now_us = now_us_floor();
-                    if now_us >= self.deadline_us {
+                    // When the armed host timer fires no later than this deadline, it will
+                    // wake this sleep or re-arm for it: registered without reading the clock
+                    // (a deadline already past is then woken by that timer).
+                    let covered = matches!(&t.armed, Some((at, _)) if *at <= self.deadline_us);
+                    let now_us = if covered { None } else { Some(now_us_floor()) };
+                    if now_us.is_some_and(|now| now >= self.deadline_us) {
                         return (true, None);
                     }
                     let key = (self.deadline_us, t.next_seq);
                     t.next_seq += 1;
                     t.entries.insert(key, Some(cx.waker().clone()));
-                    t.rearm(lane, now_us);
+                    if let Some(now_us) = now_us {
+                        t.rearm(lane, now_us);
+                    }
                     self.key = Some(key);
                     (false, None)
                 }
