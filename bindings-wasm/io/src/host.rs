@@ -92,10 +92,41 @@ pub async fn call_host(f: &Function, args: &[JsValue], what: &str) -> Result<JsV
 /// A boxed export future: what every `Promise`-returning export runs.
 pub type JsTask = std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, JsValue>>>>;
 
-/// Runs `fut` as a JS `Promise`. Every async export goes through this one non-generic
-/// function, so `future_to_promise` (and the task it spawns) is compiled once instead of once
-/// per export (~80 KB of wasm).
+thread_local! {
+    /// The JS layer's set of reject functions of promises still in flight (`lib/sdk.mjs`,
+    /// registered by `__init`): after a panic or a trap it rejects them all, so no call
+    /// hangs on a task that will never run again.
+    static PENDING: std::cell::RefCell<Option<js_sys::Set>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Registers the JS layer's set of pending reject functions (see [`promise`]).
+pub(crate) fn set_pending(set: js_sys::Set) {
+    PENDING.with(|p| *p.borrow_mut() = Some(set));
+}
+
+/// Runs `fut` as a JS `Promise` whose reject function sits in the JS layer's pending set
+/// while it runs (so a panic or trap elsewhere rejects it; the JS layer need not wrap each
+/// promise in one of its own: ≈ 6 % of a client call). Every async export goes through this
+/// one non-generic function, so the promise and the task it spawns are compiled once
+/// instead of once per export (~80 KB of wasm).
 #[inline(never)]
 pub fn promise(fut: JsTask) -> Promise {
-    wasm_bindgen_futures::future_to_promise(fut)
+    let mut fut = Some(fut);
+    Promise::new(&mut |resolve, reject| {
+        let Some(fut) = fut.take() else { return };
+        let pending = PENDING.with(|p| p.borrow().clone());
+        if let Some(set) = &pending {
+            set.add(&reject);
+        }
+        wasm_bindgen_futures::spawn_local(async move {
+            let out = fut.await;
+            if let Some(set) = &pending {
+                set.delete(&reject);
+            }
+            let _ = match out {
+                Ok(value) => resolve.call1(&JsValue::UNDEFINED, &value),
+                Err(err) => reject.call1(&JsValue::UNDEFINED, &err),
+            };
+        });
+    })
 }

@@ -37,9 +37,12 @@ pub fn start() {
 }
 
 /// Called once by the package entry (`lib/sdk.mjs`) at load: registers the `MantraError`
-/// class every error is built from and the callback that poisons the JS layer on a panic.
+/// class every error is built from, the callback that poisons the JS layer on a panic, and
+/// the set where every export promise's reject function waits while it runs (see
+/// [`crate::host::promise`]).
 #[wasm_bindgen(js_name = "__init")]
-pub fn init(error_class: Function, on_panic: Function) {
+pub fn init(error_class: Function, on_panic: Function, pending: js_sys::Set) {
     set_error_class(error_class);
     ON_PANIC.with(|c| *c.borrow_mut() = Some(on_panic));
+    crate::host::set_pending(pending);
 }

@@ -383,7 +383,7 @@ export function createCacheManager(wasm, rt) {
           });
       };
       try {
-        return rt.track(core.fetchOnce(t, key, leader));
+        return core.fetchOnce(t, key, leader);
       } catch (err) {
         return Promise.reject(rt.translate(err));
       }

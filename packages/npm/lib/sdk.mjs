@@ -5,7 +5,8 @@
 //   from it (`bindings-wasm/io/src/error.rs`);
 // - wraps every exported function, method, getter and constructor so that
 //   * a `WebAssembly.RuntimeError` (a trap) becomes `MantraError("internal")`,
-//   * after a Rust panic or a trap the instance is poisoned: pending promises reject and
+//   * after a Rust panic or a trap the instance is poisoned: pending promises reject (wasm
+//     keeps each export promise's reject function in `pending` while it runs) and
 //     every later call throws `MantraError("internal")` instead of running on broken state,
 //   * a method called on a freed object throws `MantraError("closed")`;
 // - makes `Symbol.dispose` free objects (`using clock = new ManualClock()`).
@@ -68,34 +69,15 @@ export function createSdk(wasm) {
     return internal;
   }
 
+  // A promise an export returns is wasm's own: its reject function waits in `pending` while
+  // it runs (bindings-wasm/io/src/host.rs `promise`), so a panic or trap rejects it.
   function guarded(fn, self, args) {
     if (state.fatal) throw unusable();
-    let out;
     try {
-      out = fn.apply(self, args);
+      return fn.apply(self, args);
     } catch (err) {
       throw translate(err);
     }
-    if (!(out instanceof Promise)) return out;
-    return track(out);
-  }
-
-  // A promise from wasm that a panic must reject, with traps translated.
-  function track(out) {
-    return new Promise((resolve, reject) => {
-      if (state.fatal) return reject(unusable());
-      pending.add(reject);
-      out.then(
-        (value) => {
-          pending.delete(reject);
-          resolve(value);
-        },
-        (err) => {
-          pending.delete(reject);
-          reject(translate(err));
-        },
-      );
-    });
   }
 
   function named(name, fn) {
@@ -169,7 +151,7 @@ export function createSdk(wasm) {
 
   const isClass = (fn) => /^class\b/.test(Function.prototype.toString.call(fn));
 
-  wasm.__init(MantraError, poison);
+  wasm.__init(MantraError, poison, pending);
 
   const api = { MantraError };
   for (const [name, value] of Object.entries(wasm)) {
@@ -179,7 +161,7 @@ export function createSdk(wasm) {
   }
 
   // Shared with the hand-written components (lib/cache.mjs, ...).
-  const rt = { MantraError, state, unusable, translate, track, guardClass };
+  const rt = { MantraError, state, unusable, translate, guardClass };
   api.CacheManager = createCacheManager(wasm, rt);
   api.MetricsCollector = createMetricsCollector(wasm, rt);
 
@@ -242,6 +224,7 @@ export function createSdk(wasm) {
   const internals = {
     testPanic: guardFn("testPanic", wasm.__testPanic),
     testHostCall: guardFn("testHostCall", wasm.__testHostCall),
+    pendingCount: () => pending.size,
   };
   return { api, internals };
 }

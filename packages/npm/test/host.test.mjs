@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import { test } from "node:test";
 
 const sdk = createRequire(import.meta.url)("mantra-sdk");
-const { testHostCall } = sdk.__internals;
+const { testHostCall, pendingCount } = sdk.__internals;
 
 async function rejected(promise) {
   try {
@@ -85,4 +85,24 @@ test("a non-function callback is a TypeError", async () => {
   const err = await rejected(testHostCall(42, null));
   assert.ok(err instanceof TypeError);
   assert.match(err.message, /must be a function, got number 42/);
+});
+
+test("an export promise's reject function waits in the panic set only while it runs", async () => {
+  // lib/sdk.mjs rejects everything in the set after a panic or trap (test/panic.test.mjs);
+  // wasm adds each export promise's reject function when it starts and removes it as it
+  // settles — resolved or rejected — so the set does not grow with the calls made.
+  const clock = new sdk.ManualClock();
+  const before = pendingCount();
+  const sleeps = Array.from({ length: 100 }, () => clock.sleepMs(10));
+  const failing = testHostCall(() => {
+    throw new Error("no");
+  }, null);
+  const passing = testHostCall((x) => x, 7);
+  assert.equal(pendingCount(), before + 102);
+  await clock.advance(10);
+  await Promise.all(sleeps);
+  assert.equal((await rejected(failing)).code, "host");
+  assert.equal(await passing, 7);
+  assert.equal(pendingCount(), before);
+  clock.free();
 });
