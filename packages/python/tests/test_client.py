@@ -464,6 +464,38 @@ def test_connect_applies_the_batch_extras() -> None:
     assert len(big) == 2 and all(len(b) <= 1_000_000 for b in big), [len(b) for b in big]
 
 
+def test_connect_applies_max_retry_delay_to_the_client_batcher() -> None:
+    node = "http://node.test:26657"
+
+    class Busy(SlowNode):
+        """Answers the first two JSON-RPC POSTs with 503 (retryable), then as SlowNode."""
+
+        def __init__(self) -> None:
+            super().__init__(delay=0.0)
+            self.refused = 0
+
+        async def __call__(self, request: Dict[str, Any]) -> Mapping[str, Any]:
+            body = json.loads(request["body"]) if request["method"] == "POST" else None
+            is_call = isinstance(body, list) or (isinstance(body, dict) and body["method"] != "health")
+            if is_call and self.refused < 2:
+                self.refused += 1
+                return {"status": 503, "body": b"busy"}
+            return await super().__call__(request)
+
+    async def main() -> None:
+        busy = Busy()
+        # A 30 s first backoff would outlast the 3 s deadline; capped at 0.05 s the retry
+        # comes in time.
+        batch = BatchConfig(retry_delay=30.0, retry_jitter=False, max_retry_delay=0.05)
+        async with MantraClient.connect([node], transport=busy, cache=False, batch=batch, request_timeout=3.0) as c:
+            assert await c.call("m", {"i": 1}) == {"method": "m", "params": {"i": 1}}
+            stats = c.stats()["batch"]
+            assert stats is not None and stats["retries"] >= 1, stats
+        assert busy.refused == 2
+
+    run(main())
+
+
 def test_connect_metrics_fields_keep_the_client_defaults() -> None:
     def buckets(text: str, ns: str) -> List[str]:
         return re.findall(rf'^{ns}_client_call_duration_seconds_bucket{{[^}}]*le="([^"]+)"', text, re.M)

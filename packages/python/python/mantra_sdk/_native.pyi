@@ -286,7 +286,12 @@ class CacheManager:
 
 @final
 class BatchConfig:
-    """Batching configuration (keyword-only; durations in seconds; defaults from the core)."""
+    """Batching configuration (keyword-only; durations in seconds; defaults from the core).
+
+    Raises ``InvalidConfigError`` naming the field for out-of-range values (e.g.
+    ``max_batch_size=0``, ``max_retry_delay=0.0``, ``priority_aging=-1.0``) and
+    ``TypeError`` for values of the wrong type.
+    """
 
     def __new__(
         cls,
@@ -299,6 +304,8 @@ class BatchConfig:
         retry_delay: Optional[float] = None,
         retry_jitter: Optional[bool] = None,
         max_batch_bytes: Optional[int] = None,
+        max_retry_delay: Optional[float] = None,
+        priority_aging: Optional[float] = None,
     ) -> BatchConfig: ...
     @property
     def max_batch_size(self) -> int:
@@ -325,6 +332,15 @@ class BatchConfig:
     def max_batch_bytes(self) -> Optional[int]:
         """Bound on the encoded size of one batch (default None: no bound; a
         ``MantraClient`` keeps its own bound, ``max_body_bytes`` less the brackets)."""
+    @property
+    def max_retry_delay(self) -> Optional[float]:
+        """Cap on one retry's backoff, seconds (> 0; default None: the manager's cap, 30 s).
+        A server's ``retry_after`` is still honoured when longer."""
+    @property
+    def priority_aging(self) -> Optional[float]:
+        """Wait after which a queued operation counts one priority level higher, seconds
+        (> 0; default None: the manager's step, 1 s; ``"low"`` reaches ``"high"`` after twice
+        that), so low-priority work cannot starve."""
     def __eq__(self, other: object, /) -> bool: ...
     def __ne__(self, other: object, /) -> bool: ...
 
@@ -569,11 +585,12 @@ class MantraClient:
         ``cache`` / ``batch``: ``None`` = the core's defaults, ``False`` = off. The cache's
         ``ttl_by_type`` sets the client cache's per-type TTLs (puts without a ``ttl``, e.g.
         ``client.cache.put``; the client caches its own RPC results for its per-method
-        TTLs, see ``method_ttls``). The batch's ``retry_jitter`` and ``max_batch_bytes``
-        apply to the client's batcher; ``max_batch_bytes`` defaults to, and may not
-        exceed, the node's body limit less 2 (999 998 bytes). The core checks all of it
-        before the first request. ``metrics``: the fields given replace the
-        client's defaults, the others keep them (e.g. its latency buckets, 50 µs to 30 s).
+        TTLs, see ``method_ttls``). The batch's ``retry_jitter``, ``max_batch_bytes``,
+        ``max_retry_delay`` and ``priority_aging`` apply to the client's batcher;
+        ``max_batch_bytes`` defaults to, and may not exceed, the node's body limit less 2
+        (999 998 bytes). The core checks all of it before the first request.
+        ``metrics``: the fields given replace the client's defaults, the others keep them
+        (e.g. its latency buckets, 50 µs to 30 s).
         ``transport``: an async ``(request) -> response`` replacing the native HTTP client
         (request ``{"method", "url", "headers", "body", "timeout"}``, response
         ``{"status", "body", "retry_after"?}``); an exception it raises is a transport
