@@ -495,6 +495,24 @@ class MetricsCollector:
         ``max_custom_metrics``."""
     def record_memory_bytes(self, kind: str, bytes: int) -> None:
         """Sets ``<namespace>_resource_memory_bytes{kind}``."""
+    def record_resource_usage(
+        self,
+        *,
+        memory_used_bytes: Optional[int] = None,
+        memory_pooled_bytes: Optional[int] = None,
+        cache_bytes: Optional[int] = None,
+        cache_entries: Optional[int] = None,
+        active_connections: Optional[int] = None,
+        pending_requests: Optional[int] = None,
+    ) -> None:
+        """Sets the resource gauges given; ``None`` leaves a gauge unchanged (a no-op when
+        ``enable_resource_metrics`` is off). ``memory_used_bytes``, ``memory_pooled_bytes``
+        and ``cache_bytes`` set ``<namespace>_resource_memory_bytes{kind="used"|"pooled"|
+        "cache"}``; ``cache_entries`` ``<namespace>_resource_cache_entries``;
+        ``active_connections`` ``<namespace>_resource_connections_active``;
+        ``pending_requests`` ``<namespace>_resource_pending_requests``. Raises
+        ``MantraTypeError`` for a non-int and ``InvalidConfigError`` naming the argument
+        for a negative value."""
     def get_all_metrics(self) -> MetricsSnapshot:
         """Every family and series (counts, sums, buckets, p50/p95/p99) and the windows."""
     def prometheus(self) -> str:
