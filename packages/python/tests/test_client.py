@@ -17,13 +17,14 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from typing import Any, Awaitable, Dict, List, Mapping, TypeVar
+from typing import Any, Awaitable, Dict, List, Mapping, Tuple, TypeVar
 
 import pytest
 
 from mantra_sdk import (
     BatchConfig,
     CacheConfig,
+    CapacityExceededError,
     ClosedError,
     InvalidArgumentError,
     InvalidConfigError,
@@ -494,6 +495,59 @@ def test_connect_applies_max_retry_delay_to_the_client_batcher() -> None:
         assert busy.refused == 2
 
     run(main())
+
+
+def test_connect_max_body_bytes_bounds_every_request_body() -> None:
+    node = "http://node.test:26657"
+
+    async def send(pads: List[int], **options: Any) -> Tuple[List[bytes], List[object]]:
+        slow = SlowNode(delay=0.0)
+        async with MantraClient.connect([node], transport=slow, cache=False, **options) as c:
+            calls = [c.call("m", {"i": i, "pad": "x" * n}) for i, n in enumerate(pads)]
+            results = await asyncio.gather(*calls, return_exceptions=True)
+        return slow.bodies, list(results)
+
+    # Ten small calls queued at once: one batch by default, several under a 300-byte limit.
+    batch = BatchConfig(max_batch_delay=0.2)
+    one, results = run(send([10] * 10, batch=batch))
+    assert len(one) == 1 and all(isinstance(r, dict) for r in results)
+    bounded, results = run(send([10] * 10, batch=batch, max_body_bytes=300))
+    assert len(bounded) >= 3 and all(len(b) <= 300 for b in bounded), [len(b) for b in bounded]
+    assert [r["params"]["i"] for r in results if isinstance(r, dict)] == list(range(10))
+    # A call over the limit fails alone, without being sent (batched or not); the others pass.
+    for batching in (batch, False):
+        bodies, results = run(send([10, 400, 10], batch=batching, max_body_bytes=300))
+        assert isinstance(results[1], CapacityExceededError), results
+        assert isinstance(results[0], dict) and isinstance(results[2], dict), results
+        assert all(b"x" * 400 not in b for b in bodies)
+    _, results = run(send([400], batch=False))
+    assert isinstance(results[0], dict), "within the default limit (1 000 000 bytes)"
+
+    # Checked with the rest of the config before any request, named as the Python option.
+    def invalid(field: str, **options: Any) -> str:
+        with pytest.raises(InvalidConfigError) as e:
+            MantraClient.connect([node], **options)
+        assert e.value.field == field and field in str(e.value), (options, e.value)
+        return str(e.value)
+
+    invalid("max_body_bytes", max_body_bytes=63)
+    invalid("max_body_bytes", max_body_bytes=-1)
+    invalid("max_body_bytes", max_body_bytes=2**70)
+    # Batches must fit the body limit: max_batch_bytes may be at most max_body_bytes - 2.
+    assert "at most 498" in invalid("max_batch_bytes", max_body_bytes=500, batch=BatchConfig(max_batch_bytes=499))
+    assert "at most 999998" in invalid("max_batch_bytes", batch=BatchConfig(max_batch_bytes=999_999))
+    with pytest.raises(MantraTypeError, match="max_body_bytes"):
+        MantraClient.connect([node], max_body_bytes="1000")  # type: ignore[arg-type]
+    with pytest.raises(MantraTypeError, match="max_body_bytes"):
+        MantraClient.connect([node], max_body_bytes=1000.0)  # type: ignore[arg-type]
+
+    async def at_the_limit() -> None:
+        async with MantraClient.connect(
+            [node], transport=SlowNode(), max_body_bytes=500, batch=BatchConfig(max_batch_bytes=498)
+        ) as c:
+            assert await c.call("m") == {"method": "m", "params": {}}
+
+    run(at_the_limit())
 
 
 def test_connect_metrics_fields_keep_the_client_defaults() -> None:

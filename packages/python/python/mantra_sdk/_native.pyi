@@ -593,6 +593,7 @@ class MantraClient:
         health: Optional[HealthConfig] = None,
         transport: Optional[TransportFn] = None,
         request_timeout: Optional[float] = None,
+        max_body_bytes: Optional[int] = None,
         method_ttls: Optional[Mapping[str, float]] = None,
         clock: Optional[ManualClock] = None,
     ) -> _Connecting[MantraClient]:
@@ -605,15 +606,18 @@ class MantraClient:
         ``client.cache.put``; the client caches its own RPC results for its per-method
         TTLs, see ``method_ttls``). The batch's ``retry_jitter``, ``max_batch_bytes``,
         ``max_retry_delay`` and ``priority_aging`` apply to the client's batcher;
-        ``max_batch_bytes`` defaults to, and may not exceed, the node's body limit less 2
-        (999 998 bytes). The core checks all of it before the first request.
+        ``max_batch_bytes`` defaults to, and may not exceed, ``max_body_bytes`` less 2
+        (999 998 bytes by default). The core checks all of it before the first request.
         ``metrics``: the fields given replace the client's defaults, the others keep them
         (e.g. its latency buckets, 50 µs to 30 s).
         ``transport``: an async ``(request) -> response`` replacing the native HTTP client
         (request ``{"method", "url", "headers", "body", "timeout"}``, response
         ``{"status", "body", "retry_after"?}``); an exception it raises is a transport
         failure (retried, failed over). ``request_timeout`` bounds each call (seconds,
-        default 30); ``method_ttls`` caches further read methods of ``call`` (seconds).
+        default 30). ``max_body_bytes`` is the largest request body sent (bytes, at least
+        64; default 1 000 000, CometBFT's ``max_body_bytes``): batches are cut to fit it and
+        a single call over it fails with ``CapacityExceededError`` without being sent.
+        ``method_ttls`` caches further read methods of ``call`` (seconds).
         """
     @property
     def cache(self) -> Optional[CacheManager]:
