@@ -5,7 +5,7 @@ import json
 import shutil
 import subprocess
 import threading
-from typing import Any, Awaitable, Dict, List, TypeVar
+from typing import Any, Awaitable, Dict, List, Mapping, TypeVar
 
 import pytest
 
@@ -26,7 +26,7 @@ def run(coro: Awaitable[T]) -> T:
     return asyncio.run(coro)  # type: ignore[arg-type]
 
 
-def family(snapshot: Dict[str, Any], name: str) -> Dict[str, Any]:
+def family(snapshot: Mapping[str, Any], name: str) -> Dict[str, Any]:
     for f in snapshot["families"]:
         if f["name"] == name:
             fam: Dict[str, Any] = f
