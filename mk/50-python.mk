@@ -1,6 +1,7 @@
 # Python package (packages/python, native crate bindings-python): build the abi3 wheels with
 # maturin, install the one pip picks into a FRESH virtualenv and test the installed wheel
-# (pytest, mypy --strict on an example consumer, stubtest of the native module's stubs);
+# (pytest, mypy --strict on an example consumer and the tests, stubtest of the native
+# module's stubs);
 # smoke-test the oldest and newest CPython (each gets its own wheel).
 SETUP_TARGETS += setup-python
 TEST_TARGETS += test-python
@@ -67,7 +68,7 @@ test-python: build-python devnet-up
 	cd $(PY_RUN_DIR) && MANTRA_REQUIRE_DEVNET=1 $(PY_TEST_VENV)/bin/python -m pytest -p no:cacheprovider \
 	  --import-mode=importlib --rootdir=$(PY_DIR)/tests -c /dev/null $(PY_DIR)/tests -q
 	cd $(PY_RUN_DIR) && $(PY_TEST_VENV)/bin/python -m mypy --strict --no-incremental \
-	  $(PY_DIR)/examples/typed_consumer.py
+	  $(PY_DIR)/examples/typed_consumer.py $(PY_DIR)/tests
 	cd $(PY_RUN_DIR) && $(PY_TEST_VENV)/bin/python -m mypy.stubtest \
 	  --allowlist $(PY_DIR)/stubtest-allowlist.txt mantra_sdk
 	cd $(PY_RUN_DIR) && $(PY_TEST_VENV)/bin/python $(PY_DIR)/examples/typed_consumer.py

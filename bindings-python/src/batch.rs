@@ -2,6 +2,7 @@
 //! Python batch function (DataLoader's contract) as its executor.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use mantra_sdk::runtime::BoxFuture;
 use mantra_sdk::{
@@ -26,6 +27,10 @@ pub(crate) struct PyBatchConfig {
     pub(crate) inner: BatchConfig,
     pub(crate) retry_jitter: bool,
     pub(crate) max_batch_bytes: Option<usize>,
+    /// `None`: the manager's default cap (30 s).
+    pub(crate) max_retry_delay: Option<Duration>,
+    /// `None`: the manager's default step (1 s).
+    pub(crate) priority_aging: Option<Duration>,
 }
 
 impl Default for PyBatchConfig {
@@ -34,14 +39,16 @@ impl Default for PyBatchConfig {
             inner: BatchConfig::default(),
             retry_jitter: true,
             max_batch_bytes: None,
+            max_retry_delay: None,
+            priority_aging: None,
         }
     }
 }
 
 impl PyBatchConfig {
     /// Applies the knobs the core keeps as setters to a standalone manager (a client's
-    /// config carries them as `batch_options`). An unset `max_batch_bytes` leaves the
-    /// manager's bound alone.
+    /// config carries them as `batch_options`). An unset `max_batch_bytes`,
+    /// `max_retry_delay` or `priority_aging` leaves the manager's value alone.
     pub(crate) fn apply(&self, m: &BatchManager) -> mantra_sdk::Result<()> {
         m.apply_options(&self.options())
     }
@@ -52,7 +59,8 @@ impl PyBatchConfig {
         mantra_sdk::BatchOptions {
             retry_jitter: Some(self.retry_jitter),
             max_batch_bytes: self.max_batch_bytes,
-            ..mantra_sdk::BatchOptions::default()
+            max_retry_delay: self.max_retry_delay,
+            priority_aging: self.priority_aging,
         }
     }
 }
@@ -70,6 +78,8 @@ impl PyBatchConfig {
         retry_delay = None,
         retry_jitter = None,
         max_batch_bytes = None,
+        max_retry_delay = None,
+        priority_aging = None,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -81,6 +91,8 @@ impl PyBatchConfig {
         retry_delay: Option<f64>,
         retry_jitter: Option<bool>,
         max_batch_bytes: Option<Bound<'_, PyAny>>,
+        max_retry_delay: Option<f64>,
+        priority_aging: Option<f64>,
     ) -> PyResult<Self> {
         guard(|| {
             let mut c = PyBatchConfig::default();
@@ -110,7 +122,14 @@ impl PyBatchConfig {
             if let Some(n) = max_batch_bytes {
                 c.max_batch_bytes = Some(count("max_batch_bytes", &n)?);
             }
-            // The core's rule for the byte bound, checked on a throwaway manager.
+            if let Some(s) = max_retry_delay {
+                c.max_retry_delay = Some(seconds("max_retry_delay", s).or_py()?);
+            }
+            if let Some(s) = priority_aging {
+                c.priority_aging = Some(seconds("priority_aging", s).or_py()?);
+            }
+            // The core's rules for the setter knobs (e.g. no zero byte bound, cap or aging
+            // step), checked on a throwaway manager.
             c.apply(&BatchManager::try_new(c.inner.clone()).or_py()?)
                 .or_py()?;
             Ok(c)
@@ -149,14 +168,25 @@ impl PyBatchConfig {
     fn max_batch_bytes(&self) -> Option<usize> {
         self.max_batch_bytes
     }
+    #[getter]
+    fn max_retry_delay(&self) -> Option<f64> {
+        self.max_retry_delay.map(|d| d.as_secs_f64())
+    }
+    #[getter]
+    fn priority_aging(&self) -> Option<f64> {
+        self.priority_aging.map(|d| d.as_secs_f64())
+    }
 
     fn __repr__(&self) -> String {
         let c = &self.inner;
         let b = |v: bool| if v { "True" } else { "False" };
+        let secs = |d: Option<Duration>| {
+            d.map_or_else(|| "None".to_string(), |d| format!("{:?}", d.as_secs_f64()))
+        };
         format!(
             "BatchConfig(max_batch_size={}, max_batch_delay={:?}, enable_auto_batching={}, \
              max_concurrent_batches={}, retry_attempts={}, retry_delay={:?}, retry_jitter={}, \
-             max_batch_bytes={})",
+             max_batch_bytes={}, max_retry_delay={}, priority_aging={})",
             c.max_batch_size,
             c.max_batch_delay.as_secs_f64(),
             b(c.enable_auto_batching),
@@ -166,6 +196,8 @@ impl PyBatchConfig {
             b(self.retry_jitter),
             self.max_batch_bytes
                 .map_or_else(|| "None".to_string(), |n| n.to_string()),
+            secs(self.max_retry_delay),
+            secs(self.priority_aging),
         )
     }
 }

@@ -18,7 +18,9 @@ use crate::batch::PyBatchConfig;
 use crate::bridge::{bridge_module, with_gil, LoopSlot, PyCallback};
 use crate::cache::{PyCacheConfig, PyCacheManager};
 use crate::clock::{enter_runtime, PyManualClock};
-use crate::convert::{arg_seconds, as_str, json_to_py, py_to_json, to_py, type_name, with_str};
+use crate::convert::{
+    arg_seconds, as_str, count, json_to_py, py_to_json, to_py, type_name, with_str,
+};
 use crate::errors::{guard, type_error, OrPyErr};
 use crate::health::{PyHealthChecker, PyHealthConfig};
 use crate::metrics::{PyMetricsCollector, PyMetricsConfig};
@@ -200,6 +202,7 @@ impl PyMantraClient {
         health = None,
         transport = None,
         request_timeout = None,
+        max_body_bytes = None,
         method_ttls = None,
         clock = None,
     ))]
@@ -214,6 +217,7 @@ impl PyMantraClient {
         health: Option<PyRef<'py, PyHealthConfig>>,
         transport: Option<Bound<'py, PyAny>>,
         request_timeout: Option<f64>,
+        max_body_bytes: Option<Bound<'py, PyAny>>,
         method_ttls: Option<BTreeMap<String, f64>>,
         clock: Option<PyRef<'py, PyManualClock>>,
     ) -> PyResult<Bound<'py, PyAny>> {
@@ -256,6 +260,9 @@ impl PyMantraClient {
             }
             if let Some(t) = request_timeout {
                 config.request_timeout = crate::convert::seconds("request_timeout", t).or_py()?;
+            }
+            if let Some(n) = max_body_bytes {
+                config.max_body_bytes = count("max_body_bytes", &n)?;
             }
             if let Some(m) = method_ttls {
                 for (method, secs) in m {

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use mantra_sdk::runtime::default_clock;
-use mantra_sdk::{MetricType, MetricsCollector, MetricsConfig};
+use mantra_sdk::{MetricType, MetricsCollector, MetricsConfig, MetricsResourceUsage};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
@@ -390,6 +390,46 @@ impl PyMetricsCollector {
             with_str(as_str("kind", kind)?, |k| {
                 self.inner.record_memory_bytes(k, bytes)
             })
+        })
+    }
+
+    /// Sets the resource gauges given (keyword-only; `None` leaves a gauge unchanged):
+    /// `<namespace>_resource_memory_bytes{kind="used"|"pooled"|"cache"}`,
+    /// `_resource_cache_entries`, `_resource_connections_active`,
+    /// `_resource_pending_requests`. A no-op when resource metrics are off.
+    #[pyo3(signature = (
+        *,
+        memory_used_bytes = None,
+        memory_pooled_bytes = None,
+        cache_bytes = None,
+        cache_entries = None,
+        active_connections = None,
+        pending_requests = None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn record_resource_usage(
+        &self,
+        memory_used_bytes: Option<Bound<'_, PyAny>>,
+        memory_pooled_bytes: Option<Bound<'_, PyAny>>,
+        cache_bytes: Option<Bound<'_, PyAny>>,
+        cache_entries: Option<Bound<'_, PyAny>>,
+        active_connections: Option<Bound<'_, PyAny>>,
+        pending_requests: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        guard(|| {
+            let n = |name: &'static str, v: Option<Bound<'_, PyAny>>| {
+                v.map(|v| count::<u64>(name, &v)).transpose()
+            };
+            let usage = MetricsResourceUsage {
+                memory_used_bytes: n("memory_used_bytes", memory_used_bytes)?,
+                memory_pooled_bytes: n("memory_pooled_bytes", memory_pooled_bytes)?,
+                cache_bytes: n("cache_bytes", cache_bytes)?,
+                cache_entries: n("cache_entries", cache_entries)?,
+                active_connections: n("active_connections", active_connections)?,
+                pending_requests: n("pending_requests", pending_requests)?,
+            };
+            self.inner.record_resource_usage(&usage);
+            Ok(())
         })
     }
 

@@ -23,10 +23,11 @@ pub enum Priority {
     High,
 }
 
-/// Configuration of a [`BatchManager`]. Every field is optional: `null`/`nil` means the
-/// core default (`max_batch_size` 10, `max_batch_delay` 10 ms, `enable_auto_batching`
-/// true, `max_concurrent_batches` 10, `retry_attempts` 3, `retry_delay` 150 ms, no byte
-/// bound, jitter on, `max_retry_delay` 30 s, `priority_aging` 1 s).
+/// Configuration of a [`BatchManager`] (or a `MantraClient`'s batching). Every field is
+/// optional: `null`/`nil` means the core default (`max_batch_size` 10, `max_batch_delay`
+/// 10 ms, `enable_auto_batching` true, `max_concurrent_batches` 10, `retry_attempts` 3,
+/// `retry_delay` 150 ms, no byte bound on a standalone manager and `max_body_bytes − 2` in a
+/// client, jitter on, `max_retry_delay` 30 s, `priority_aging` 1 s).
 #[derive(Debug, Clone, Default, PartialEq, uniffi::Record)]
 pub struct BatchConfig {
     /// Most operations in one batch (> 0).
@@ -47,7 +48,11 @@ pub struct BatchConfig {
     /// First retry backoff, doubled on every further retry, plus jitter.
     #[uniffi(default)]
     pub retry_delay: Option<Duration>,
-    /// Bound on the encoded size of one batch in bytes (> 0); none by default.
+    /// Bound on the encoded size of one batch in bytes (> 0); an operation larger than it
+    /// alone is refused (`CapacityExceeded`). None by default on a standalone
+    /// [`BatchManager`]; in a `MantraClient` the default, and the most it may be set to, is
+    /// the client's `max_body_bytes − 2` (the node's request body limit), and a call over
+    /// the bound but within that limit is sent in a batch of its own.
     #[uniffi(default)]
     pub max_batch_bytes: Option<u64>,
     /// Random extra backoff of up to 50 % (turn off for exact, reproducible delays).

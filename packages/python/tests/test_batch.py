@@ -1,7 +1,7 @@
 """BatchManager with an async Python batch function (DataLoader's contract)."""
 
 import asyncio
-from typing import Any, Awaitable, List, Sequence, TypeVar
+from typing import Any, Awaitable, List, Optional, Sequence, TypeVar
 
 import pytest
 
@@ -46,7 +46,13 @@ def test_config_defaults_come_from_the_core() -> None:
     assert (c.max_batch_size, c.max_batch_delay, c.enable_auto_batching) == (10, 0.01, True)
     assert (c.max_concurrent_batches, c.retry_attempts, c.retry_delay) == (10, 3, 0.15)
     assert c.retry_jitter is True and c.max_batch_bytes is None
+    # Unset: the manager keeps its own cap (30 s) and aging step (1 s).
+    assert c.max_retry_delay is None and c.priority_aging is None
     assert BatchConfig() == BatchConfig() != BatchConfig(max_batch_size=2)
+    set_ = BatchConfig(max_retry_delay=2.5, priority_aging=0.25)
+    assert (set_.max_retry_delay, set_.priority_aging) == (2.5, 0.25)
+    assert set_ == BatchConfig(max_retry_delay=2.5, priority_aging=0.25) != c
+    assert "max_retry_delay=2.5, priority_aging=0.25)" in repr(set_)
 
 
 @pytest.mark.parametrize(
@@ -57,12 +63,26 @@ def test_config_defaults_come_from_the_core() -> None:
         ({"max_batch_bytes": 0}, "max_batch_bytes"),
         ({"max_batch_delay": -0.1}, "max_batch_delay"),
         ({"retry_attempts": -1}, "retry_attempts"),
+        ({"max_retry_delay": 0.0}, "max_retry_delay"),
+        ({"max_retry_delay": -1.0}, "max_retry_delay"),
+        ({"max_retry_delay": float("nan")}, "max_retry_delay"),
+        ({"max_retry_delay": 1e12}, "max_retry_delay"),
+        ({"priority_aging": 0.0}, "priority_aging"),
+        ({"priority_aging": float("inf")}, "priority_aging"),
+        ({"priority_aging": 1e12}, "priority_aging"),
     ],
 )
 def test_invalid_config_names_the_field(kwargs: Any, field: str) -> None:
     with pytest.raises(InvalidConfigError) as e:
         BatchConfig(**kwargs)
-    assert e.value.field == field
+    assert e.value.field == field and field in str(e.value)
+
+
+def test_config_values_of_the_wrong_type_are_type_errors() -> None:
+    with pytest.raises(TypeError, match="max_retry_delay"):
+        BatchConfig(max_retry_delay="1")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="priority_aging"):
+        BatchConfig(priority_aging="fast")  # type: ignore[arg-type]
 
 
 def test_operations_are_batched_and_routed_back_in_order() -> None:
@@ -222,6 +242,55 @@ def test_retryable_errors_are_retried_with_backoff_in_virtual_time() -> None:
         assert m.stats()["retries"] == 1
 
     run(main())
+
+
+def test_max_retry_delay_caps_the_backoff_in_virtual_time() -> None:
+    async def main(cap: Optional[float]) -> float:
+        clock = ManualClock()
+        calls: List[float] = []
+
+        async def flaky(ops: List[BatchOperation]) -> Sequence[object]:
+            calls.append(clock.now)
+            if len(calls) == 1:
+                raise TransportError("busy", status=503)
+            return [o.params for o in ops]
+
+        cfg = BatchConfig(max_batch_delay=0.0, retry_delay=2.0, retry_jitter=False, max_retry_delay=cap)
+        m = BatchManager(cfg, flaky, clock=clock)
+        r = m.submit("q", 1)
+        await clock.advance(0.0)
+        assert len(calls) == 1
+        await clock.advance(0.25)
+        if cap is not None:
+            assert len(calls) == 2, "the retry waited the cap, not retry_delay"
+        else:
+            assert len(calls) == 1
+            await clock.advance(1.75)
+        assert await r == 1 and m.stats()["retries"] == 1
+        return calls[1] - calls[0]
+
+    assert run(main(0.25)) == pytest.approx(0.25)
+    assert run(main(None)) == pytest.approx(2.0), "without the cap: retry_delay"
+
+
+def test_priority_aging_lets_a_waiting_low_operation_go_first() -> None:
+    async def order(aging: Optional[float]) -> List[str]:
+        clock = ManualClock()
+        rec = Recorder()
+        m = BatchManager(BatchConfig(max_batch_delay=10.0, priority_aging=aging), rec, clock=clock)
+        low = m.submit("op", "low", priority="low")
+        await clock.advance(0.25)
+        high = m.submit("op", "high", priority="high")
+        await m.flush()
+        await clock.settle()
+        await asyncio.gather(low, high)
+        assert len(rec.batches) == 1
+        return rec.batches[0]
+
+    # Waiting 0.25 s with a 0.1 s step, "low" counts as "high" and is the older one ...
+    assert run(order(0.1)) == ["low", "high"]
+    # ... with the default step (1 s) it is still "low".
+    assert run(order(None)) == ["high", "low"]
 
 
 def test_the_node_batch_limit_is_learned() -> None:

@@ -5,7 +5,7 @@ import gc
 import json
 import random
 import threading
-from typing import Any, Awaitable, List, TypeVar
+from typing import Any, Awaitable, List, Tuple, TypeVar
 
 import pytest
 
@@ -78,13 +78,13 @@ def test_config_type_errors() -> None:
     with pytest.raises(MantraTypeError):
         CacheConfig(max_entries="10")  # type: ignore[arg-type]
     with pytest.raises(MantraTypeError):
-        CacheConfig(max_entries=True)  # type: ignore[arg-type]
+        CacheConfig(max_entries=True)  # a bool is an int to mypy, not to the SDK
     with pytest.raises(TypeError):
         CacheConfig(ttl_by_type=[("block", 1.0)])  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         CacheConfig(ttl_by_type={"block": "1"})  # type: ignore[dict-item]
     with pytest.raises(TypeError):
-        CacheConfig(10)  # type: ignore[misc]
+        CacheConfig(10)  # type: ignore[call-arg]
 
 
 # ---------------------------------------------------------------- basic operations
@@ -199,12 +199,13 @@ def test_weights_follow_the_core_rule() -> None:
     c = CacheManager()
     overhead = c.weigh("", None) - 4  # the fixed per-entry charge
     assert overhead > 0
-    for key, value in [
+    cases: List[Tuple[str, object]] = [
         ("a", {"x": [1, 2, 3]}),
         ("ключ", "é😀\"\\\n\t\u0001\u007f"),
         ("k", [True, False, None, -12, 2**64 - 1, -(2**63), {"n": {"e": []}}]),
         ("k", {"pool": "o.uom.uusdc", "reserves": ["1000", "2000"]}),
-    ]:
+    ]
+    for key, value in cases:
         assert c.weigh(key, value) == len(key.encode()) + overhead + text_len(value), value
     assert c.weigh("k", (1, "ab")) == c.weigh("k", [1, "ab"])
     # Floats are weighed as the Rust core prints them (serde_json: 1.0, 0.003).

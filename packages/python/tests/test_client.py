@@ -17,13 +17,14 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from typing import Any, Awaitable, Dict, List, Mapping, TypeVar
+from typing import Any, Awaitable, Dict, List, Mapping, Tuple, TypeVar
 
 import pytest
 
 from mantra_sdk import (
     BatchConfig,
     CacheConfig,
+    CapacityExceededError,
     ClosedError,
     InvalidArgumentError,
     InvalidConfigError,
@@ -91,7 +92,8 @@ def test_status_health_info_and_blocks() -> None:
             s = await c.status()
             height = int(s["sync_info"]["latest_block_height"])
             assert height > 0 and s["node_info"]["network"]
-            assert await c.health_check() is None
+            # Typed `-> None`; the runtime value is checked all the same.
+            assert await c.health_check() is None  # type: ignore[func-returns-value]
             info = await c.abci_info()
             assert int(info["last_block_height"]) > 0
             b = await c.block(height)
@@ -271,7 +273,7 @@ def test_transport_failures_are_typed() -> None:
 def test_bad_arguments_are_typed_errors() -> None:
     async def main() -> None:
         with pytest.raises(MantraTypeError):
-            MantraClient.connect(ENDPOINTS[0])  # type: ignore[arg-type]
+            MantraClient.connect(ENDPOINTS[0])  # a str is a Sequence[str] to mypy, not to the SDK
         with pytest.raises(InvalidConfigError) as e:
             MantraClient.connect([])
         assert e.value.field == "endpoints"
@@ -289,12 +291,13 @@ def test_bad_arguments_are_typed_errors() -> None:
                 await c.abci_query("", b"k", height=-1)
             with pytest.raises(InvalidArgumentError):
                 await c.call("")
+            # Bad arguments raise at the call, before there is a coroutine to await.
             with pytest.raises(InvalidArgumentError):
-                c.call("status", priority="urgent")  # type: ignore[arg-type]
+                _ = c.call("status", priority="urgent")  # type: ignore[arg-type]
             with pytest.raises(MantraTypeError):
-                c.abci_query("", 42)  # type: ignore[arg-type]
+                _ = c.abci_query("", 42)  # type: ignore[arg-type]
             with pytest.raises(MantraTypeError):
-                c.call("status", {1, 2})
+                _ = c.call("status", {1, 2})
 
     run(main())
 
@@ -462,6 +465,91 @@ def test_connect_applies_the_batch_extras() -> None:
     # limit): twelve 100 kB calls are split, not refused as one oversized body.
     big = run(bodies(BatchConfig(max_batch_size=20, max_batch_delay=0.2, retry_jitter=False), 12, "x" * 100_000))
     assert len(big) == 2 and all(len(b) <= 1_000_000 for b in big), [len(b) for b in big]
+
+
+def test_connect_applies_max_retry_delay_to_the_client_batcher() -> None:
+    node = "http://node.test:26657"
+
+    class Busy(SlowNode):
+        """Answers the first two JSON-RPC POSTs with 503 (retryable), then as SlowNode."""
+
+        def __init__(self) -> None:
+            super().__init__(delay=0.0)
+            self.refused = 0
+
+        async def __call__(self, request: Dict[str, Any]) -> Mapping[str, Any]:
+            body = json.loads(request["body"]) if request["method"] == "POST" else None
+            is_call = isinstance(body, list) or (isinstance(body, dict) and body["method"] != "health")
+            if is_call and self.refused < 2:
+                self.refused += 1
+                return {"status": 503, "body": b"busy"}
+            return await super().__call__(request)
+
+    async def main() -> None:
+        busy = Busy()
+        # A 30 s first backoff would outlast the 3 s deadline; capped at 0.05 s the retry
+        # comes in time.
+        batch = BatchConfig(retry_delay=30.0, retry_jitter=False, max_retry_delay=0.05)
+        async with MantraClient.connect([node], transport=busy, cache=False, batch=batch, request_timeout=3.0) as c:
+            assert await c.call("m", {"i": 1}) == {"method": "m", "params": {"i": 1}}
+            stats = c.stats()["batch"]
+            assert stats is not None and stats["retries"] >= 1, stats
+        assert busy.refused == 2
+
+    run(main())
+
+
+def test_connect_max_body_bytes_bounds_every_request_body() -> None:
+    node = "http://node.test:26657"
+
+    async def send(pads: List[int], **options: Any) -> Tuple[List[bytes], List[object]]:
+        slow = SlowNode(delay=0.0)
+        async with MantraClient.connect([node], transport=slow, cache=False, **options) as c:
+            calls = [c.call("m", {"i": i, "pad": "x" * n}) for i, n in enumerate(pads)]
+            results = await asyncio.gather(*calls, return_exceptions=True)
+        return slow.bodies, list(results)
+
+    # Ten small calls queued at once: one batch by default, several under a 300-byte limit.
+    batch = BatchConfig(max_batch_delay=0.2)
+    one, results = run(send([10] * 10, batch=batch))
+    assert len(one) == 1 and all(isinstance(r, dict) for r in results)
+    bounded, results = run(send([10] * 10, batch=batch, max_body_bytes=300))
+    assert len(bounded) >= 3 and all(len(b) <= 300 for b in bounded), [len(b) for b in bounded]
+    assert [r["params"]["i"] for r in results if isinstance(r, dict)] == list(range(10))
+    # A call over the limit fails alone, without being sent (batched or not); the others pass.
+    for batching in (batch, False):
+        bodies, results = run(send([10, 400, 10], batch=batching, max_body_bytes=300))
+        assert isinstance(results[1], CapacityExceededError), results
+        assert isinstance(results[0], dict) and isinstance(results[2], dict), results
+        assert all(b"x" * 400 not in b for b in bodies)
+    _, results = run(send([400], batch=False))
+    assert isinstance(results[0], dict), "within the default limit (1 000 000 bytes)"
+
+    # Checked with the rest of the config before any request, named as the Python option.
+    def invalid(field: str, **options: Any) -> str:
+        with pytest.raises(InvalidConfigError) as e:
+            MantraClient.connect([node], **options)
+        assert e.value.field == field and field in str(e.value), (options, e.value)
+        return str(e.value)
+
+    invalid("max_body_bytes", max_body_bytes=63)
+    invalid("max_body_bytes", max_body_bytes=-1)
+    invalid("max_body_bytes", max_body_bytes=2**70)
+    # Batches must fit the body limit: max_batch_bytes may be at most max_body_bytes - 2.
+    assert "at most 498" in invalid("max_batch_bytes", max_body_bytes=500, batch=BatchConfig(max_batch_bytes=499))
+    assert "at most 999998" in invalid("max_batch_bytes", batch=BatchConfig(max_batch_bytes=999_999))
+    with pytest.raises(MantraTypeError, match="max_body_bytes"):
+        MantraClient.connect([node], max_body_bytes="1000")  # type: ignore[arg-type]
+    with pytest.raises(MantraTypeError, match="max_body_bytes"):
+        MantraClient.connect([node], max_body_bytes=1000.0)  # type: ignore[arg-type]
+
+    async def at_the_limit() -> None:
+        async with MantraClient.connect(
+            [node], transport=SlowNode(), max_body_bytes=500, batch=BatchConfig(max_batch_bytes=498)
+        ) as c:
+            assert await c.call("m") == {"method": "m", "params": {}}
+
+    run(at_the_limit())
 
 
 def test_connect_metrics_fields_keep_the_client_defaults() -> None:

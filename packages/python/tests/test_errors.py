@@ -3,6 +3,7 @@
 import asyncio
 import math
 import pickle
+from typing import Any, Dict
 
 import pytest
 
@@ -76,7 +77,8 @@ def test_builtin_bases_for_bad_input_and_timeouts() -> None:
     assert isinstance(rpc, mantra_sdk.RpcError)
     assert rpc.rpc_code == -32603
     timeout = _errors._from_native("timeout", "t", {"operation": "op", "after": 1.5})
-    assert isinstance(timeout, TimeoutError) and timeout.after == 1.5
+    assert isinstance(timeout, mantra_sdk.MantraTimeoutError) and isinstance(timeout, TimeoutError)
+    assert timeout.after == 1.5
 
 
 def test_errors_pickle_with_their_fields() -> None:
@@ -122,14 +124,14 @@ def test_invalid_config_names_the_field(field: str, value: object) -> None:
         {"service_name": 5},
     ],
 )
-def test_wrong_config_types_raise_type_error(kwargs: dict) -> None:
+def test_wrong_config_types_raise_type_error(kwargs: Dict[str, Any]) -> None:
     with pytest.raises(TypeError):
         HealthConfig(**kwargs)
 
 
 def test_positional_config_arguments_are_rejected() -> None:
     with pytest.raises(TypeError):
-        HealthConfig(30.0)  # type: ignore[misc]
+        HealthConfig(30.0)  # type: ignore[call-arg]
 
 
 def test_wrong_argument_types_to_the_checker() -> None:

@@ -4,7 +4,7 @@ import asyncio
 import gc
 import inspect
 import threading
-from typing import Any, Awaitable, Dict, List, TypeVar
+from typing import Any, Awaitable, Dict, List, Mapping, TypeVar
 
 import pytest
 
@@ -45,7 +45,7 @@ class Flaky:
         return None
 
 
-def component(report: Dict[str, Any], name: str) -> Dict[str, Any]:
+def component(report: Mapping[str, Any], name: str) -> Dict[str, Any]:
     c: Dict[str, Any] = report["components"][name]
     return c
 
@@ -451,7 +451,11 @@ def test_concurrent_rounds_and_sync_reads_from_threads() -> None:
         for t in threads:
             t.start()
         reports = await asyncio.gather(*(checker.run_health_checks() for _ in range(10)))
-        await asyncio.get_running_loop().run_in_executor(None, lambda: [t.join() for t in threads])
+        def join_all() -> None:
+            for t in threads:
+                t.join()
+
+        await asyncio.get_running_loop().run_in_executor(None, join_all)
         assert not errors
         assert all(r["overall_status"] == "healthy" for r in reports)
         total = checker.get_system_health()["components"]["c0"]["total_checks"]

@@ -5,7 +5,7 @@ import json
 import shutil
 import subprocess
 import threading
-from typing import Any, Awaitable, Dict, List, TypeVar
+from typing import Any, Awaitable, Dict, List, Mapping, TypeVar
 
 import pytest
 
@@ -26,7 +26,7 @@ def run(coro: Awaitable[T]) -> T:
     return asyncio.run(coro)  # type: ignore[arg-type]
 
 
-def family(snapshot: Dict[str, Any], name: str) -> Dict[str, Any]:
+def family(snapshot: Mapping[str, Any], name: str) -> Dict[str, Any]:
     for f in snapshot["families"]:
         if f["name"] == name:
             fam: Dict[str, Any] = f
@@ -121,6 +121,52 @@ def test_bad_arguments_are_typed_errors() -> None:
     with pytest.raises(TypeError):
         m.record_protocol_operation("rpc", "op", "0.1", True)  # type: ignore[arg-type]
     assert family(m.get_all_metrics(), "mantra_protocol_operations_total")["series"] == []
+
+
+def test_resource_usage_sets_the_gauges_given() -> None:
+    m = MetricsCollector(MetricsConfig(const_labels={"env": "test"}, enable_process_metrics=False))
+    m.record_resource_usage(
+        memory_used_bytes=1024,
+        memory_pooled_bytes=64,
+        cache_bytes=2048,
+        cache_entries=12,
+        active_connections=3,
+        pending_requests=7,
+    )
+    text = m.prometheus()
+    for line in [
+        'mantra_resource_memory_bytes{env="test",kind="used"} 1024',
+        'mantra_resource_memory_bytes{env="test",kind="pooled"} 64',
+        'mantra_resource_memory_bytes{env="test",kind="cache"} 2048',
+        'mantra_resource_cache_entries{env="test"} 12',
+        'mantra_resource_connections_active{env="test"} 3',
+        'mantra_resource_pending_requests{env="test"} 7',
+    ]:
+        assert line in text.splitlines(), f"{line!r} not in\n{text}"
+    # Only the gauges given change.
+    m.record_resource_usage(cache_entries=5)
+    lines = m.prometheus().splitlines()
+    assert 'mantra_resource_cache_entries{env="test"} 5' in lines
+    assert 'mantra_resource_connections_active{env="test"} 3' in lines
+    assert family(m.get_all_metrics(), "mantra_resource_pending_requests")["series"][0]["value"] == 7.0
+
+    # Bad values are refused by name, and nothing of a refused call is recorded.
+    with pytest.raises(InvalidConfigError) as e:
+        m.record_resource_usage(cache_entries=99, pending_requests=-1)
+    assert e.value.field == "pending_requests"
+    with pytest.raises(MantraTypeError, match="active_connections"):
+        m.record_resource_usage(active_connections=1.5)  # type: ignore[arg-type]
+    with pytest.raises(MantraTypeError, match="cache_bytes"):
+        m.record_resource_usage(cache_bytes=True)
+    with pytest.raises(TypeError):
+        m.record_resource_usage(12)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        m.record_resource_usage(cache_entrys=1)  # type: ignore[call-arg]
+    assert 'mantra_resource_cache_entries{env="test"} 5' in m.prometheus().splitlines()
+
+    off = MetricsCollector(MetricsConfig(enable_resource_metrics=False))
+    off.record_resource_usage(cache_entries=1)
+    assert "mantra_resource_cache_entries" not in off.prometheus()
 
 
 def test_cardinality_cap_folds_new_label_sets_into_overflow() -> None:

@@ -78,7 +78,7 @@ def str_field(m: Dict[str, Any], k: str) -> str:
 
 
 def u64_field(m: Dict[str, Any], k: str) -> int:
-    v = m.get(k)
+    v: Any = m.get(k)
     if not is_int(v) or v < 0:
         raise DataError(f"missing non-negative integer `{k}`")
     return int(v)
@@ -357,7 +357,7 @@ def scripted_error(e: Any, size: int) -> MantraError:
         )
     if code == "rpc":
         only_keys(e, ["code", "rpc_code", "message"], "error")
-        rpc_code = e.get("rpc_code")
+        rpc_code: Any = e.get("rpc_code")
         if not is_int(rpc_code):
             raise DataError("missing integer `rpc_code`")
         return RpcError(message or "scripted rpc error", rpc_code=rpc_code)
@@ -409,7 +409,7 @@ class ScriptedExecutor:
 
     async def __call__(self, ops: List[BatchOperation]) -> List[object]:
         self.calls.append({"at_ms": round(self.clock.now * 1000), "ids": [o.id for o in ops]})
-        reply = self.replies.pop(0) if self.replies else "echo"
+        reply: Any = self.replies.pop(0) if self.replies else "echo"
         if reply == "echo":
             return [o.params for o in ops]
         delay = reply.get("delay_ms", 0)

@@ -286,7 +286,12 @@ class CacheManager:
 
 @final
 class BatchConfig:
-    """Batching configuration (keyword-only; durations in seconds; defaults from the core)."""
+    """Batching configuration (keyword-only; durations in seconds; defaults from the core).
+
+    Raises ``InvalidConfigError`` naming the field for out-of-range values (e.g.
+    ``max_batch_size=0``, ``max_retry_delay=0.0``, ``priority_aging=-1.0``) and
+    ``TypeError`` for values of the wrong type.
+    """
 
     def __new__(
         cls,
@@ -299,6 +304,8 @@ class BatchConfig:
         retry_delay: Optional[float] = None,
         retry_jitter: Optional[bool] = None,
         max_batch_bytes: Optional[int] = None,
+        max_retry_delay: Optional[float] = None,
+        priority_aging: Optional[float] = None,
     ) -> BatchConfig: ...
     @property
     def max_batch_size(self) -> int:
@@ -325,6 +332,15 @@ class BatchConfig:
     def max_batch_bytes(self) -> Optional[int]:
         """Bound on the encoded size of one batch (default None: no bound; a
         ``MantraClient`` keeps its own bound, ``max_body_bytes`` less the brackets)."""
+    @property
+    def max_retry_delay(self) -> Optional[float]:
+        """Cap on one retry's backoff, seconds (> 0; default None: the manager's cap, 30 s).
+        A server's ``retry_after`` is still honoured when longer."""
+    @property
+    def priority_aging(self) -> Optional[float]:
+        """Wait after which a queued operation counts one priority level higher, seconds
+        (> 0; default None: the manager's step, 1 s; ``"low"`` reaches ``"high"`` after twice
+        that), so low-priority work cannot starve."""
     def __eq__(self, other: object, /) -> bool: ...
     def __ne__(self, other: object, /) -> bool: ...
 
@@ -479,6 +495,24 @@ class MetricsCollector:
         ``max_custom_metrics``."""
     def record_memory_bytes(self, kind: str, bytes: int) -> None:
         """Sets ``<namespace>_resource_memory_bytes{kind}``."""
+    def record_resource_usage(
+        self,
+        *,
+        memory_used_bytes: Optional[int] = None,
+        memory_pooled_bytes: Optional[int] = None,
+        cache_bytes: Optional[int] = None,
+        cache_entries: Optional[int] = None,
+        active_connections: Optional[int] = None,
+        pending_requests: Optional[int] = None,
+    ) -> None:
+        """Sets the resource gauges given; ``None`` leaves a gauge unchanged (a no-op when
+        ``enable_resource_metrics`` is off). ``memory_used_bytes``, ``memory_pooled_bytes``
+        and ``cache_bytes`` set ``<namespace>_resource_memory_bytes{kind="used"|"pooled"|
+        "cache"}``; ``cache_entries`` ``<namespace>_resource_cache_entries``;
+        ``active_connections`` ``<namespace>_resource_connections_active``;
+        ``pending_requests`` ``<namespace>_resource_pending_requests``. Raises
+        ``MantraTypeError`` for a non-int and ``InvalidConfigError`` naming the argument
+        for a negative value."""
     def get_all_metrics(self) -> MetricsSnapshot:
         """Every family and series (counts, sums, buckets, p50/p95/p99) and the windows."""
     def prometheus(self) -> str:
@@ -559,6 +593,7 @@ class MantraClient:
         health: Optional[HealthConfig] = None,
         transport: Optional[TransportFn] = None,
         request_timeout: Optional[float] = None,
+        max_body_bytes: Optional[int] = None,
         method_ttls: Optional[Mapping[str, float]] = None,
         clock: Optional[ManualClock] = None,
     ) -> _Connecting[MantraClient]:
@@ -569,16 +604,20 @@ class MantraClient:
         ``cache`` / ``batch``: ``None`` = the core's defaults, ``False`` = off. The cache's
         ``ttl_by_type`` sets the client cache's per-type TTLs (puts without a ``ttl``, e.g.
         ``client.cache.put``; the client caches its own RPC results for its per-method
-        TTLs, see ``method_ttls``). The batch's ``retry_jitter`` and ``max_batch_bytes``
-        apply to the client's batcher; ``max_batch_bytes`` defaults to, and may not
-        exceed, the node's body limit less 2 (999 998 bytes). The core checks all of it
-        before the first request. ``metrics``: the fields given replace the
-        client's defaults, the others keep them (e.g. its latency buckets, 50 µs to 30 s).
+        TTLs, see ``method_ttls``). The batch's ``retry_jitter``, ``max_batch_bytes``,
+        ``max_retry_delay`` and ``priority_aging`` apply to the client's batcher;
+        ``max_batch_bytes`` defaults to, and may not exceed, ``max_body_bytes`` less 2
+        (999 998 bytes by default). The core checks all of it before the first request.
+        ``metrics``: the fields given replace the client's defaults, the others keep them
+        (e.g. its latency buckets, 50 µs to 30 s).
         ``transport``: an async ``(request) -> response`` replacing the native HTTP client
         (request ``{"method", "url", "headers", "body", "timeout"}``, response
         ``{"status", "body", "retry_after"?}``); an exception it raises is a transport
         failure (retried, failed over). ``request_timeout`` bounds each call (seconds,
-        default 30); ``method_ttls`` caches further read methods of ``call`` (seconds).
+        default 30). ``max_body_bytes`` is the largest request body sent (bytes, at least
+        64; default 1 000 000, CometBFT's ``max_body_bytes``): batches are cut to fit it and
+        a single call over it fails with ``CapacityExceededError`` without being sent.
+        ``method_ttls`` caches further read methods of ``call`` (seconds).
         """
     @property
     def cache(self) -> Optional[CacheManager]:

@@ -5059,10 +5059,11 @@ public func FfiConverterTypeAbciQueryResult_lower(_ value: AbciQueryResult) -> R
 
 
 /**
- * Configuration of a [`BatchManager`]. Every field is optional: `null`/`nil` means the
- * core default (`max_batch_size` 10, `max_batch_delay` 10 ms, `enable_auto_batching`
- * true, `max_concurrent_batches` 10, `retry_attempts` 3, `retry_delay` 150 ms, no byte
- * bound, jitter on, `max_retry_delay` 30 s, `priority_aging` 1 s).
+ * Configuration of a [`BatchManager`] (or a `MantraClient`'s batching). Every field is
+ * optional: `null`/`nil` means the core default (`max_batch_size` 10, `max_batch_delay`
+ * 10 ms, `enable_auto_batching` true, `max_concurrent_batches` 10, `retry_attempts` 3,
+ * `retry_delay` 150 ms, no byte bound on a standalone manager and `max_body_bytes − 2` in a
+ * client, jitter on, `max_retry_delay` 30 s, `priority_aging` 1 s).
  */
 public struct BatchConfig: Equatable, Hashable {
     /**
@@ -5090,7 +5091,11 @@ public struct BatchConfig: Equatable, Hashable {
      */
     public let retryDelay: TimeInterval?
     /**
-     * Bound on the encoded size of one batch in bytes (> 0); none by default.
+     * Bound on the encoded size of one batch in bytes (> 0); an operation larger than it
+     * alone is refused (`CapacityExceeded`). None by default on a standalone
+     * [`BatchManager`]; in a `MantraClient` the default, and the most it may be set to, is
+     * the client's `max_body_bytes − 2` (the node's request body limit), and a call over
+     * the bound but within that limit is sent in a batch of its own.
      */
     public let maxBatchBytes: UInt64?
     /**
@@ -5128,7 +5133,11 @@ public struct BatchConfig: Equatable, Hashable {
          * First retry backoff, doubled on every further retry, plus jitter.
          */retryDelay: TimeInterval? = nil, 
         /**
-         * Bound on the encoded size of one batch in bytes (> 0); none by default.
+         * Bound on the encoded size of one batch in bytes (> 0); an operation larger than it
+         * alone is refused (`CapacityExceeded`). None by default on a standalone
+         * [`BatchManager`]; in a `MantraClient` the default, and the most it may be set to, is
+         * the client's `max_body_bytes − 2` (the node's request body limit), and a call over
+         * the bound but within that limit is sent in a batch of its own.
          */maxBatchBytes: UInt64? = nil, 
         /**
          * Random extra backoff of up to 50 % (turn off for exact, reproducible delays).
