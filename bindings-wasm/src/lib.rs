@@ -26,7 +26,9 @@
 //!    are validated before they reach core, and core itself has no `unwrap` on input paths.
 //! 2. **Panic hook** ([`panic`]): if a panic happens anyway, the hook (installed at module
 //!    start) builds a `MantraError` with code `"internal"` and the panic message, tells the JS
-//!    layer (which poisons the instance and rejects every pending promise), then *throws* that
+//!    layer (which poisons the instance and rejects every pending promise: each export
+//!    promise's reject function waits in its set while the promise runs, see
+//!    `mantra_sdk_wasm_io::host::promise`), then *throws* that
 //!    error as a JS exception instead of returning into the abort path — so the caller sees a
 //!    `MantraError`, not a trap.
 //! 3. **JS guard** (`packages/npm/lib/sdk.mjs`): every exported function, method, getter and
