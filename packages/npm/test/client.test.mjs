@@ -214,6 +214,9 @@ test("client.cache, client.metrics, client.health: handles on the client's own c
   assert.ok(Object.keys(report.components).length >= 2, JSON.stringify(Object.keys(report.components)));
   assert.equal(client.getSystemHealth().components.app.status, "healthy");
   client.close();
+  // A closed client's checks stay stopped: start() through the handle does nothing.
+  health.start();
+  assert.equal(health.isRunning, false);
   client.free();
   assert.throws(() => client.metrics, (e) => e instanceof MantraError && e.code === "closed");
 });
