@@ -270,6 +270,9 @@ impl PyMantraClient {
                     config.cache_policy.method_ttls.insert(method, ttl);
                 }
             }
+            // Checked before the transport needs a running event loop: a bad value is
+            // reported as itself, also outside a loop.
+            config.validate().or_py()?;
             let slot = LoopSlot::default();
             if let Some(t) = transport {
                 if !t.is_callable() {
@@ -285,7 +288,6 @@ impl PyMantraClient {
                     callback: PyCallback::new(t, slot.clone(), WHAT),
                 }));
             }
-            config.validate().or_py()?;
             let clock = clock.map(|c| c.shared());
             // Runs on the SDK runtime: the client's background loops are spawned there.
             let fut = async move {

@@ -533,6 +533,9 @@ def test_connect_max_body_bytes_bounds_every_request_body() -> None:
         return str(e.value)
 
     invalid("max_body_bytes", max_body_bytes=63)
+    # Also with a Python transport outside a running event loop: the bad value is reported,
+    # not the missing loop the transport would need.
+    invalid("max_body_bytes", max_body_bytes=63, transport=SlowNode())
     invalid("max_body_bytes", max_body_bytes=-1)
     invalid("max_body_bytes", max_body_bytes=2**70)
     # Batches must fit the body limit: max_batch_bytes may be at most max_body_bytes - 2.
