@@ -48,10 +48,12 @@ impl BatchTicket {
         self.op.id()
     }
 
-    /// Leaves the deadline to the caller: for a caller that waits under a timeout ending no
-    /// later than the operation's (the client's per-call timeout), so each call arms one
-    /// timer, not two. Past its deadline the operation is still dropped from the queue and
-    /// from its batch, and counted as a timeout, by the batch manager.
+    /// Leaves the deadline to the caller: for a caller that waits under a timeout of the
+    /// operation's length, made after the submission (the client's per-call timeout), so
+    /// each call arms one timer, not two. When the caller gives up at or past the deadline
+    /// and drops the ticket, the ticket expires as its own timer would have made it: the
+    /// operation leaves the queue (or its batch's result is discarded) and counts as a
+    /// timeout. Dropped earlier, it behaves as any dropped ticket (still sent).
     pub(crate) fn without_timer(mut self) -> Self {
         self.timer = false;
         self
@@ -102,6 +104,15 @@ impl Future for BatchTicket {
         match this.sleep.as_mut().map(|s| s.as_mut().poll(cx)) {
             Some(Poll::Ready(())) => this.expire(),
             _ => Poll::Pending,
+        }
+    }
+}
+
+impl Drop for BatchTicket {
+    fn drop(&mut self) {
+        // Without its own timer the caller's timeout ended the wait (see `without_timer`).
+        if !self.timer && !self.slot.is_done() && self.clock.now() >= self.deadline {
+            let _ = self.expire();
         }
     }
 }

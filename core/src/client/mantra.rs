@@ -827,7 +827,9 @@ impl Inner {
         match &self.batch {
             Some(batch) if policy.batch => {
                 let op = BatchOperation::from_value(method, params, policy.priority, timeout)?;
-                // `run` bounds the wait by `timeout` too (started earlier): one timer per call.
+                // `run` bounds the wait by `timeout` too (its sleep made after this
+                // submission, so it ends at or past the operation's deadline): one timer per
+                // call; the dropped ticket then expires the operation.
                 batch.enqueue(op)?.without_timer().await
             }
             // Boxed: the executor's future is large, and unboxed it would size every call's

@@ -725,3 +725,47 @@ async fn cache_ttls_and_batch_options_reach_the_components_and_are_checked_befor
         }
     }
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_call_timing_out_in_the_batch_queue_leaves_it_as_a_timeout() {
+    // One batch in flight at a time, held by a hung call with a long deadline: later calls
+    // wait in the batch queue until their own deadline ends them. Their tickets have no
+    // timer of their own (the call's timeout bounds them), so dropping them must take the
+    // operations out of the queue and count them as timeouts.
+    let node = FakeNode::new();
+    let mut c = config(&node);
+    c.request_timeout = Duration::from_secs(5);
+    c.batch = Some(crate::BatchConfig {
+        max_concurrent_batches: 1,
+        ..crate::BatchConfig::default()
+    });
+    let (client, clock) = client_with(c).await;
+    node.set_mode(Mode::Hang);
+    let long = CallOptions {
+        timeout: Some(Duration::from_secs(60)),
+        ..CallOptions::default()
+    };
+    let holder = Box::pin(client.call_with_options("net_info", json!({ "hold": 1 }), &long));
+    let queued = Box::pin(async {
+        clock.advance(Duration::from_millis(50)).await; // the holder's batch is sent, and hangs
+        let calls = futures::future::join_all(
+            (0..3).map(|i| client.call("net_info", json!({ "queued": i }))),
+        );
+        let (out, ()) = futures::future::join(calls, clock.advance(Duration::from_secs(6))).await;
+        out
+    });
+    let futures::future::Either::Right((out, holder)) =
+        futures::future::select(holder, queued).await
+    else {
+        panic!("the held call ended first");
+    };
+    for r in out {
+        assert_eq!(r.unwrap_err().code(), "timeout");
+    }
+    let stats = client.batch_manager().unwrap().stats();
+    assert_eq!(stats.pending, 0, "{stats:?}");
+    assert_eq!(stats.timeouts, 3, "{stats:?}");
+    assert_eq!(stats.in_flight, 1, "{stats:?}");
+    client.close();
+    assert_eq!(holder.await.unwrap_err().code(), "closed");
+}

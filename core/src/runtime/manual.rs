@@ -251,5 +251,12 @@ mod tests {
         assert_eq!(clock.pending_sleeps(), 0);
         let ready = timeout(&clock, Duration::ZERO, async { 7 }).await;
         assert_eq!(ready, Ok(7));
+        // A future ready on its first poll arms no timer at all (a cache hit's call).
+        let made = clock.sleeps_created();
+        assert_eq!(
+            timeout(&clock, Duration::from_secs(5), async { 8 }).await,
+            Ok(8)
+        );
+        assert_eq!(clock.sleeps_created(), made);
     }
 }

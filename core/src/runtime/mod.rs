@@ -109,8 +109,10 @@ pub fn fast_clock() -> SharedClock {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Elapsed;
 
-/// Runs `fut` until it completes or `duration` passes on `clock`, whichever is first.
-/// A future that is ready on its first poll wins even for a zero duration.
+/// Runs `fut` until it completes or `duration` passes on `clock`, whichever is first; the
+/// duration counts from the first poll at which `fut` is pending (synchronous work in that
+/// poll comes on top). A future that is ready on its first poll wins even for a zero
+/// duration, and arms no timer.
 pub async fn timeout<F: Future>(
     clock: &dyn Clock,
     duration: Duration,
