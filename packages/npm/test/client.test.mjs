@@ -335,3 +335,35 @@ test("free() closes the client and frees its accessors' handles: no traffic afte
   client.free(); // idempotent
   assert.throws(() => client.cache, (e) => e instanceof MantraError && e.code === "closed");
 });
+
+test("the default fetch transport: JSON POSTs with their own plain headers object each", async () => {
+  // Core's FetchTransport calls globalThis.fetch; here a stand-in answers like the node and
+  // records what it was given. A fetch wrapper may change the init it gets: that must not
+  // reach later requests.
+  const node = fakeNode();
+  const seen = [];
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = async (url, init) => {
+    const headers = init.headers;
+    seen.push({ method: init.method, headers, contentType: headers["content-type"], keys: Object.keys(headers) });
+    headers.authorization = `Bearer for ${url}`; // a wrapper adding a credential in place
+    const body = init.body === undefined ? undefined : new TextDecoder().decode(init.body);
+    const out = await node.transport({ method: init.method, url, headers, body });
+    return new Response(out.body, { status: out.status });
+  };
+  try {
+    const client = await MantraClient.connect({ endpoints: ["http://node.test:26657"], cache: false });
+    assert.deepEqual(await client.call("first", { a: 1 }), { method: "first", params: { a: 1 } });
+    assert.deepEqual(await client.call("second", { b: 2 }), { method: "second", params: { b: 2 } });
+    client.close();
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+  const posts = seen.filter((s) => s.method === "POST");
+  assert.ok(posts.length >= 2, JSON.stringify(seen));
+  for (const p of posts) {
+    assert.equal(p.contentType, "application/json");
+    assert.deepEqual(p.keys, ["content-type"], "only core's header: nothing left over from an earlier request");
+  }
+  assert.notEqual(posts[0].headers, posts[1].headers);
+});
