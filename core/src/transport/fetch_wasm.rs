@@ -4,10 +4,10 @@
 use std::time::Duration;
 
 use futures::future::{select, Either};
-use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Function, Promise, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, RequestInit, Response};
+use web_sys::{AbortController, Headers, RequestInit, Response};
 
 use super::{
     parse_retry_after, HttpMethod, HttpRequest, HttpResponse, Transport, DEFAULT_HTTP_TIMEOUT,
@@ -51,12 +51,6 @@ impl Transport for FetchTransport {
         let timeout = request.timeout.unwrap_or(self.timeout);
         Box::pin(fetch(request, timeout))
     }
-}
-
-thread_local! {
-    /// `content-type` and `application/json` as JS strings (made once).
-    static JSON_CONTENT_TYPE: (JsValue, JsValue) =
-        (JsValue::from_str("content-type"), JsValue::from_str("application/json"));
 }
 
 /// Aborts the in-flight fetch when dropped before [`AbortGuard::disarm`] (caller cancelled
@@ -115,22 +109,19 @@ async fn fetch(request: HttpRequest, timeout: Duration) -> Result<HttpResponse> 
         .ok_or_else(|| Error::transport("this JS host has no global `fetch` function"))?;
 
     let init = RequestInit::new();
-    // A plain object, not a `Headers`: hosts build their own from it, and a `Headers` made
-    // here costs more than the rest of the request (undici).
+    let headers = Headers::new().map_err(|e| transport_err("create headers", &e))?;
     let has_content_type = request
         .headers
         .keys()
         .any(|k| k.eq_ignore_ascii_case("content-type"));
-    let json = request.method == HttpMethod::Post && !has_content_type;
-    // A fresh object per exchange: a host's `fetch` wrapper may change what it is given.
-    let headers = Object::new();
-    if json {
-        JSON_CONTENT_TYPE
-            .with(|(k, v)| Reflect::set(&headers, k, v))
+    if request.method == HttpMethod::Post && !has_content_type {
+        headers
+            .set("content-type", "application/json")
             .map_err(|e| transport_err("set header", &e))?;
     }
     for (k, v) in &request.headers {
-        Reflect::set(&headers, &JsValue::from_str(k), &JsValue::from_str(v))
+        headers
+            .set(k, v)
             .map_err(|e| transport_err("set header", &e))?;
     }
     init.set_headers(&headers);

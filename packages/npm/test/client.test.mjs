@@ -336,7 +336,7 @@ test("free() closes the client and frees its accessors' handles: no traffic afte
   assert.throws(() => client.cache, (e) => e instanceof MantraError && e.code === "closed");
 });
 
-test("the default fetch transport: JSON POSTs with their own plain headers object each", async () => {
+test("the default fetch transport: JSON POSTs with their own headers each", async () => {
   // Core's FetchTransport calls globalThis.fetch; here a stand-in answers like the node and
   // records what it was given. A fetch wrapper may change the init it gets: that must not
   // reach later requests.
@@ -345,8 +345,11 @@ test("the default fetch transport: JSON POSTs with their own plain headers objec
   const realFetch = globalThis.fetch;
   globalThis.fetch = async (url, init) => {
     const headers = init.headers;
-    seen.push({ method: init.method, headers, contentType: headers["content-type"], keys: Object.keys(headers) });
-    headers.authorization = `Bearer for ${url}`; // a wrapper adding a credential in place
+    const read = new Headers(headers);
+    seen.push({ method: init.method, headers, contentType: read.get("content-type"), keys: [...read.keys()] });
+    // A wrapper adding a credential in place (as a Headers or as a plain object).
+    if (headers instanceof Headers) headers.set("authorization", `Bearer for ${url}`);
+    else headers.authorization = `Bearer for ${url}`;
     const body = init.body === undefined ? undefined : new TextDecoder().decode(init.body);
     const out = await node.transport({ method: init.method, url, headers, body });
     return new Response(out.body, { status: out.status });
