@@ -128,10 +128,10 @@ impl PyBatchConfig {
             if let Some(s) = priority_aging {
                 c.priority_aging = Some(seconds("priority_aging", s).or_py()?);
             }
-            // The core's rules for the setter knobs (e.g. no zero byte bound, cap or aging
-            // step), checked on a throwaway manager.
-            c.apply(&BatchManager::try_new(c.inner.clone()).or_py()?)
-                .or_py()?;
+            // The core's rules, for the config and for the setter knobs (e.g. no zero byte
+            // bound, cap or aging step).
+            c.inner.validate().or_py()?;
+            c.options().validate().or_py()?;
             Ok(c)
         })
     }
