@@ -405,7 +405,7 @@ impl PyBatchManager {
     }
 
     /// `{batches, operations, avg_batch_size, retries, failures, timeouts, succeeded,
-    /// closed, batch_limit_splits, pending, in_flight, effective_max_batch_size}`.
+    /// cancelled, closed, batch_limit_splits, pending, in_flight, effective_max_batch_size}`.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         guard(|| to_py(py, &self.inner.stats()))
     }

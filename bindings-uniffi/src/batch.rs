@@ -205,6 +205,9 @@ pub struct BatchStats {
     pub timeouts: u64,
     /// Operations that ended with a value.
     pub succeeded: u64,
+    /// Client calls whose caller left first (a cancelled coroutine or task): taken out of
+    /// the queue unsent, or their batch's result discarded.
+    pub cancelled: u64,
     /// Operations failed with `Closed` by `shutdown()`.
     pub closed: u64,
     /// Batches split after the executor reported `BatchLimit`.
@@ -227,6 +230,7 @@ impl From<sdk::BatchStats> for BatchStats {
             failures: s.failures,
             timeouts: s.timeouts,
             succeeded: s.succeeded,
+            cancelled: s.cancelled,
             closed: s.closed,
             batch_limit_splits: s.batch_limit_splits,
             pending: s.pending as u64,

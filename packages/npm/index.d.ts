@@ -281,6 +281,8 @@ export interface BatchStats {
   failures: number;
   timeouts: number;
   succeeded: number;
+  /** Client calls whose caller cancelled them (Python, Kotlin, Swift, Rust): out of the queue unsent, or their batch's result discarded. Always 0 in a standalone manager and in JS, where a call cannot be cancelled. */
+  cancelled: number;
   closed: number;
   batchLimitSplits: number;
   pending: number;

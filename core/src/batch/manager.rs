@@ -344,6 +344,7 @@ impl BatchManager {
             failures: get(&c.failures),
             timeouts: get(&c.timeouts),
             succeeded: get(&c.succeeded),
+            cancelled: get(&c.cancelled),
             closed: get(&c.closed),
             batch_limit_splits: get(&c.splits),
             pending,

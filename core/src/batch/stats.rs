@@ -21,6 +21,9 @@ pub struct BatchStats {
     pub timeouts: u64,
     /// Operations that ended with a value.
     pub succeeded: u64,
+    /// Client calls whose caller left before the outcome (a cancelled task or dropped
+    /// future): taken out of the queue unsent, or their batch's result discarded.
+    pub cancelled: u64,
     /// Operations failed with [`Error::Closed`](crate::Error::Closed) by [`BatchManager::close`](super::BatchManager::close).
     pub closed: u64,
     /// Batches split after the executor reported [`Error::BatchLimit`](crate::Error::BatchLimit).
@@ -43,6 +46,7 @@ pub(super) struct Counters {
     pub(super) timeouts: AtomicU64,
     pub(super) succeeded: AtomicU64,
     pub(super) closed: AtomicU64,
+    pub(super) cancelled: AtomicU64,
     pub(super) splits: AtomicU64,
 }
 

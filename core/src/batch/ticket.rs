@@ -12,13 +12,14 @@ use super::inner::Inner;
 use super::queue::OpSlot;
 use super::stats::bump;
 use super::BatchOperation;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::runtime::{BoxFuture, SharedClock};
 
 /// The pending result of one operation: a future resolving to its value or error.
 /// Resolves with [`Error::Timeout`](crate::Error::Timeout) exactly when the operation's timeout (measured from
 /// submission) passes, even while its batch is in flight (a late result is discarded).
-/// Dropping it discards the result; the operation is still sent.
+/// Dropping it discards the result; the operation is still sent (a client call's ticket is
+/// the exception: see [`without_timer`](Self::without_timer)).
 pub struct BatchTicket {
     pub(super) slot: Arc<OpSlot>,
     pub(super) op: BatchOperation,
@@ -53,7 +54,9 @@ impl BatchTicket {
     /// each call arms one timer, not two. When the caller gives up at or past the deadline
     /// and drops the ticket, the ticket expires as its own timer would have made it: the
     /// operation leaves the queue (or its batch's result is discarded) and counts as a
-    /// timeout. Dropped earlier, it behaves as any dropped ticket (still sent).
+    /// timeout. Dropped earlier, the caller cancelled (a Python task, a Kotlin coroutine, a
+    /// dropped Rust future): the operation leaves the queue unsent, or its batch's result is
+    /// discarded, and it counts as cancelled.
     pub(crate) fn without_timer(mut self) -> Self {
         self.timer = false;
         self
@@ -79,6 +82,25 @@ impl BatchTicket {
         }
         self.sleep = None;
         Poll::Ready(result)
+    }
+
+    /// The caller left before the outcome: the operation ends as cancelled (out of the
+    /// queue if still there; a result arriving later is discarded).
+    fn cancel(&mut self) {
+        let (won, _) = self
+            .slot
+            .expire(Error::Cancelled(format!("operation `{}`", self.op.id())));
+        if won {
+            if let Some(inner) = self.inner.upgrade() {
+                bump(&inner.stats.cancelled, 1);
+                let removed = inner
+                    .state
+                    .lock()
+                    .queue
+                    .remove(self.op.priority(), self.seq);
+                drop(removed);
+            }
+        }
     }
 }
 
@@ -110,9 +132,15 @@ impl Future for BatchTicket {
 
 impl Drop for BatchTicket {
     fn drop(&mut self) {
-        // Without its own timer the caller's timeout ended the wait (see `without_timer`).
-        if !self.timer && !self.slot.is_done() && self.clock.now() >= self.deadline {
+        // Without its own timer the caller's timeout ended the wait, or the caller
+        // cancelled (see `without_timer`).
+        if self.timer || self.slot.is_done() {
+            return;
+        }
+        if self.clock.now() >= self.deadline {
             let _ = self.expire();
+        } else {
+            self.cancel();
         }
     }
 }

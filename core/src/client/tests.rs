@@ -452,7 +452,67 @@ async fn a_dropped_call_is_counted_as_cancelled() {
     let stats = client.stats();
     assert_eq!(stats.cancelled, 1);
     assert_eq!(stats.in_flight, 0);
+    // Its batch was in flight (hung): the operation ends as cancelled, not as a later
+    // timeout or success.
+    let batch = stats.batch.unwrap();
+    assert_eq!((batch.cancelled, batch.timeouts), (1, 0), "{batch:?}");
     client.close();
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_call_cancelled_in_the_batch_queue_leaves_it_unsent() {
+    // One batch in flight at a time, held by a hung call: three later calls wait in the
+    // batch queue, and their callers give up (a cancelled Python task or Kotlin coroutine)
+    // well before the calls' own deadline. Their operations must leave the queue unsent.
+    let node = FakeNode::new();
+    let mut c = config(&node);
+    c.request_timeout = Duration::from_secs(5);
+    c.batch = Some(crate::BatchConfig {
+        max_concurrent_batches: 1,
+        ..crate::BatchConfig::default()
+    });
+    let (client, clock) = client_with(c).await;
+    node.set_mode(Mode::Hang);
+    let holder = Box::pin(client.call("net_info", json!({ "hold": 1 })));
+    let queued = Box::pin(async {
+        clock.advance(Duration::from_millis(50)).await; // the holder's batch is sent, and hangs
+        let calls = futures::future::join_all((0..3).map(|i| {
+            let call = client.call("net_info", json!({ "queued": i }));
+            crate::runtime::timeout(&clock, Duration::from_millis(100), call)
+        }));
+        let (out, ()) =
+            futures::future::join(calls, clock.advance(Duration::from_millis(200))).await;
+        out
+    });
+    let futures::future::Either::Right((out, holder)) =
+        futures::future::select(holder, queued).await
+    else {
+        panic!("the held call ended first");
+    };
+    assert!(out.iter().all(Result::is_err), "the callers gave up");
+    let stats = client.batch_manager().unwrap().stats();
+    assert_eq!(
+        (
+            stats.pending,
+            stats.cancelled,
+            stats.timeouts,
+            stats.in_flight
+        ),
+        (0, 3, 0, 1),
+        "{stats:?}"
+    );
+    assert_eq!(client.stats().cancelled, 3);
+    // The holder's batch ends (the node answers again, its deadline has not passed): the
+    // queue is empty, so nothing else is sent.
+    node.set_mode(Mode::Answer);
+    client.close();
+    assert_eq!(holder.await.unwrap_err().code(), "closed");
+    clock.advance(Duration::from_secs(10)).await;
+    let sent = serde_json::to_string(&node.posts()).unwrap();
+    assert!(
+        !sent.contains("queued"),
+        "a cancelled call was sent: {sent}"
+    );
 }
 
 #[tokio::test(flavor = "current_thread")]

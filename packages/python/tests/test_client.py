@@ -378,6 +378,27 @@ def test_the_pool_option_bounds_the_requests_in_flight_per_endpoint() -> None:
     assert default.max_in_flight == 8
 
 
+def test_a_cancelled_call_leaves_the_batch_queue_unsent() -> None:
+    async def main() -> SlowNode:
+        slow = SlowNode()
+        async with MantraClient.connect(
+            ["http://node.test:26657"], transport=slow, cache=False, batch=BatchConfig(max_batch_delay=0.2)
+        ) as c:
+            # Cancelled (wait_for's timeout) while it waits 200 ms for its batch to fill.
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(c.call("abandoned", {"i": 0}), 0.01)
+            batch = c.stats()["batch"]
+            assert batch is not None
+            assert (batch["cancelled"], batch["pending"]) == (1, 0), batch
+            assert await c.call("kept", {"i": 1}) == {"method": "kept", "params": {"i": 1}}
+            assert c.stats()["cancelled"] == 1
+        return slow
+
+    slow = run(main())
+    sent = b"".join(slow.bodies).decode()
+    assert "kept" in sent and "abandoned" not in sent, sent
+
+
 def test_pool_config_defaults_and_bad_values() -> None:
     p = PoolConfig()
     # The client's defaults: the core's ConnectionPoolConfig with a 10 s ranking interval.

@@ -182,6 +182,9 @@ class BatchStats(TypedDict):
     failures: int
     timeouts: int
     succeeded: int
+    cancelled: int
+    """Client calls whose caller left first (a cancelled task): taken out of the queue unsent,
+    or their batch's result discarded."""
     closed: int
     batch_limit_splits: int
     pending: int

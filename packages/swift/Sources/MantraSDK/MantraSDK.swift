@@ -5341,6 +5341,11 @@ public struct BatchStats: Equatable, Hashable {
      */
     public let succeeded: UInt64
     /**
+     * Client calls whose caller left first (a cancelled coroutine or task): taken out of
+     * the queue unsent, or their batch's result discarded.
+     */
+    public let cancelled: UInt64
+    /**
      * Operations failed with `Closed` by `shutdown()`.
      */
     public let closed: UInt64
@@ -5386,6 +5391,10 @@ public struct BatchStats: Equatable, Hashable {
          * Operations that ended with a value.
          */succeeded: UInt64, 
         /**
+         * Client calls whose caller left first (a cancelled coroutine or task): taken out of
+         * the queue unsent, or their batch's result discarded.
+         */cancelled: UInt64, 
+        /**
          * Operations failed with `Closed` by `shutdown()`.
          */closed: UInt64, 
         /**
@@ -5407,6 +5416,7 @@ public struct BatchStats: Equatable, Hashable {
         self.failures = failures
         self.timeouts = timeouts
         self.succeeded = succeeded
+        self.cancelled = cancelled
         self.closed = closed
         self.batchLimitSplits = batchLimitSplits
         self.pending = pending
@@ -5437,6 +5447,7 @@ public struct FfiConverterTypeBatchStats: FfiConverterRustBuffer {
                 failures: FfiConverterUInt64.read(from: &buf), 
                 timeouts: FfiConverterUInt64.read(from: &buf), 
                 succeeded: FfiConverterUInt64.read(from: &buf), 
+                cancelled: FfiConverterUInt64.read(from: &buf), 
                 closed: FfiConverterUInt64.read(from: &buf), 
                 batchLimitSplits: FfiConverterUInt64.read(from: &buf), 
                 pending: FfiConverterUInt64.read(from: &buf), 
@@ -5453,6 +5464,7 @@ public struct FfiConverterTypeBatchStats: FfiConverterRustBuffer {
         FfiConverterUInt64.write(value.failures, into: &buf)
         FfiConverterUInt64.write(value.timeouts, into: &buf)
         FfiConverterUInt64.write(value.succeeded, into: &buf)
+        FfiConverterUInt64.write(value.cancelled, into: &buf)
         FfiConverterUInt64.write(value.closed, into: &buf)
         FfiConverterUInt64.write(value.batchLimitSplits, into: &buf)
         FfiConverterUInt64.write(value.pending, into: &buf)
