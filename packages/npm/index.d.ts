@@ -640,6 +640,37 @@ export interface ResponseCache extends Omit<CacheManager, "close" | "free"> {
 }
 
 /**
+ * An `AbortSignal` (`new AbortController().signal`, `AbortSignal.timeout(ms)`), described by
+ * what the client uses of it, so no DOM or Node typings are needed.
+ */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  readonly reason?: unknown;
+  addEventListener(type: "abort", listener: () => void): void;
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
+/** The last argument of every `MantraClient` call. */
+export interface RequestOptions {
+  /**
+   * Aborts the call: it rejects with a `MantraError` of code `"cancelled"` whose `cause` is
+   * `signal.reason`, and a call still waiting for its batch leaves the queue unsent (a
+   * request already sent is not recalled). An already aborted signal rejects at once.
+   */
+  signal?: AbortSignalLike;
+}
+
+/** `MantraClient.call`'s options: core's per-call overrides, and an `AbortSignal`. */
+export interface CallOptions extends RequestOptions {
+  /** Executor and batch priority (default: the method's — broadcasts high, reads normal). */
+  priority?: Priority;
+  /** This call's deadline in ms, > 0 (default: the client's `requestTimeoutMs`). */
+  timeoutMs?: number;
+  /** Skips the cache lookup (the result still refreshes the cache). Default false. */
+  bypassCache?: boolean;
+}
+
+/**
  * The composed MANTRA client: cache → single-flight → batching → priority executor →
  * connection pool with failover, metrics and health. Results are the node's JSON
  * (decoded by core, fields camelCased).
@@ -647,13 +678,19 @@ export interface ResponseCache extends Omit<CacheManager, "close" | "free"> {
 export class MantraClient {
   private constructor();
   static connect(config: ClientConfig): Promise<MantraClient>;
-  status(): Promise<{ [key: string]: JsonValue }>;
-  healthCheck(): Promise<void>;
-  abciQuery(path: string, data: Uint8Array | string, height?: number): Promise<{ [key: string]: JsonValue }>;
-  smartQuery<T extends JsonValue = JsonValue>(contract: string, msg: JsonValue): Promise<T>;
-  block(height?: number): Promise<{ [key: string]: JsonValue }>;
-  broadcastTxSync(tx: Uint8Array | string): Promise<{ [key: string]: JsonValue }>;
-  call<T extends JsonValue = JsonValue>(method: string, params?: JsonValue): Promise<T>;
+  status(options?: RequestOptions): Promise<{ [key: string]: JsonValue }>;
+  healthCheck(options?: RequestOptions): Promise<void>;
+  abciQuery(
+    path: string,
+    data: Uint8Array | string,
+    height?: number,
+    options?: RequestOptions,
+  ): Promise<{ [key: string]: JsonValue }>;
+  smartQuery<T extends JsonValue = JsonValue>(contract: string, msg: JsonValue, options?: RequestOptions): Promise<T>;
+  block(height?: number, options?: RequestOptions): Promise<{ [key: string]: JsonValue }>;
+  broadcastTxSync(tx: Uint8Array | string, options?: RequestOptions): Promise<{ [key: string]: JsonValue }>;
+  /** Any JSON-RPC method (`params` default `{}`) under core's policy, `options` overriding it for this call. */
+  call<T extends JsonValue = JsonValue>(method: string, params?: JsonValue, options?: CallOptions): Promise<T>;
   /**
    * The client's response cache (the same handle on every access), `null` with `cache: false`.
    * The accessors' handles share the client's lifetime: `free()` on the client frees them.

@@ -12,9 +12,10 @@ use mantra_sdk::{
 };
 use wasm_bindgen::prelude::*;
 
+use crate::call_options::{self, CallArgs};
 use crate::convert::{describe, function, json, ms_from_duration, string, Config};
 use crate::error::{to_js, type_error, JsResult};
-use crate::host::call_host;
+use crate::host::{call_host, JsTask};
 use crate::{json_text, ser};
 
 /// A JS function `(request) => Promise<{status, body, headers?}>` as core's transport.
@@ -275,16 +276,6 @@ where
     run_with(fut, ser::to_js)
 }
 
-/// [`run`] for a node's answer (decoded from JSON, so every number is finite): the result
-/// crosses as one JSON text (see `json_text`).
-fn run_rpc<T, F>(fut: F) -> Promise
-where
-    F: std::future::Future<Output = mantra_sdk::Result<T>> + 'static,
-    T: serde::Serialize + 'static,
-{
-    run_with(fut, json_text::to_js)
-}
-
 fn run_with<T: 'static, F>(fut: F, convert: fn(&T) -> JsValue) -> Promise
 where
     F: std::future::Future<Output = mantra_sdk::Result<T>> + 'static,
@@ -293,6 +284,29 @@ where
         let v = fut.await.map_err(|e| to_js(&e))?;
         Ok(convert(&v))
     }))
+}
+
+/// Runs an RPC call as a promise: `work` under the options' `AbortSignal`; a bad options
+/// argument rejects (`work`, which holds any earlier argument error, then never runs).
+#[inline(never)]
+fn rpc_call(args: JsResult<CallArgs>, what: &'static str, work: JsTask) -> Promise {
+    match args {
+        Ok(a) => promise(call_options::with_signal(a.signal, what, work)),
+        Err(e) => promise(Box::pin(async move { Err(e) })),
+    }
+}
+
+/// A node's answer as a task (decoded from JSON, so every number is finite): the result
+/// crosses as one JSON text (see `json_text`).
+fn rpc_task<T, F>(fut: F) -> JsTask
+where
+    F: std::future::Future<Output = mantra_sdk::Result<T>> + 'static,
+    T: serde::Serialize + 'static,
+{
+    Box::pin(async move {
+        let v = fut.await.map_err(|e| to_js(&e))?;
+        Ok(json_text::to_js(&v))
+    })
 }
 
 fn bytes(value: &JsValue, what: &str) -> JsResult<Vec<u8>> {
@@ -340,27 +354,44 @@ impl MantraClient {
         }))
     }
 
-    /// The node's `/status`.
-    pub fn status(&self) -> Promise {
+    /// The node's `/status` (`options`: `{signal}`).
+    pub fn status(&self, options: JsValue) -> Promise {
         let c = self.inner.clone();
-        run_rpc(async move { c.status().await })
+        let what = "MantraClient.status";
+        rpc_call(
+            call_options::read(&options, what, false),
+            what,
+            rpc_task(async move { c.status().await }),
+        )
     }
 
-    /// Resolves when the node answers `/health`.
+    /// Resolves when the node answers `/health` (`options`: `{signal}`).
     #[wasm_bindgen(js_name = healthCheck)]
-    pub fn health_check(&self) -> Promise {
+    pub fn health_check(&self, options: JsValue) -> Promise {
         let c = self.inner.clone();
-        promise(Box::pin(async move {
-            c.health_check().await.map_err(|e| to_js(&e))?;
-            Ok(JsValue::UNDEFINED)
-        }))
+        let what = "MantraClient.healthCheck";
+        rpc_call(
+            call_options::read(&options, what, false),
+            what,
+            Box::pin(async move {
+                c.health_check().await.map_err(|e| to_js(&e))?;
+                Ok(JsValue::UNDEFINED)
+            }),
+        )
     }
 
     /// `abci_query` of `path` with `data` (Uint8Array or string) at `height` (latest if
-    /// omitted).
+    /// omitted; `options`: `{signal}`).
     #[wasm_bindgen(js_name = abciQuery)]
-    pub fn abci_query(&self, path: JsValue, data: JsValue, height_: JsValue) -> Promise {
+    pub fn abci_query(
+        &self,
+        path: JsValue,
+        data: JsValue,
+        height_: JsValue,
+        options: JsValue,
+    ) -> Promise {
         let c = self.inner.clone();
+        let what = "MantraClient.abciQuery";
         let args = (|| -> JsResult<_> {
             Ok((
                 string(&path, "MantraClient.abciQuery(path)")?,
@@ -368,56 +399,77 @@ impl MantraClient {
                 height(&height_, "MantraClient.abciQuery(…, height)")?,
             ))
         })();
-        promise(Box::pin(async move {
-            let (path, data, h) = args?;
-            let v = c.abci_query(&path, &data, h).await.map_err(|e| to_js(&e))?;
-            Ok(json_text::to_js(&v))
-        }))
+        rpc_call(
+            call_options::read(&options, what, false),
+            what,
+            Box::pin(async move {
+                let (path, data, h) = args?;
+                let v = c.abci_query(&path, &data, h).await.map_err(|e| to_js(&e))?;
+                Ok(json_text::to_js(&v))
+            }),
+        )
     }
 
-    /// CosmWasm smart query: the contract's JSON reply.
+    /// CosmWasm smart query: the contract's JSON reply (`options`: `{signal}`).
     #[wasm_bindgen(js_name = smartQuery)]
-    pub fn smart_query(&self, contract: JsValue, msg: JsValue) -> Promise {
+    pub fn smart_query(&self, contract: JsValue, msg: JsValue, options: JsValue) -> Promise {
         let c = self.inner.clone();
+        let what = "MantraClient.smartQuery";
         let args = (|| -> JsResult<_> {
             Ok((
                 string(&contract, "MantraClient.smartQuery(contract)")?,
                 json(&msg, "MantraClient.smartQuery(contract, msg)")?,
             ))
         })();
-        promise(Box::pin(async move {
-            let (contract, msg) = args?;
-            let v = c
-                .smart_query(&contract, &msg)
-                .await
-                .map_err(|e| to_js(&e))?;
-            Ok(json_text::to_js(&v))
-        }))
+        rpc_call(
+            call_options::read(&options, what, false),
+            what,
+            Box::pin(async move {
+                let (contract, msg) = args?;
+                let v = c
+                    .smart_query(&contract, &msg)
+                    .await
+                    .map_err(|e| to_js(&e))?;
+                Ok(json_text::to_js(&v))
+            }),
+        )
     }
 
-    /// The block at `height` (latest if omitted).
-    pub fn block(&self, height_: JsValue) -> Promise {
+    /// The block at `height` (latest if omitted; `options`: `{signal}`).
+    pub fn block(&self, height_: JsValue, options: JsValue) -> Promise {
         let c = self.inner.clone();
+        let what = "MantraClient.block";
         let h = height(&height_, "MantraClient.block(height)");
-        promise(Box::pin(async move {
-            let v = c.block(h?).await.map_err(|e| to_js(&e))?;
-            Ok(json_text::to_js(&v))
-        }))
+        rpc_call(
+            call_options::read(&options, what, false),
+            what,
+            Box::pin(async move {
+                let v = c.block(h?).await.map_err(|e| to_js(&e))?;
+                Ok(json_text::to_js(&v))
+            }),
+        )
     }
 
-    /// `broadcast_tx_sync` of the signed transaction bytes.
+    /// `broadcast_tx_sync` of the signed transaction bytes (`options`: `{signal}`; an abort
+    /// after the request went out does not recall the transaction).
     #[wasm_bindgen(js_name = broadcastTxSync)]
-    pub fn broadcast_tx_sync(&self, tx: JsValue) -> Promise {
+    pub fn broadcast_tx_sync(&self, tx: JsValue, options: JsValue) -> Promise {
         let c = self.inner.clone();
+        let what = "MantraClient.broadcastTxSync";
         let tx = bytes(&tx, "MantraClient.broadcastTxSync(tx)");
-        promise(Box::pin(async move {
-            let v = c.broadcast_tx_sync(&tx?).await.map_err(|e| to_js(&e))?;
-            Ok(json_text::to_js(&v))
-        }))
+        rpc_call(
+            call_options::read(&options, what, false),
+            what,
+            Box::pin(async move {
+                let v = c.broadcast_tx_sync(&tx?).await.map_err(|e| to_js(&e))?;
+                Ok(json_text::to_js(&v))
+            }),
+        )
     }
 
-    /// Any JSON-RPC method with JSON params; resolves with the JSON result.
-    pub fn call(&self, method: JsValue, params: JsValue) -> Promise {
+    /// Any JSON-RPC method with JSON params; resolves with the JSON result. `options`:
+    /// `{priority, timeoutMs, bypassCache, signal}` (core's `CallOptions` and an abort).
+    pub fn call(&self, method: JsValue, params: JsValue, options: JsValue) -> Promise {
         let c = self.inner.clone();
         let args = (|| -> JsResult<_> {
             let m = string(&method, "MantraClient.call(method)")?;
@@ -428,11 +480,18 @@ impl MantraClient {
             };
             Ok((m, p))
         })();
-        promise(Box::pin(async move {
+        let what = "MantraClient.call";
+        let read = call_options::read(&options, what, true);
+        let options = read.as_ref().map(|a| a.options.clone()).unwrap_or_default();
+        let work = Box::pin(async move {
             let (m, p) = args?;
-            let v = c.call(&m, p).await.map_err(|e| to_js(&e))?;
+            let v = c
+                .call_with_options(&m, p, &options)
+                .await
+                .map_err(|e| to_js(&e))?;
             Ok(json_text::to_js(&v))
-        }))
+        });
+        rpc_call(read, what, work)
     }
 
     /// The connection pool's counters and endpoints.

@@ -10,6 +10,8 @@
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
 mod batch;
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
+mod call_options;
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
 mod client;
 #[cfg(all(target_family = "wasm", target_os = "unknown"))]
 mod clock;

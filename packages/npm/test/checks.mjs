@@ -279,4 +279,37 @@ export const checks = [
       m.free();
     },
   },
+  {
+    name: "MantraClient: an AbortController aborts a call waiting for its batch; it is never sent",
+    async run(sdk) {
+      const sent = [];
+      const transport = async (req) => {
+        const body = req.body ? JSON.parse(req.body) : null;
+        const calls = body === null ? [] : Array.isArray(body) ? body : [body];
+        for (const c of calls) if (c.method !== "health") sent.push(c.method);
+        const answer = (c) => ({ jsonrpc: "2.0", id: c.id, result: { method: c.method } });
+        const out = body === null ? { jsonrpc: "2.0", id: -1, result: {} } : Array.isArray(body) ? calls.map(answer) : answer(body);
+        return { status: 200, body: JSON.stringify(out) };
+      };
+      const client = await sdk.MantraClient.connect({
+        endpoints: ["http://node.test:26657"],
+        transport,
+        cache: false,
+        batch: { maxBatchDelayMs: 100 },
+      });
+      const ac = new AbortController();
+      const reason = new Error("navigated away");
+      const call = client.call("abandoned", {}, { signal: ac.signal });
+      const kept = client.call("kept", {});
+      await new Promise((r) => setTimeout(r, 10)); // both wait for their batch (100 ms)
+      ac.abort(reason);
+      const err = await rejection(call, "aborted call");
+      isMantraError(sdk, err, "cancelled", "aborted call", "aborted by its AbortSignal");
+      eq(err.cause === reason, true, "the cause is the signal's reason");
+      eq(await kept, { method: "kept" }, "the other call of the batch");
+      eq(sent, ["kept"], "methods sent");
+      eq(client.stats().cancelled, 1, "cancelled calls");
+      client.free();
+    },
+  },
 ];

@@ -370,3 +370,128 @@ test("the default fetch transport: JSON POSTs with their own headers each", asyn
   }
   assert.notEqual(posts[0].headers, posts[1].headers);
 });
+
+// A fake node whose POSTs carrying `hold` wait until `release()` (or forever), recording the
+// JSON-RPC methods in the order they reach it.
+function heldNode() {
+  const node = fakeNode();
+  const order = [];
+  let release;
+  const held = new Promise((r) => (release = r));
+  const transport = async (req) => {
+    if (req.method === "POST") {
+      const body = JSON.parse(req.body);
+      const methods = (Array.isArray(body) ? body : [body]).map((r) => r.method);
+      order.push(...methods);
+      if (methods.includes("hold")) await held;
+    }
+    return node.transport(req);
+  };
+  return { transport, posts: node.posts, order, release: () => release() };
+}
+
+test("call options: priority, timeoutMs and bypassCache reach core; bad ones are typed errors", async () => {
+  const node = heldNode();
+  const client = await MantraClient.connect({
+    endpoints: ["http://node.test:26657"],
+    transport: node.transport,
+    batch: { maxBatchSize: 1, maxConcurrentBatches: 1, maxBatchDelayMs: 0 },
+  });
+  // One batch in flight at a time, held: later calls queue by priority, not arrival.
+  const hold = client.call("hold", { n: 0 });
+  await new Promise((r) => setTimeout(r, 20));
+  const low = client.call("low_first", {}, { priority: "low" });
+  const normal = client.call("normal_second", {});
+  const high = client.call("high_last", {}, { priority: "high" });
+  await new Promise((r) => setTimeout(r, 20));
+  node.release();
+  await Promise.all([hold, low, normal, high]);
+  assert.deepEqual(node.order.filter((m) => m !== "health"), ["hold", "high_last", "normal_second", "low_first"]);
+
+  // timeoutMs: this call's deadline, not the client's 30 s.
+  const slow = heldNode();
+  const c2 = await MantraClient.connect({ endpoints: ["http://node.test:26657"], transport: slow.transport, cache: false });
+  const started = performance.now();
+  const err = await c2.call("hold", {}, { timeoutMs: 50 }).catch((e) => e);
+  assert.ok(err instanceof MantraError && err.code === "timeout", String(err));
+  assert.equal(err.timeoutMs, 50);
+  assert.ok(performance.now() - started < 5_000);
+  slow.release();
+  c2.close();
+
+  // bypassCache: the reply is cached (status), a bypassing call asks the node again.
+  const posts = () => node.posts.flat().filter((r) => r.method === "status").length;
+  await client.call("status");
+  await client.call("status");
+  assert.equal(posts(), 1, "the second status came from the cache");
+  await client.call("status", {}, { bypassCache: true });
+  assert.equal(posts(), 2);
+
+  const invalid = (e) => e instanceof MantraError && e.code === "invalid_argument";
+  await assert.rejects(client.call("x", {}, { priority: "urgent" }), invalid);
+  await assert.rejects(client.call("x", {}, { timeoutMs: -1 }), (e) => invalid(e) && /timeoutMs/.test(e.message));
+  await assert.rejects(client.call("x", {}, { timeoutMs: 0 }), invalid);
+  await assert.rejects(client.call("x", {}, { timeoutMs: "5" }), (e) => e instanceof TypeError && /timeoutMs/.test(e.message));
+  await assert.rejects(client.call("x", {}, { priority: 1 }), TypeError);
+  await assert.rejects(client.call("x", {}, { bypassCache: 1 }), TypeError);
+  await assert.rejects(client.call("x", {}, { prio: "high" }), (e) => e instanceof TypeError && /no option `prio`/.test(e.message));
+  await assert.rejects(client.call("x", {}, 5), (e) => e instanceof TypeError && /must be an object/.test(e.message));
+  // The typed methods take `signal` only.
+  await assert.rejects(client.status({ priority: "high" }), (e) => e instanceof TypeError && /MantraClient.status has no option `priority`/.test(e.message));
+  await assert.rejects(client.block(undefined, { signal: {} }), (e) => e instanceof TypeError && /`signal` must be an AbortSignal/.test(e.message));
+  client.close();
+});
+
+test("an AbortSignal aborts a call: rejected as cancelled, a call waiting for its batch is not sent", async () => {
+  const node = heldNode();
+  const client = await MantraClient.connect({
+    endpoints: ["http://node.test:26657"],
+    transport: node.transport,
+    cache: false,
+    batch: { maxBatchDelayMs: 200 },
+  });
+  const cancelled = (reason) => (e) => e instanceof MantraError && e.code === "cancelled" && e.cause === reason && /aborted by its AbortSignal/.test(e.message);
+
+  // Already aborted: rejected before any work.
+  const before = new AbortController();
+  const reason = new Error("user left");
+  before.abort(reason);
+  await assert.rejects(client.status({ signal: before.signal }), cancelled(reason));
+
+  // Aborted while waiting 200 ms for its batch: out of the queue, never sent.
+  const ac = new AbortController();
+  const waiting = client.call("abandoned", {}, { signal: ac.signal });
+  setTimeout(() => ac.abort("gone"), 10);
+  await assert.rejects(waiting, cancelled("gone"));
+  await new Promise((r) => setTimeout(r, 300));
+  assert.ok(!node.order.includes("abandoned"), JSON.stringify(node.order));
+  const stats = client.stats();
+  assert.equal(stats.cancelled, 1);
+  assert.equal(stats.batch.cancelled, 1);
+
+  // AbortSignal.timeout: the cause is its TimeoutError.
+  const err = await client.abciQuery("/key", "k", undefined, { signal: AbortSignal.timeout(30) }).catch((e) => e);
+  assert.equal(err.code, "cancelled");
+  assert.ok(err.cause instanceof DOMException && err.cause.name === "TimeoutError", String(err.cause));
+  // Aborted while its request hangs (sent after the 200 ms batch delay): rejected at the
+  // abort; the request already sent is not recalled.
+  const hung = client.call("hold", {}, { signal: AbortSignal.timeout(400) }).catch((e) => e.code);
+  const outcome = await Promise.race([hung, new Promise((r) => setTimeout(() => r("still pending"), 3_000))]);
+  assert.equal(outcome, "cancelled");
+  assert.ok(node.order.includes("hold"), "the held call was sent before the abort");
+  assert.equal(client.stats().cancelled, 3);
+  assert.equal(client.stats().batch.cancelled, 3);
+
+  // A signal that never fires: its listener is removed when the call ends, either way.
+  const counts = { add: 0, remove: 0 };
+  const quiet = {
+    aborted: false,
+    addEventListener: (type, f) => { assert.equal(type, "abort"); assert.equal(typeof f, "function"); counts.add++; },
+    removeEventListener: () => counts.remove++,
+  };
+  assert.deepEqual(await client.call("kept", { k: 1 }, { signal: quiet }), { method: "kept", params: { k: 1 } });
+  await assert.rejects(client.call("fail", {}, { signal: quiet }), (e) => e.code === "rpc");
+  assert.deepEqual(counts, { add: 2, remove: 2 });
+  node.release();
+  client.close();
+});

@@ -18,6 +18,7 @@ import type {
   BatchStats,
   CachePolicy,
   CacheStats,
+  CallOptions,
   ComponentHealth,
   HealthStatus,
   JsonValue,
@@ -168,6 +169,16 @@ async function client(): Promise<void> {
   const pools = await c.smartQuery<{ pools: JsonValue[] }>("mantra1…", { pools: {} });
   await c.block(5);
   await c.broadcastTxSync(new Uint8Array([1, 2]));
+  // Per-call options: an AbortSignal everywhere; core's CallOptions on `call`.
+  const abort = new AbortController();
+  await c.abciQuery("/store/bank/key", new Uint8Array([1]), undefined, { signal: abort.signal });
+  await c.block(undefined, { signal: AbortSignal.timeout(1_000) });
+  const opts: CallOptions = { priority: "high", timeoutMs: 500, bypassCache: true, signal: abort.signal };
+  await c.call("net_info", {}, opts);
+  // @ts-expect-error priority, timeouts and bypassCache are `call`'s options only
+  await c.status({ priority: "high" });
+  // @ts-expect-error a priority is "high" | "normal" | "low"
+  await c.call("net_info", {}, { priority: "urgent" });
   const text: string = c.prometheus();
   console.log(h, pools.pools.length, text.length, c.cacheStats()?.hitRate);
   const responses: ResponseCache | null = c.cache;

@@ -1,0 +1,123 @@
+//! A client call's last argument: `{signal}` for every method, and for `call` also core's
+//! `CallOptions` (`priority`, `timeoutMs`, `bypassCache`).
+//!
+//! An aborted `AbortSignal` drops the call's future — core then counts the call as
+//! cancelled and takes an operation still waiting for its batch out of the queue unsent —
+//! and rejects the call with a `MantraError` of code `cancelled` whose `cause` is the
+//! signal's `reason`. A signal already aborted rejects the call before any work starts.
+
+use futures::future::{select, Either};
+use js_sys::{Function, Reflect};
+use mantra_sdk::{CallOptions, Error, Priority};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::convert::{describe, ms_value, string, Config};
+use crate::error::{to_js, type_error, JsResult};
+use crate::host::JsTask;
+
+fn get(obj: &JsValue, key: &str) -> JsValue {
+    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// A call's options as read from JS.
+#[derive(Default)]
+pub struct CallArgs {
+    /// Core's per-call overrides (only `call` takes them).
+    pub options: CallOptions,
+    /// The `AbortSignal`, if one was given.
+    pub signal: Option<JsValue>,
+}
+
+/// Reads `value`, the options argument of `what` (e.g. `"MantraClient.call"`): `undefined`
+/// or an object with `signal` and, when `full`, `priority`, `timeoutMs` and `bypassCache`.
+/// Wrong types and unknown options are `TypeError`s; a bad value is `invalid_argument`.
+#[inline(never)]
+pub fn read(value: &JsValue, what: &'static str, full: bool) -> JsResult<CallArgs> {
+    let mut out = CallArgs::default();
+    if value.is_undefined() {
+        return Ok(out);
+    }
+    let mut r = Config::new(value, what)?;
+    if full {
+        if let Some(p) = r.raw("priority", "priority") {
+            let p = string(&p, &format!("{what} option `priority`"))?;
+            out.options.priority = Some(p.parse::<Priority>().map_err(|e| to_js(&e))?);
+        }
+        if let Some(t) = r.raw("timeoutMs", "timeout") {
+            if t.as_f64().is_none() {
+                return Err(type_error(&format!(
+                    "{what} option `timeoutMs` must be a number of milliseconds, got {}",
+                    describe(&t)
+                )));
+            }
+            let t = ms_value(&t).map_err(|why| {
+                to_js(&Error::InvalidArgument(format!(
+                    "{what} option `timeoutMs` {why}"
+                )))
+            })?;
+            out.options.timeout = Some(t);
+        }
+        out.options.bypass_cache = r.flag("bypassCache", "bypass_cache")?.unwrap_or(false);
+    }
+    if let Some(s) = r.raw("signal", "signal") {
+        let is_signal = get(&s, "aborted").as_bool().is_some()
+            && get(&s, "addEventListener").is_function()
+            && get(&s, "removeEventListener").is_function();
+        if !is_signal {
+            return Err(type_error(&format!(
+                "{what} option `signal` must be an AbortSignal, got {}",
+                describe(&s)
+            )));
+        }
+        out.signal = Some(s);
+    }
+    r.finish()?;
+    Ok(out)
+}
+
+/// The rejection of a call aborted by `signal`.
+fn aborted(signal: &JsValue, what: &str) -> JsValue {
+    let err = to_js(&Error::Cancelled(format!(
+        "{what} aborted by its AbortSignal"
+    )));
+    let _ = Reflect::set(&err, &JsValue::from_str("cause"), &get(signal, "reason"));
+    err
+}
+
+fn listen(signal: &JsValue, method: &str, f: &JsValue) {
+    if let Ok(m) = get(signal, method).dyn_into::<Function>() {
+        let _ = m.call2(signal, &JsValue::from_str("abort"), f);
+    }
+}
+
+/// Runs `work` until it ends or `signal` (if any) aborts, whichever comes first; on an
+/// abort `work` is dropped (see the module docs). Non-generic: one copy for every method.
+#[inline(never)]
+pub fn with_signal(signal: Option<JsValue>, what: &'static str, work: JsTask) -> JsTask {
+    let Some(signal) = signal else {
+        return work;
+    };
+    Box::pin(async move {
+        if get(&signal, "aborted").is_truthy() {
+            return Err(aborted(&signal, what));
+        }
+        // The abort as a promise whose resolve function is the signal's listener (no Rust
+        // closure for JS to call).
+        let mut resolve_fn = None;
+        let abort = js_sys::Promise::new(&mut |resolve, _reject| {
+            listen(&signal, "addEventListener", &resolve);
+            resolve_fn = Some(resolve);
+        });
+        let out = match select(work, JsFuture::from(abort)).await {
+            Either::Left((out, _)) => out,
+            Either::Right(_) => Err(aborted(&signal, what)),
+        };
+        if let Some(resolve) = resolve_fn {
+            listen(&signal, "removeEventListener", &resolve);
+            // Settled, so the dropped `JsFuture`'s callbacks run once and free themselves.
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+        out
+    })
+}
