@@ -639,6 +639,22 @@ export interface ResponseCache extends Omit<CacheManager, "close" | "free"> {
   free(): void;
 }
 
+/** `MantraClient.abciQuery`'s result: the node's `response`, `key` and `value` as bytes. */
+export interface AbciQueryResult {
+  /** The app's result code; 0 is success (a non-zero code is an answer, not a rejection). */
+  code: number;
+  log: string;
+  info: string;
+  /** The key's index in the store, as the node's decimal string (an int64). */
+  index: string;
+  key: Uint8Array;
+  /** The value; empty when the key is absent. */
+  value: Uint8Array;
+  /** The height the answer is for, as the node's decimal string (an int64). */
+  height: string;
+  codespace: string;
+}
+
 /**
  * An `AbortSignal` (`new AbortController().signal`, `AbortSignal.timeout(ms)`), described by
  * what the client uses of it, so no DOM or Node typings are needed.
@@ -673,7 +689,8 @@ export interface CallOptions extends RequestOptions {
 /**
  * The composed MANTRA client: cache → single-flight → batching → priority executor →
  * connection pool with failover, metrics and health. Results are the node's JSON
- * (decoded by core, fields camelCased).
+ * (decoded by core, fields camelCased; heights stay the node's decimal strings), except
+ * `abciQuery`'s `key` and `value`, which are bytes.
  */
 export class MantraClient {
   private constructor();
@@ -685,7 +702,7 @@ export class MantraClient {
     data: Uint8Array | string,
     height?: number,
     options?: RequestOptions,
-  ): Promise<{ [key: string]: JsonValue }>;
+  ): Promise<AbciQueryResult>;
   smartQuery<T extends JsonValue = JsonValue>(contract: string, msg: JsonValue, options?: RequestOptions): Promise<T>;
   block(height?: number, options?: RequestOptions): Promise<{ [key: string]: JsonValue }>;
   broadcastTxSync(tx: Uint8Array | string, options?: RequestOptions): Promise<{ [key: string]: JsonValue }>;

@@ -296,6 +296,19 @@ fn rpc_call(args: JsResult<CallArgs>, what: &'static str, work: JsTask) -> Promi
     }
 }
 
+/// An `abci_query` answer for JS: the node's fields camelCased (`index`, `height` as decimal
+/// strings, as in every reply), with `key` and `value` as `Uint8Array`s (Python `bytes`,
+/// Kotlin `ByteArray`) instead of base64 text.
+#[inline(never)]
+fn abci_query_to_js(v: &mantra_sdk::rpc::AbciQueryResponse) -> JsValue {
+    let out = json_text::to_js(v);
+    if let Some(obj) = out.dyn_ref::<Object>() {
+        ser::set_static(obj, "key", &Uint8Array::from(&v.key[..]).into());
+        ser::set_static(obj, "value", &Uint8Array::from(&v.value[..]).into());
+    }
+    out
+}
+
 /// A node's answer as a task (decoded from JSON, so every number is finite): the result
 /// crosses as one JSON text (see `json_text`).
 fn rpc_task<T, F>(fut: F) -> JsTask
@@ -405,7 +418,7 @@ impl MantraClient {
             Box::pin(async move {
                 let (path, data, h) = args?;
                 let v = c.abci_query(&path, &data, h).await.map_err(|e| to_js(&e))?;
-                Ok(json_text::to_js(&v))
+                Ok(abci_query_to_js(&v))
             }),
         )
     }

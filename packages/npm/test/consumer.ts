@@ -13,6 +13,7 @@ import {
   version,
 } from "mantra-sdk";
 import type {
+  AbciQueryResult,
   BatchExecutor,
   BatchOperation,
   BatchStats,
@@ -171,7 +172,10 @@ async function client(): Promise<void> {
   await c.broadcastTxSync(new Uint8Array([1, 2]));
   // Per-call options: an AbortSignal everywhere; core's CallOptions on `call`.
   const abort = new AbortController();
-  await c.abciQuery("/store/bank/key", new Uint8Array([1]), undefined, { signal: abort.signal });
+  const q: AbciQueryResult = await c.abciQuery("/store/bank/key", new Uint8Array([1]), undefined, { signal: abort.signal });
+  const bytes: Uint8Array = q.value;
+  const height: number = Number(q.height);
+  console.log(bytes.length, height, q.code === 0);
   await c.block(undefined, { signal: AbortSignal.timeout(1_000) });
   const opts: CallOptions = { priority: "high", timeoutMs: 500, bypassCache: true, signal: abort.signal };
   await c.call("net_info", {}, opts);

@@ -27,10 +27,14 @@ test("MantraClient against the devnet: reads, a kvstore write, batching, metrics
     let value = null;
     for (let i = 0; i < 40 && value === null; i++) {
       const q = await client.abciQuery("", new TextEncoder().encode(key));
-      if (q.value) value = Buffer.from(q.value, "base64").toString();
+      assert.ok(q.value instanceof Uint8Array && q.key instanceof Uint8Array, JSON.stringify(q));
+      if (q.value.length > 0) value = new TextDecoder().decode(q.value);
       else await new Promise((r) => setTimeout(r, 250));
     }
     assert.equal(value, "hello");
+    const found = await client.abciQuery("", new TextEncoder().encode(key));
+    assert.equal(new TextDecoder().decode(found.key), key);
+    assert.ok(Number(found.height) > 0 && found.log === "exists", JSON.stringify(found));
 
     // concurrent reads share batches; any method through call()
     const infos = await Promise.all(Array.from({ length: 8 }, () => client.call("abci_info", {})));
