@@ -639,6 +639,86 @@ export interface ResponseCache extends Omit<CacheManager, "close" | "free"> {
   free(): void;
 }
 
+/** `MantraClient.status`'s result: the node's `/status`, camelCased (numbers as the node's decimal strings). */
+export interface NodeStatus {
+  nodeInfo: {
+    protocolVersion: { p2p: string; block: string; app: string };
+    id: string;
+    listenAddr: string;
+    /** The chain id. */
+    network: string;
+    version: string;
+    channels: string;
+    moniker: string;
+    other: { txIndex: string; rpcAddress: string };
+  };
+  syncInfo: {
+    latestBlockHash: string;
+    latestAppHash: string;
+    latestBlockHeight: string;
+    /** RFC 3339. */
+    latestBlockTime: string;
+    earliestBlockHash: string;
+    earliestAppHash: string;
+    earliestBlockHeight: string;
+    earliestBlockTime: string;
+    catchingUp: boolean;
+  };
+  validatorInfo: {
+    address: string;
+    pubKey: { type: string; value: string };
+    votingPower: string;
+  };
+}
+
+/** A block id: the block hash and its part-set header (hex hashes). */
+export interface BlockId {
+  hash: string;
+  parts: { total: number; hash: string };
+}
+
+/** `MantraClient.block`'s result: the node's `/block`, its typed parts camelCased. */
+export interface BlockResult {
+  blockId: BlockId;
+  block: {
+    header: {
+      version: { block: string; app: string };
+      chainId: string;
+      /** The node's decimal string. */
+      height: string;
+      /** RFC 3339. */
+      time: string;
+      lastBlockId: BlockId;
+      lastCommitHash: string;
+      dataHash: string;
+      validatorsHash: string;
+      nextValidatorsHash: string;
+      consensusHash: string;
+      appHash: string;
+      lastResultsHash: string;
+      evidenceHash: string;
+      proposerAddress: string;
+    };
+    /** The transactions, base64 as the node sends them. */
+    data: { txs: string[] };
+    /** The node's JSON as sent (keys not camelCased). */
+    evidence: JsonValue;
+    /** The node's JSON as sent (keys not camelCased). */
+    lastCommit: JsonValue;
+  };
+}
+
+/** `MantraClient.broadcastTxSync`'s result: CheckTx's answer, `data` as bytes. */
+export interface BroadcastTxResult {
+  /** 0 when CheckTx accepted the transaction (a non-zero code is an answer, not a rejection). */
+  code: number;
+  data: Uint8Array;
+  log: string;
+  codespace: string;
+  /** The transaction hash (hex, upper case). */
+  hash: string;
+}
+
 /** `MantraClient.abciQuery`'s result: the node's `response`, `key` and `value` as bytes. */
 export interface AbciQueryResult {
   /** The app's result code; 0 is success (a non-zero code is an answer, not a rejection). */
@@ -690,12 +770,12 @@ export interface CallOptions extends RequestOptions {
  * The composed MANTRA client: cache → single-flight → batching → priority executor →
  * connection pool with failover, metrics and health. Results are the node's JSON
  * (decoded by core, fields camelCased; heights stay the node's decimal strings), except
- * `abciQuery`'s `key` and `value`, which are bytes.
+ * the byte fields (`abciQuery`'s `key` and `value`, a broadcast's `data`): `Uint8Array`s.
  */
 export class MantraClient {
   private constructor();
   static connect(config: ClientConfig): Promise<MantraClient>;
-  status(options?: RequestOptions): Promise<{ [key: string]: JsonValue }>;
+  status(options?: RequestOptions): Promise<NodeStatus>;
   healthCheck(options?: RequestOptions): Promise<void>;
   abciQuery(
     path: string,
@@ -704,8 +784,8 @@ export class MantraClient {
     options?: RequestOptions,
   ): Promise<AbciQueryResult>;
   smartQuery<T extends JsonValue = JsonValue>(contract: string, msg: JsonValue, options?: RequestOptions): Promise<T>;
-  block(height?: number, options?: RequestOptions): Promise<{ [key: string]: JsonValue }>;
-  broadcastTxSync(tx: Uint8Array | string, options?: RequestOptions): Promise<{ [key: string]: JsonValue }>;
+  block(height?: number, options?: RequestOptions): Promise<BlockResult>;
+  broadcastTxSync(tx: Uint8Array | string, options?: RequestOptions): Promise<BroadcastTxResult>;
   /** Any JSON-RPC method (`params` default `{}`) under core's policy, `options` overriding it for this call. */
   call<T extends JsonValue = JsonValue>(method: string, params?: JsonValue, options?: CallOptions): Promise<T>;
   /**

@@ -296,15 +296,15 @@ fn rpc_call(args: JsResult<CallArgs>, what: &'static str, work: JsTask) -> Promi
     }
 }
 
-/// An `abci_query` answer for JS: the node's fields camelCased (`index`, `height` as decimal
-/// strings, as in every reply), with `key` and `value` as `Uint8Array`s (Python `bytes`,
-/// Kotlin `ByteArray`) instead of base64 text.
+/// A reply for JS with its byte fields (base64 in the node's JSON) as `Uint8Array`s, as
+/// Python gives `bytes` and Kotlin `ByteArray`: `abciQuery`'s `key`/`value`, a broadcast's
+/// `data`. The other fields are the node's, camelCased (heights stay decimal strings).
 #[inline(never)]
-fn abci_query_to_js(v: &mantra_sdk::rpc::AbciQueryResponse) -> JsValue {
-    let out = json_text::to_js(v);
+fn with_bytes(out: JsValue, fields: &[(&'static str, &[u8])]) -> JsValue {
     if let Some(obj) = out.dyn_ref::<Object>() {
-        ser::set_static(obj, "key", &Uint8Array::from(&v.key[..]).into());
-        ser::set_static(obj, "value", &Uint8Array::from(&v.value[..]).into());
+        for (name, bytes) in fields {
+            ser::set_static(obj, name, &Uint8Array::from(*bytes).into());
+        }
     }
     out
 }
@@ -418,7 +418,8 @@ impl MantraClient {
             Box::pin(async move {
                 let (path, data, h) = args?;
                 let v = c.abci_query(&path, &data, h).await.map_err(|e| to_js(&e))?;
-                Ok(abci_query_to_js(&v))
+                let out = json_text::to_js(&v);
+                Ok(with_bytes(out, &[("key", &v.key), ("value", &v.value)]))
             }),
         )
     }
@@ -475,7 +476,7 @@ impl MantraClient {
             what,
             Box::pin(async move {
                 let v = c.broadcast_tx_sync(&tx?).await.map_err(|e| to_js(&e))?;
-                Ok(json_text::to_js(&v))
+                Ok(with_bytes(json_text::to_js(&v), &[("data", &v.data)]))
             }),
         )
     }

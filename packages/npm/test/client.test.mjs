@@ -67,6 +67,11 @@ test("methods through a custom transport; core decodes, caches and records metri
   assert.deepEqual(again, status);
   const block = await client.block();
   assert.ok(block.block, "block decoded");
+  const sent = await client.broadcastTxSync(new Uint8Array([1, 2, 3]));
+  const raw = result("broadcast_tx_sync.200.json");
+  assert.ok(sent.data instanceof Uint8Array, "data as bytes");
+  assert.deepEqual(sent.data, new Uint8Array(Buffer.from(raw.data, "base64")));
+  assert.equal(sent.hash, raw.hash);
   const echoed = await client.call("net_info", { a: 1 });
   assert.deepEqual(echoed, { method: "net_info", params: { a: 1 } });
   const q = await client.abciQuery("/store/bank/key", new Uint8Array([0xab]));

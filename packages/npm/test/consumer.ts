@@ -17,6 +17,8 @@ import type {
   BatchExecutor,
   BatchOperation,
   BatchStats,
+  BlockResult,
+  BroadcastTxResult,
   CachePolicy,
   CacheStats,
   CallOptions,
@@ -26,6 +28,7 @@ import type {
   MantraErrorCode,
   MantraErrorDetails,
   MetricsSnapshot,
+  NodeStatus,
   PoolConfig,
   ResponseCache,
   SystemHealth,
@@ -168,8 +171,15 @@ async function client(): Promise<void> {
   });
   const h: string = await c.call<string>("status");
   const pools = await c.smartQuery<{ pools: JsonValue[] }>("mantra1…", { pools: {} });
-  await c.block(5);
-  await c.broadcastTxSync(new Uint8Array([1, 2]));
+  const b: BlockResult = await c.block(5);
+  const st: NodeStatus = await c.status();
+  const latest: number = Number(st.syncInfo.latestBlockHeight);
+  const tx: BroadcastTxResult = await c.broadcastTxSync(new Uint8Array([1, 2]));
+  const data: Uint8Array = tx.data;
+  console.log(b.block.header.chainId, b.block.data.txs.length, latest, data.length, tx.hash);
+  // @ts-expect-error heights are the node's decimal strings
+  const wrong: number = st.syncInfo.latestBlockHeight;
+  console.log(wrong);
   // Per-call options: an AbortSignal everywhere; core's CallOptions on `call`.
   const abort = new AbortController();
   const q: AbciQueryResult = await c.abciQuery("/store/bank/key", new Uint8Array([1]), undefined, { signal: abort.signal });

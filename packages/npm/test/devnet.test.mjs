@@ -19,11 +19,34 @@ test("MantraClient against the devnet: reads, a kvstore write, batching, metrics
     const latest = await client.block();
     assert.ok(Number(latest.block.header.height) >= height);
 
+    // The shapes index.d.ts declares (NodeStatus, BlockResult), key for key and type for type.
+    const shape = (v) =>
+      v === null || typeof v !== "object" || Array.isArray(v)
+        ? (Array.isArray(v) ? "array" : typeof v)
+        : Object.fromEntries(Object.keys(v).sort().map((k) => [k, shape(v[k])]));
+    const s = "string";
+    const blockId = { hash: s, parts: { hash: s, total: "number" } };
+    assert.deepEqual(shape(status), {
+      nodeInfo: { channels: s, id: s, listenAddr: s, moniker: s, network: s, other: { rpcAddress: s, txIndex: s }, protocolVersion: { app: s, block: s, p2p: s }, version: s },
+      syncInfo: { catchingUp: "boolean", earliestAppHash: s, earliestBlockHash: s, earliestBlockHeight: s, earliestBlockTime: s, latestAppHash: s, latestBlockHash: s, latestBlockHeight: s, latestBlockTime: s },
+      validatorInfo: { address: s, pubKey: { type: s, value: s }, votingPower: s },
+    });
+    const b = shape(block);
+    assert.deepEqual(Object.keys(b), ["block", "blockId"]);
+    assert.deepEqual(b.blockId, blockId);
+    assert.deepEqual(Object.keys(b.block), ["data", "evidence", "header", "lastCommit"]);
+    assert.deepEqual(b.block.data, { txs: "array" });
+    assert.deepEqual(b.block.header, {
+      appHash: s, chainId: s, consensusHash: s, dataHash: s, evidenceHash: s, height: s, lastBlockId: blockId, lastCommitHash: s,
+      lastResultsHash: s, nextValidatorsHash: s, proposerAddress: s, time: s, validatorsHash: s, version: { app: s, block: s },
+    });
+
     // kvstore: a tx "key=value" stores value under key; abci_query reads it back
     const key = `npm-${Date.now()}`;
     const tx = new TextEncoder().encode(`${key}=hello`);
     const res = await client.broadcastTxSync(tx);
-    assert.equal(Number(res.code), 0, JSON.stringify(res));
+    assert.equal(res.code, 0, JSON.stringify(res));
+    assert.ok(res.data instanceof Uint8Array && /^[0-9A-F]{64}$/.test(res.hash), JSON.stringify(res));
     let value = null;
     for (let i = 0; i < 40 && value === null; i++) {
       const q = await client.abciQuery("", new TextEncoder().encode(key));
