@@ -669,12 +669,37 @@ impl MantraClient {
     }
 
     /// Any JSON-RPC method with `params_json` (an object or array as JSON text); returns
-    /// the result as JSON text. Cached, shared and batched by the client's policy.
-    #[uniffi::method(default(params_json = "{}"))]
-    pub async fn call(&self, method: String, params_json: String) -> FfiResult<String> {
+    /// the result as JSON text. Cached, shared and batched by the client's policy, which
+    /// `priority` (executor and batch), `timeout` (this call's deadline, default the
+    /// client's `requestTimeout`) and `bypass_cache` (skip the lookup; the result still
+    /// refreshes the cache) override for this call. Cancelling the coroutine (Swift: the
+    /// task) ends the call; one still waiting for its batch is never sent.
+    #[uniffi::method(default(
+        params_json = "{}",
+        priority = None,
+        timeout = None,
+        bypass_cache = false
+    ))]
+    pub async fn call(
+        &self,
+        method: String,
+        params_json: String,
+        priority: Option<sdk::Priority>,
+        timeout: Option<Duration>,
+        bypass_cache: bool,
+    ) -> FfiResult<String> {
         guard_async(async {
             let params = parse_json(&params_json, "call params")?;
-            Ok(self.inner.call(&method, params).await?.to_string())
+            let options = sdk::CallOptions {
+                priority,
+                timeout,
+                bypass_cache,
+            };
+            Ok(self
+                .inner
+                .call_with_options(&method, params, &options)
+                .await?
+                .to_string())
         })
         .await
     }

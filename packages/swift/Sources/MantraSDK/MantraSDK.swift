@@ -3736,9 +3736,13 @@ public protocol MantraClientProtocol: AnyObject, Sendable {
     
     /**
      * Any JSON-RPC method with `params_json` (an object or array as JSON text); returns
-     * the result as JSON text. Cached, shared and batched by the client's policy.
+     * the result as JSON text. Cached, shared and batched by the client's policy, which
+     * `priority` (executor and batch), `timeout` (this call's deadline, default the
+     * client's `requestTimeout`) and `bypass_cache` (skip the lookup; the result still
+     * refreshes the cache) override for this call. Cancelling the coroutine (Swift: the
+     * task) ends the call; one still waiting for its batch is never sent.
      */
-    func call(method: String, paramsJson: String) async throws  -> String
+    func call(method: String, paramsJson: String, priority: Priority?, timeout: TimeInterval?, bypassCache: Bool) async throws  -> String
     
     /**
      * Health of one endpoint (its `endpoint:<url>` check), by URL as configured.
@@ -3973,14 +3977,18 @@ open func cache() -> CacheManager?  {
     
     /**
      * Any JSON-RPC method with `params_json` (an object or array as JSON text); returns
-     * the result as JSON text. Cached, shared and batched by the client's policy.
+     * the result as JSON text. Cached, shared and batched by the client's policy, which
+     * `priority` (executor and batch), `timeout` (this call's deadline, default the
+     * client's `requestTimeout`) and `bypass_cache` (skip the lookup; the result still
+     * refreshes the cache) override for this call. Cancelling the coroutine (Swift: the
+     * task) ends the call; one still waiting for its batch is never sent.
      */
-open func call(method: String, paramsJson: String = "{}")async throws  -> String  {
+open func call(method: String, paramsJson: String = "{}", priority: Priority? = nil, timeout: TimeInterval? = nil, bypassCache: Bool = false)async throws  -> String  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_mantra_sdk_ffi_fn_method_mantraclient_call(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(method),FfiConverterString.lower(paramsJson)
+                        self.uniffiCloneHandle(),FfiConverterString.lower(method),FfiConverterString.lower(paramsJson),FfiConverterOptionTypePriority.lower(priority),FfiConverterOptionDuration.lower(timeout),FfiConverterBool.lower(bypassCache)
                 )
             },
             pollFunc: ffi_mantra_sdk_ffi_rust_future_poll_rust_buffer,
@@ -11744,7 +11752,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mantra_sdk_ffi_checksum_method_mantraclient_cache() != 25010) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mantra_sdk_ffi_checksum_method_mantraclient_call() != 61781) {
+    if (uniffi_mantra_sdk_ffi_checksum_method_mantraclient_call() != 13584) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mantra_sdk_ffi_checksum_method_mantraclient_endpoint_health() != 48071) {

@@ -656,7 +656,7 @@ RustBuffer uniffi_mantra_sdk_ffi_fn_method_mantraclient_cache(uint64_t ptr, Rust
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_FN_METHOD_MANTRACLIENT_CALL
 #define UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_FN_METHOD_MANTRACLIENT_CALL
-uint64_t uniffi_mantra_sdk_ffi_fn_method_mantraclient_call(uint64_t ptr, RustBuffer method, RustBuffer params_json
+uint64_t uniffi_mantra_sdk_ffi_fn_method_mantraclient_call(uint64_t ptr, RustBuffer method, RustBuffer params_json, RustBuffer priority, RustBuffer timeout, int8_t bypass_cache
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MANTRA_SDK_FFI_FN_METHOD_MANTRACLIENT_ENDPOINT_HEALTH

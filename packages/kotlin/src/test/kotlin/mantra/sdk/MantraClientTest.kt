@@ -179,6 +179,53 @@ class MantraClientTest {
         }
     }
 
+    /** A [JavaHttpTransport] keeping each POST body, holding those that contain `"hold"`. */
+    private class RecordingTransport : JavaHttpTransport() {
+        val bodies: MutableList<String> = java.util.Collections.synchronizedList(mutableListOf())
+
+        override suspend fun send(request: HttpRequestRecord): HttpResponseRecord {
+            if (request.method == HttpMethod.POST) {
+                val body = String(request.body)
+                bodies.add(body)
+                if (body.contains("\"hold\"")) delay(2_000)
+            }
+            return super.send(request)
+        }
+
+        fun sent(text: String) = bodies.count { it.contains(text) }
+    }
+
+    @Test
+    fun `call options reach the client, and a cancelled call waiting for its batch is never sent`() = runBlocking<Unit> {
+        val transport = RecordingTransport()
+        val config = ClientConfig(endpoints = devnet, batch = BatchConfig(maxBatchDelay = Duration.ofMillis(200)))
+        connect(transport, config).use { client ->
+            // bypassCache: a cached reply is fetched again.
+            client.call("status")
+            client.call("status")
+            assertEquals(1, transport.sent("\"status\""), "the second status came from the cache")
+            client.call("status", bypassCache = true)
+            assertEquals(2, transport.sent("\"status\""))
+            // timeout: this call's deadline, not the client's 30 s.
+            val t = assertFailsWith<MantraException.Timeout> {
+                client.call("abci_info", "{\"hold\":1}", timeout = Duration.ofMillis(300))
+            }
+            assertContains(t.reason, "300")
+            assertFailsWith<MantraException.InvalidArgument> { client.call("abci_info", timeout = Duration.ZERO) }
+            assertContains(client.call("abci_info", priority = Priority.HIGH), "last_block_height")
+
+            // Cancelled while it waits 200 ms for its batch: never sent.
+            val job = async { client.call("abci_info", "{\"abandoned\":1}") }
+            delay(20)
+            job.cancel()
+            delay(400)
+            assertEquals(0, transport.sent("abandoned"), "a cancelled call was sent")
+            val stats = Json.parseToJsonElement(client.statsJson()).jsonObject
+            assertEquals(1L, stats.getValue("batch").jsonObject.getValue("cancelled").jsonPrimitive.long)
+            assertTrue(stats.getValue("cancelled").jsonPrimitive.long >= 1)
+        }
+    }
+
     @Test
     fun `a Kotlin transport on java net http carries every request`() = runBlocking<Unit> {
         val transport = JavaHttpTransport()
