@@ -464,7 +464,20 @@ pub fn decode_body(
             )))
         }
     };
+    if !ok_status && !answers_any(ids, &items) && items.iter().all(|(id, _)| id.is_some()) {
+        // A failed HTTP status whose reply answers only ids we did not send — CometBFT's
+        // panic handler sends 500 with an error for id -1 — is the status's failure (a 5xx
+        // is retried elsewhere). A null-id error keeps its JSON-RPC meaning (below).
+        return Err(http_status_error(status, retry_after, body));
+    }
     route_items(ids, items)
+}
+
+/// Whether any reply item carries one of `ids`.
+fn answers_any(ids: &[RpcId], items: &[(Option<RpcId>, Result<RpcResponse>)]) -> bool {
+    items
+        .iter()
+        .any(|(id, _)| id.as_ref().is_some_and(|id| ids.contains(id)))
 }
 
 /// Routes decoded replies to the requests `ids` (see [`decode_response`]).
@@ -752,6 +765,44 @@ mod tests {
             decode_response(&ids(&[1, 2, 3, 4, 5]), &ok(null_id)),
             Err(Error::BatchLimit { size: 5, max: 4 })
         );
+    }
+
+    #[test]
+    fn a_failed_status_answering_only_foreign_ids_is_the_status_failure() {
+        // CometBFT's RecoverAndLogHandler after a panic in a handler (seen while a node
+        // shuts down): HTTP 500 and an internal error for id -1, whatever was sent.
+        let body = br#"{"jsonrpc":"2.0","id":-1,"error":{"code":-32603,"message":"Internal error","data":"panic in RPC HTTP handler"}}"#;
+        let http = HttpResponse {
+            status: 500,
+            body: body.to_vec(),
+            retry_after: None,
+        };
+        match decode_response(&ids(&[124, 125]), &http) {
+            Err(
+                e @ Error::Transport {
+                    status: Some(500), ..
+                },
+            ) => assert!(e.is_retryable()),
+            other => panic!("{other:?}"),
+        }
+        match decode_single(&RpcId::Num(7), &http) {
+            Err(
+                e @ Error::Transport {
+                    status: Some(500), ..
+                },
+            ) => assert!(e.is_retryable()),
+            other => panic!("{other:?}"),
+        }
+        // The same body with 200: nothing to route it to; each request reports its reply
+        // as missing (as before).
+        let http = HttpResponse {
+            status: 200,
+            ..http
+        };
+        let out = decode_response(&ids(&[1, 2]), &http).unwrap();
+        assert!(out
+            .iter()
+            .all(|r| matches!(r, Err(Error::Decode(m)) if m.contains("no reply for request id"))));
     }
 
     #[test]
