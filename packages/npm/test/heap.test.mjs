@@ -23,3 +23,21 @@ test("10^6 cache ops: heap and wasm memory stay bounded after gc", () => {
   const externalGrowth = r.externalAfter - r.externalBefore;
   assert.ok(externalGrowth < 8 * 1024 * 1024, `wasm/external memory grew by ${externalGrowth} bytes`);
 });
+
+test("10^5 client calls under AbortSignals (a tenth aborted): listeners and promises are released", () => {
+  const child = fileURLToPath(new URL("./fixtures/heap-client-child.cjs", import.meta.url));
+  const out = execFileSync(process.execPath, ["--expose-gc", child], {
+    cwd: fileURLToPath(new URL("..", import.meta.url)),
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  const r = JSON.parse(out);
+  assert.equal(r.calls, 100_000);
+  assert.equal(r.aborted, 10_000);
+  // A listener left on the shared signal, or an abort promise never settled, per call would
+  // add tens of MB over 10^5 calls.
+  const heapGrowth = r.heapAfter - r.heapBefore;
+  assert.ok(heapGrowth < 4 * 1024 * 1024, `JS heap grew by ${heapGrowth} bytes`);
+  const externalGrowth = r.externalAfter - r.externalBefore;
+  assert.ok(externalGrowth < 8 * 1024 * 1024, `wasm/external memory grew by ${externalGrowth} bytes`);
+});
