@@ -205,7 +205,7 @@ pub struct BatchStats {
     pub timeouts: u64,
     /// Operations that ended with a value.
     pub succeeded: u64,
-    /// Client calls whose caller left first (a cancelled coroutine or task): taken out of
+    /// Client calls whose caller left first (a cancelled Kotlin coroutine): taken out of
     /// the queue unsent, or their batch's result discarded.
     pub cancelled: u64,
     /// Operations failed with `Closed` by `shutdown()`.

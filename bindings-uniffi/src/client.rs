@@ -672,8 +672,9 @@ impl MantraClient {
     /// the result as JSON text. Cached, shared and batched by the client's policy, which
     /// `priority` (executor and batch), `timeout` (this call's deadline, default the
     /// client's `requestTimeout`) and `bypass_cache` (skip the lookup; the result still
-    /// refreshes the cache) override for this call. Cancelling the coroutine (Swift: the
-    /// task) ends the call; one still waiting for its batch is never sent.
+    /// refreshes the cache) override for this call. Cancelling the Kotlin coroutine ends
+    /// the call; one still waiting for its batch is never sent. (Swift: uniffi's generated
+    /// async code does not pass a task's cancellation to Rust; the call runs to its end.)
     #[uniffi::method(default(
         params_json = "{}",
         priority = None,

@@ -281,7 +281,11 @@ export interface BatchStats {
   failures: number;
   timeouts: number;
   succeeded: number;
-  /** Client calls whose caller cancelled them (Python, Kotlin, Swift, Rust): out of the queue unsent, or their batch's result discarded. Always 0 in a standalone manager and in JS, where a call cannot be cancelled. */
+  /**
+   * Client calls their caller gave up on after they started (an `AbortSignal` here; a
+   * cancelled task or coroutine in Python and Kotlin): out of the queue unsent, or their
+   * batch's result discarded. Always 0 in a standalone manager.
+   */
   cancelled: number;
   closed: number;
   batchLimitSplits: number;
@@ -751,9 +755,10 @@ export interface RequestOptions {
   /**
    * Aborts the call: it rejects with a `MantraError` of code `"cancelled"` whose `cause` is
    * `signal.reason`, and a call still waiting for its batch leaves the queue unsent (a
-   * request already sent is not recalled). An already aborted signal rejects at once.
+   * request already sent is not recalled). An already aborted signal rejects at once;
+   * `null` is no signal. Calls may share a signal (the SDK keeps one listener on it).
    */
-  signal?: AbortSignalLike;
+  signal?: AbortSignalLike | null;
 }
 
 /** `MantraClient.call`'s options: core's per-call overrides, and an `AbortSignal`. */

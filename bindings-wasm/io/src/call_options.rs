@@ -60,7 +60,7 @@ pub fn read(value: &JsValue, what: &'static str, full: bool) -> JsResult<CallArg
         }
         out.options.bypass_cache = r.flag("bypassCache", "bypass_cache")?.unwrap_or(false);
     }
-    if let Some(s) = r.raw("signal", "signal") {
+    if let Some(s) = r.raw("signal", "signal").filter(|s| !s.is_null()) {
         let is_signal = get(&s, "aborted").as_bool().is_some()
             && get(&s, "addEventListener").is_function()
             && get(&s, "removeEventListener").is_function();
@@ -85,14 +85,48 @@ fn aborted(signal: &JsValue, what: &str) -> JsValue {
     err
 }
 
-fn listen(signal: &JsValue, method: &str, f: &JsValue) {
-    if let Ok(m) = get(signal, method).dyn_into::<Function>() {
-        let _ = m.call2(signal, &JsValue::from_str("abort"), f);
+thread_local! {
+    /// The JS layer's `(onAbort, offAbort)` (`lib/sdk.mjs`): one `abort` listener per
+    /// signal, fanning out to the calls waiting on it (Node warns past ten listeners on one
+    /// signal, and many concurrent calls sharing one controller is the usual case).
+    static HOOKS: std::cell::RefCell<Option<(Function, Function)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Registers the JS layer's abort hooks (see `__init`).
+pub(crate) fn set_abort_hooks(on: Function, off: Function) {
+    HOOKS.with(|h| *h.borrow_mut() = Some((on, off)));
+}
+
+/// Adds (`add`) or removes `f` as `signal`'s abort callback, through the JS layer's hooks
+/// (or the signal's own methods when the raw glue is used without the package entry).
+fn listen(signal: &JsValue, add: bool, f: &JsValue) -> Result<JsValue, JsValue> {
+    let hook = HOOKS.with(|h| {
+        h.borrow()
+            .as_ref()
+            .map(|(on, off)| if add { on.clone() } else { off.clone() })
+    });
+    match hook {
+        Some(hook) => hook.call2(&JsValue::UNDEFINED, signal, f),
+        None => {
+            let method = if add {
+                "addEventListener"
+            } else {
+                "removeEventListener"
+            };
+            get(signal, method).dyn_into::<Function>()?.call2(
+                signal,
+                &JsValue::from_str("abort"),
+                f,
+            )
+        }
     }
 }
 
 /// Runs `work` until it ends or `signal` (if any) aborts, whichever comes first; on an
-/// abort `work` is dropped (see the module docs). Non-generic: one copy for every method.
+/// abort `work` is dropped (see the module docs). A signal whose listener cannot be added
+/// (its `addEventListener` throws) rejects the call with a `TypeError`. Non-generic: one
+/// copy for every method.
 #[inline(never)]
 pub fn with_signal(signal: Option<JsValue>, what: &'static str, work: JsTask) -> JsTask {
     let Some(signal) = signal else {
@@ -102,19 +136,27 @@ pub fn with_signal(signal: Option<JsValue>, what: &'static str, work: JsTask) ->
         if get(&signal, "aborted").is_truthy() {
             return Err(aborted(&signal, what));
         }
-        // The abort as a promise whose resolve function is the signal's listener (no Rust
+        // The abort as a promise whose resolve function is the abort callback (no Rust
         // closure for JS to call).
+        let mut added = Ok(JsValue::UNDEFINED);
         let mut resolve_fn = None;
         let abort = js_sys::Promise::new(&mut |resolve, _reject| {
-            listen(&signal, "addEventListener", &resolve);
+            added = listen(&signal, true, &resolve);
             resolve_fn = Some(resolve);
         });
+        if let Err(thrown) = added {
+            let err = type_error(&format!(
+                "{what}: option `signal` cannot be listened to (its addEventListener threw)"
+            ));
+            let _ = Reflect::set(&err, &JsValue::from_str("cause"), &thrown);
+            return Err(err);
+        }
         let out = match select(work, JsFuture::from(abort)).await {
             Either::Left((out, _)) => out,
             Either::Right(_) => Err(aborted(&signal, what)),
         };
         if let Some(resolve) = resolve_fn {
-            listen(&signal, "removeEventListener", &resolve);
+            let _ = listen(&signal, false, &resolve);
             // Settled, so the dropped `JsFuture`'s callbacks run once and free themselves.
             let _ = resolve.call0(&JsValue::UNDEFINED);
         }

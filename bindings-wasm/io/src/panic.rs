@@ -37,12 +37,20 @@ pub fn start() {
 }
 
 /// Called once by the package entry (`lib/sdk.mjs`) at load: registers the `MantraError`
-/// class every error is built from, the callback that poisons the JS layer on a panic, and
-/// the set where every export promise's reject function waits while it runs (see
-/// [`crate::host::promise`]).
+/// class every error is built from, the callback that poisons the JS layer on a panic, the
+/// set where every export promise's reject function waits while it runs (see
+/// [`crate::host::promise`]), and the JS layer's `AbortSignal` hooks `(signal, f)` that
+/// add and remove a call's abort callback (see [`crate::call_options`]).
 #[wasm_bindgen(js_name = "__init")]
-pub fn init(error_class: Function, on_panic: Function, pending: js_sys::Set) {
+pub fn init(
+    error_class: Function,
+    on_panic: Function,
+    pending: js_sys::Set,
+    on_abort: Function,
+    off_abort: Function,
+) {
     set_error_class(error_class);
     ON_PANIC.with(|c| *c.borrow_mut() = Some(on_panic));
     crate::host::set_pending(pending);
+    crate::call_options::set_abort_hooks(on_abort, off_abort);
 }

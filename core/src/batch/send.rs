@@ -207,6 +207,8 @@ pub(super) async fn run_batch(inner: Arc<Inner>, mut entries: Vec<Entry>) {
                     inner.finish(e, Err(err.clone()), End::Done);
                 }
                 drop(exhausted);
+                // Operations that ended meanwhile (timed out, cancelled) are not retried.
+                let retry: Vec<Entry> = retry.into_iter().filter(|e| !e.slot.is_done()).collect();
                 if retry.is_empty() {
                     break;
                 }

@@ -85,19 +85,24 @@ impl BatchTicket {
     }
 
     /// The caller left before the outcome: the operation ends as cancelled (out of the
-    /// queue if still there; a result arriving later is discarded).
+    /// queue if still there; a result arriving later is discarded) — or as closed when the
+    /// manager was closed first (a closing client wakes its calls, which drop their tickets).
     fn cancel(&mut self) {
         let (won, _) = self
             .slot
             .expire(Error::Cancelled(format!("operation `{}`", self.op.id())));
         if won {
             if let Some(inner) = self.inner.upgrade() {
-                bump(&inner.stats.cancelled, 1);
-                let removed = inner
-                    .state
-                    .lock()
-                    .queue
-                    .remove(self.op.priority(), self.seq);
+                let (removed, closed) = {
+                    let mut st = inner.state.lock();
+                    (st.queue.remove(self.op.priority(), self.seq), st.closed)
+                };
+                let counter = if closed {
+                    &inner.stats.closed
+                } else {
+                    &inner.stats.cancelled
+                };
+                bump(counter, 1);
                 drop(removed);
             }
         }

@@ -682,10 +682,12 @@ impl MantraClient {
         if inner.closed.swap(true, Ordering::AcqRel) {
             return;
         }
-        inner.close_notify.notify_waiters();
+        // The batch manager first: its queued operations end `Closed` before the waiting
+        // calls wake (and drop their tickets, which would count them as cancelled).
         if let Some(batch) = &inner.batch {
             batch.close();
         }
+        inner.close_notify.notify_waiters();
         inner.optimizer.close();
         inner.pool.close();
         if let Some(cache) = &inner.cache {
@@ -829,7 +831,8 @@ impl Inner {
                 let op = BatchOperation::from_value(method, params, policy.priority, timeout)?;
                 // `run` bounds the wait by `timeout` too (its sleep made after this
                 // submission, so it ends at or past the operation's deadline): one timer per
-                // call; the dropped ticket then expires the operation.
+                // call; the dropped ticket then expires the operation (or cancels it when
+                // the call is dropped earlier: see `without_timer`).
                 batch.enqueue(op)?.without_timer().await
             }
             // Boxed: the executor's future is large, and unboxed it would size every call's

@@ -428,6 +428,9 @@ async fn a_hung_node_times_the_call_out_and_close_ends_pending_calls() {
     assert_eq!(stats.errors_by_code.get("closed"), Some(&4));
     assert_eq!(stats.errors_by_code.get("timeout"), Some(&1));
     assert_eq!(stats.in_flight, 0);
+    // The three were in flight (hung): their operations end as closed, not as cancelled.
+    let b = client.batch_manager().unwrap().stats();
+    assert_eq!((b.cancelled, b.closed, b.timeouts), (0, 3, 1), "{b:?}");
     assert!(client.pool().is_closed());
     assert!(client.batch_manager().unwrap().is_closed());
     assert!(!client.metrics().is_running());
@@ -461,9 +464,10 @@ async fn a_dropped_call_is_counted_as_cancelled() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_call_cancelled_in_the_batch_queue_leaves_it_unsent() {
-    // One batch in flight at a time, held by a hung call: three later calls wait in the
-    // batch queue, and their callers give up (a cancelled Python task or Kotlin coroutine)
-    // well before the calls' own deadline. Their operations must leave the queue unsent.
+    // One batch in flight at a time, held by a hung call until its own 300 ms deadline:
+    // three later calls wait in the batch queue, and their callers give up (a cancelled
+    // Python task or Kotlin coroutine) at 150 ms, well before the calls' own 5 s deadline.
+    // Their operations must leave the queue, so nothing follows once the slot frees.
     let node = FakeNode::new();
     let mut c = config(&node);
     c.request_timeout = Duration::from_secs(5);
@@ -473,8 +477,12 @@ async fn a_call_cancelled_in_the_batch_queue_leaves_it_unsent() {
     });
     let (client, clock) = client_with(c).await;
     node.set_mode(Mode::Hang);
-    let holder = Box::pin(client.call("net_info", json!({ "hold": 1 })));
-    let queued = Box::pin(async {
+    let short = CallOptions {
+        timeout: Some(Duration::from_millis(300)),
+        ..CallOptions::default()
+    };
+    let holder = client.call_with_options("net_info", json!({ "hold": 1 }), &short);
+    let rest = async {
         clock.advance(Duration::from_millis(50)).await; // the holder's batch is sent, and hangs
         let calls = futures::future::join_all((0..3).map(|i| {
             let call = client.call("net_info", json!({ "queued": i }));
@@ -482,37 +490,46 @@ async fn a_call_cancelled_in_the_batch_queue_leaves_it_unsent() {
         }));
         let (out, ()) =
             futures::future::join(calls, clock.advance(Duration::from_millis(200))).await;
+        let stats = client.batch_manager().unwrap().stats();
+        assert_eq!(
+            (
+                stats.pending,
+                stats.cancelled,
+                stats.timeouts,
+                stats.in_flight
+            ),
+            (0, 3, 0, 1),
+            "{stats:?}"
+        );
+        // Past the holder's deadline its batch ends and frees the slot; the node answers.
+        node.set_mode(Mode::Answer);
+        clock.advance(Duration::from_secs(1)).await;
         out
-    });
-    let futures::future::Either::Right((out, holder)) =
-        futures::future::select(holder, queued).await
-    else {
-        panic!("the held call ended first");
     };
+    let (held, out) = futures::future::join(holder, rest).await;
+    assert_eq!(held.unwrap_err().code(), "timeout");
     assert!(out.iter().all(Result::is_err), "the callers gave up");
+    assert_eq!(client.stats().cancelled, 3);
     let stats = client.batch_manager().unwrap().stats();
     assert_eq!(
-        (
-            stats.pending,
-            stats.cancelled,
-            stats.timeouts,
-            stats.in_flight
-        ),
-        (0, 3, 0, 1),
+        (stats.in_flight, stats.pending, stats.batches),
+        (0, 0, 1),
         "{stats:?}"
     );
-    assert_eq!(client.stats().cancelled, 3);
-    // The holder's batch ends (the node answers again, its deadline has not passed): the
-    // queue is empty, so nothing else is sent.
-    node.set_mode(Mode::Answer);
-    client.close();
-    assert_eq!(holder.await.unwrap_err().code(), "closed");
-    clock.advance(Duration::from_secs(10)).await;
+    // The slot is free and the node answers: a new call goes out alone.
+    let (r, ()) = futures::future::join(
+        client.call("net_info", json!({ "after": 1 })),
+        clock.advance(Duration::from_millis(50)),
+    )
+    .await;
+    r.unwrap();
     let sent = serde_json::to_string(&node.posts()).unwrap();
     assert!(
         !sent.contains("queued"),
         "a cancelled call was sent: {sent}"
     );
+    assert!(sent.contains("after"), "{sent}");
+    client.close();
 }
 
 #[tokio::test(flavor = "current_thread")]

@@ -151,7 +151,32 @@ export function createSdk(wasm) {
 
   const isClass = (fn) => /^class\b/.test(Function.prototype.toString.call(fn));
 
-  wasm.__init(MantraError, poison, pending);
+  // AbortSignals of client calls (bindings-wasm/io/src/call_options.rs): one `abort`
+  // listener per signal, calling every waiting call's callback, however many calls share
+  // the signal (Node warns past ten listeners on one EventTarget).
+  const aborts = new WeakMap(); // signal → Set of callbacks, with the listener as `.fire`
+  function onAbort(signal, f) {
+    let waiting = aborts.get(signal);
+    if (waiting === undefined) {
+      waiting = new Set();
+      waiting.fire = () => {
+        aborts.delete(signal);
+        signal.removeEventListener("abort", waiting.fire);
+        for (const g of waiting) g();
+      };
+      signal.addEventListener("abort", waiting.fire);
+      aborts.set(signal, waiting);
+    }
+    waiting.add(f);
+  }
+  function offAbort(signal, f) {
+    const waiting = aborts.get(signal);
+    if (waiting === undefined || !waiting.delete(f) || waiting.size > 0) return;
+    aborts.delete(signal);
+    signal.removeEventListener("abort", waiting.fire);
+  }
+
+  wasm.__init(MantraError, poison, pending, onAbort, offAbort);
 
   const api = { MantraError };
   for (const [name, value] of Object.entries(wasm)) {

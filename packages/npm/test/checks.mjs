@@ -295,13 +295,13 @@ export const checks = [
         endpoints: ["http://node.test:26657"],
         transport,
         cache: false,
-        batch: { maxBatchDelayMs: 100 },
+        batch: { maxBatchDelayMs: 300 },
       });
       const ac = new AbortController();
       const reason = new Error("navigated away");
       const call = client.call("abandoned", {}, { signal: ac.signal });
       const kept = client.call("kept", {});
-      await new Promise((r) => setTimeout(r, 10)); // both wait for their batch (100 ms)
+      await new Promise((r) => setTimeout(r, 0)); // both have started and wait for their batch
       ac.abort(reason);
       const err = await rejection(call, "aborted call");
       isMantraError(sdk, err, "cancelled", "aborted call", "aborted by its AbortSignal");

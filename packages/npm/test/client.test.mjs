@@ -455,22 +455,24 @@ test("an AbortSignal aborts a call: rejected as cancelled, a call waiting for it
     endpoints: ["http://node.test:26657"],
     transport: node.transport,
     cache: false,
-    batch: { maxBatchDelayMs: 200 },
+    batch: { maxBatchDelayMs: 500 },
   });
   const cancelled = (reason) => (e) => e instanceof MantraError && e.code === "cancelled" && e.cause === reason && /aborted by its AbortSignal/.test(e.message);
+  const turn = () => new Promise((r) => setTimeout(r, 0)); // the calls have started and wait
 
-  // Already aborted: rejected before any work.
+  // Already aborted: rejected before any work (not counted: the call never started).
   const before = new AbortController();
   const reason = new Error("user left");
   before.abort(reason);
   await assert.rejects(client.status({ signal: before.signal }), cancelled(reason));
 
-  // Aborted while waiting 200 ms for its batch: out of the queue, never sent.
+  // Aborted while waiting 500 ms for its batch: out of the queue, never sent.
   const ac = new AbortController();
   const waiting = client.call("abandoned", {}, { signal: ac.signal });
-  setTimeout(() => ac.abort("gone"), 10);
+  await turn();
+  ac.abort("gone");
   await assert.rejects(waiting, cancelled("gone"));
-  await new Promise((r) => setTimeout(r, 300));
+  await new Promise((r) => setTimeout(r, 700));
   assert.ok(!node.order.includes("abandoned"), JSON.stringify(node.order));
   const stats = client.stats();
   assert.equal(stats.cancelled, 1);
@@ -480,14 +482,34 @@ test("an AbortSignal aborts a call: rejected as cancelled, a call waiting for it
   const err = await client.abciQuery("/key", "k", undefined, { signal: AbortSignal.timeout(30) }).catch((e) => e);
   assert.equal(err.code, "cancelled");
   assert.ok(err.cause instanceof DOMException && err.cause.name === "TimeoutError", String(err.cause));
-  // Aborted while its request hangs (sent after the 200 ms batch delay): rejected at the
-  // abort; the request already sent is not recalled.
-  const hung = client.call("hold", {}, { signal: AbortSignal.timeout(400) }).catch((e) => e.code);
+  // Aborted while its request hangs: rejected at the abort; the request already sent is
+  // not recalled.
+  const hold = new AbortController();
+  const hung = client.call("hold", {}, { signal: hold.signal }).catch((e) => e.code);
+  for (let i = 0; i < 500 && !node.order.includes("hold"); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(node.order.includes("hold"), "the held call was sent");
+  hold.abort();
   const outcome = await Promise.race([hung, new Promise((r) => setTimeout(() => r("still pending"), 3_000))]);
   assert.equal(outcome, "cancelled");
-  assert.ok(node.order.includes("hold"), "the held call was sent before the abort");
   assert.equal(client.stats().cancelled, 3);
   assert.equal(client.stats().batch.cancelled, 3);
+
+  // One signal shared by many calls (fewer than a batch, so they wait for its delay): one
+  // listener on it, and one abort ends them all.
+  const listeners = [];
+  const shared = {
+    aborted: false,
+    addEventListener: (type, f) => { assert.equal(type, "abort"); listeners.push(f); },
+    removeEventListener: (type, f) => listeners.splice(listeners.indexOf(f), 1),
+  };
+  const many = Array.from({ length: 8 }, (_, i) => client.call("many", { i }, { signal: shared }).catch((e) => e.code));
+  await turn();
+  assert.equal(listeners.length, 1, "one listener for 8 calls");
+  shared.aborted = true;
+  listeners[0]();
+  assert.deepEqual(new Set(await Promise.all(many)), new Set(["cancelled"]));
+  assert.equal(client.stats().batch.cancelled, 11);
+  assert.equal(listeners.length, 0);
 
   // A signal that never fires: its listener is removed when the call ends, either way.
   const counts = { add: 0, remove: 0 };
@@ -499,6 +521,13 @@ test("an AbortSignal aborts a call: rejected as cancelled, a call waiting for it
   assert.deepEqual(await client.call("kept", { k: 1 }, { signal: quiet }), { method: "kept", params: { k: 1 } });
   await assert.rejects(client.call("fail", {}, { signal: quiet }), (e) => e.code === "rpc");
   assert.deepEqual(counts, { add: 2, remove: 2 });
+
+  // `signal: null` is no signal (as in fetch); one that cannot be listened to is a TypeError.
+  assert.deepEqual(await client.call("nulled", {}, { signal: null }), { method: "nulled", params: {} });
+  const boom = new Error("no listeners here");
+  const deaf = { aborted: false, addEventListener: () => { throw boom; }, removeEventListener: () => {} };
+  await assert.rejects(client.call("deaf", {}, { signal: deaf }), (e) => e instanceof TypeError && /cannot be listened to/.test(e.message) && e.cause === boom);
+  assert.ok(!node.order.includes("deaf"), "not sent");
   node.release();
   client.close();
 });

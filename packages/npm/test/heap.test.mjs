@@ -34,6 +34,7 @@ test("10^5 client calls under AbortSignals (a tenth aborted): listeners and prom
   const r = JSON.parse(out);
   assert.equal(r.calls, 100_000);
   assert.equal(r.aborted, 10_000);
+  assert.equal(r.warnings, 0, "no process warning (one listener per signal, however many calls share it)");
   // A listener left on the shared signal, or an abort promise never settled, per call would
   // add tens of MB over 10^5 calls.
   const heapGrowth = r.heapAfter - r.heapBefore;

@@ -3739,8 +3739,9 @@ public protocol MantraClientProtocol: AnyObject, Sendable {
      * the result as JSON text. Cached, shared and batched by the client's policy, which
      * `priority` (executor and batch), `timeout` (this call's deadline, default the
      * client's `requestTimeout`) and `bypass_cache` (skip the lookup; the result still
-     * refreshes the cache) override for this call. Cancelling the coroutine (Swift: the
-     * task) ends the call; one still waiting for its batch is never sent.
+     * refreshes the cache) override for this call. Cancelling the Kotlin coroutine ends
+     * the call; one still waiting for its batch is never sent. (Swift: uniffi's generated
+     * async code does not pass a task's cancellation to Rust; the call runs to its end.)
      */
     func call(method: String, paramsJson: String, priority: Priority?, timeout: TimeInterval?, bypassCache: Bool) async throws  -> String
     
@@ -3980,8 +3981,9 @@ open func cache() -> CacheManager?  {
      * the result as JSON text. Cached, shared and batched by the client's policy, which
      * `priority` (executor and batch), `timeout` (this call's deadline, default the
      * client's `requestTimeout`) and `bypass_cache` (skip the lookup; the result still
-     * refreshes the cache) override for this call. Cancelling the coroutine (Swift: the
-     * task) ends the call; one still waiting for its batch is never sent.
+     * refreshes the cache) override for this call. Cancelling the Kotlin coroutine ends
+     * the call; one still waiting for its batch is never sent. (Swift: uniffi's generated
+     * async code does not pass a task's cancellation to Rust; the call runs to its end.)
      */
 open func call(method: String, paramsJson: String = "{}", priority: Priority? = nil, timeout: TimeInterval? = nil, bypassCache: Bool = false)async throws  -> String  {
     return
@@ -5349,7 +5351,7 @@ public struct BatchStats: Equatable, Hashable {
      */
     public let succeeded: UInt64
     /**
-     * Client calls whose caller left first (a cancelled coroutine or task): taken out of
+     * Client calls whose caller left first (a cancelled Kotlin coroutine): taken out of
      * the queue unsent, or their batch's result discarded.
      */
     public let cancelled: UInt64
@@ -5399,7 +5401,7 @@ public struct BatchStats: Equatable, Hashable {
          * Operations that ended with a value.
          */succeeded: UInt64, 
         /**
-         * Client calls whose caller left first (a cancelled coroutine or task): taken out of
+         * Client calls whose caller left first (a cancelled Kotlin coroutine): taken out of
          * the queue unsent, or their batch's result discarded.
          */cancelled: UInt64, 
         /**
@@ -11752,7 +11754,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mantra_sdk_ffi_checksum_method_mantraclient_cache() != 25010) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mantra_sdk_ffi_checksum_method_mantraclient_call() != 13584) {
+    if (uniffi_mantra_sdk_ffi_checksum_method_mantraclient_call() != 58606) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mantra_sdk_ffi_checksum_method_mantraclient_endpoint_health() != 48071) {

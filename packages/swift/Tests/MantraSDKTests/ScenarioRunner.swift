@@ -1118,6 +1118,7 @@ private final class BatchDriver: Driver {
                 "failures": json(st.failures),
                 "timeouts": json(st.timeouts),
                 "succeeded": json(st.succeeded),
+                "cancelled": json(st.cancelled),
                 "closed": json(st.closed),
                 "batch_limit_splits": json(st.batchLimitSplits),
                 "pending": json(st.pending),

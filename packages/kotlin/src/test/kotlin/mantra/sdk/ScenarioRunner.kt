@@ -582,7 +582,7 @@ private class BatchDriver(val manager: BatchManager, val exec: ScriptedBatchExec
                 put("batches", json(st.batches)); put("operations", json(st.operations))
                 put("avg_batch_size", st.avgBatchSize); put("retries", json(st.retries))
                 put("failures", json(st.failures)); put("timeouts", json(st.timeouts))
-                put("succeeded", json(st.succeeded)); put("closed", json(st.closed))
+                put("succeeded", json(st.succeeded)); put("cancelled", json(st.cancelled)); put("closed", json(st.closed))
                 put("batch_limit_splits", json(st.batchLimitSplits)); put("pending", json(st.pending))
                 put("in_flight", json(st.inFlight)); put("effective_max_batch_size", json(st.effectiveMaxBatchSize))
             })
