@@ -643,6 +643,113 @@ export interface ResponseCache extends Omit<CacheManager, "close" | "free"> {
   free(): void;
 }
 
+/** A circuit breaker's state. */
+export type CircuitState = "closed" | "open" | "half_open";
+
+/** One endpoint of the connection pool (`poolStats().endpoints`). */
+export interface PoolEndpointStats {
+  /** The URL, credentials redacted. */
+  url: string;
+  /** Position in the ranking (0 = chosen first). */
+  rank: number;
+  /** Rank score in [0, 1]. */
+  score: number;
+  /** Live-traffic PeakEWMA latency, ms (null before any sample). */
+  ewmaLatencyMs: number | null;
+  meanPingLatencyMs: number | null;
+  successRate: number | null;
+  samples: number;
+  inFlight: number;
+  connections: number;
+  idleConnections: number;
+  breaker: CircuitState;
+  consecutiveFailures: number;
+  timesOpened: number;
+  totalRequests: number;
+  totalFailures: number;
+  healthChecks: number;
+  healthCheckFailures: number;
+  /** The last failure, credentials redacted. */
+  lastError: string | null;
+}
+
+/** `MantraClient.poolStats()`. */
+export interface PoolStats {
+  endpoints: PoolEndpointStats[];
+  healthyEndpoints: number;
+  inFlight: number;
+  maxConnectionsPerEndpoint: number;
+  acquired: number;
+  exhausted: number;
+  circuitRejections: number;
+  failovers: number;
+  hedges: number;
+  closed: boolean;
+}
+
+/** One endpoint as the client sees it: the pool's ranking and counters with its health. */
+export interface ClientEndpointStats {
+  url: string;
+  /** Its `endpoint:<url>` health check. */
+  health: HealthStatus;
+  /** Its `node_sync:<url>` health check (block age). */
+  nodeSync: HealthStatus;
+  rank: number;
+  score: number;
+  breaker: CircuitState;
+  inFlight: number;
+  requests: number;
+  failures: number;
+  ewmaLatencyMs: number | null;
+  lastError: string | null;
+}
+
+/** The priority executor's counters (`stats().executor`). */
+export interface ExecutorStats {
+  /** The concurrency limit now (adaptive). */
+  limit: number;
+  inFlight: number;
+  queued: { high: number; normal: number; low: number };
+  completed: number;
+  failed: number;
+  timedOut: number;
+  cancelled: number;
+  /** Mean time holding a permit, ms. */
+  avgLatencyMs: number;
+}
+
+/** `MantraClient.stats()`: the client's call counters and each component's stats. */
+export interface ClientStats {
+  /** Calls finished: `succeeded + failed + cancelled`. */
+  calls: number;
+  succeeded: number;
+  failed: number;
+  /** Calls aborted after they started. */
+  cancelled: number;
+  inFlight: number;
+  /** Failed calls by `MantraError` code. */
+  errorsByCode: { [code: string]: number };
+  cacheHits: number;
+  cacheMisses: number;
+  /** Calls answered by an identical call already in flight. */
+  sharedCalls: number;
+  /** Call latency quantiles, ms (null before any call). */
+  latencyP50Ms: number | null;
+  latencyP99Ms: number | null;
+  /** HTTP requests, failures and JSON-RPC batch sizes on the wire. */
+  http: { httpRequests: number; httpFailures: number; rpcRequests: number; maxBatchSize: number };
+  endpoints: ClientEndpointStats[];
+  /** Overall health of the last checks run. */
+  health: HealthStatus;
+  pool: PoolStats;
+  /** null with `cache: false`. */
+  cache: CacheStats | null;
+  /** null with `batch: false`. */
+  batch: BatchStats | null;
+  executor: ExecutorStats;
+  closed: boolean;
+}
+
 /** `MantraClient.status`'s result: the node's `/status`, camelCased (numbers as the node's decimal strings). */
 export interface NodeStatus {
   nodeInfo: {
@@ -805,8 +912,8 @@ export class MantraClient {
   readonly metrics: MetricsCollector;
   /** The client's health checker: register more checks next to the client's own (`stop()` stops the client's). */
   readonly health: HealthChecker;
-  poolStats(): { [key: string]: JsonValue };
-  stats(): { [key: string]: JsonValue };
+  poolStats(): PoolStats;
+  stats(): ClientStats;
   cacheStats(): CacheStats | null;
   prometheus(): string;
   getAllMetrics(): MetricsSnapshot;

@@ -52,7 +52,12 @@ pub struct ExecStats {
     /// Calls dropped by their caller before finishing.
     pub cancelled: u64,
     /// Mean execution time (permit held, queue wait excluded) of operations that
-    /// completed or failed.
+    /// completed or failed (`avg_latency_ms` in JSON, fractional milliseconds, as every
+    /// latency in the reports).
+    #[serde(
+        rename = "avg_latency_ms",
+        serialize_with = "crate::time_fmt::ser_latency_ms"
+    )]
     pub avg_latency: Duration,
 }
 

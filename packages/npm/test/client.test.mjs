@@ -531,3 +531,51 @@ test("an AbortSignal aborts a call: rejected as cancelled, a call waiting for it
   node.release();
   client.close();
 });
+
+test("stats() and poolStats() have the shapes index.d.ts declares (ClientStats, PoolStats)", async () => {
+  const node = fakeNode();
+  const client = await MantraClient.connect({ endpoints: ["http://node.test:26657", "http://other.test:26657"], transport: node.transport });
+  await client.status();
+  await client.call("x", {});
+  const shape = (v) =>
+    v === null || typeof v !== "object" || Array.isArray(v)
+      ? (Array.isArray(v) ? v.map(shape) : v === null ? "null" : typeof v)
+      : Object.fromEntries(Object.keys(v).sort().map((k) => [k, shape(v[k])]));
+  const n = "number";
+  const s = "string";
+  const orNull = (t) => (got) => got === t || got === "null";
+  const pool = shape(client.poolStats());
+  const endpoint = {
+    breaker: s, connections: n, consecutiveFailures: n, ewmaLatencyMs: orNull(n), healthCheckFailures: n, healthChecks: n, idleConnections: n, inFlight: n,
+    lastError: orNull(s), meanPingLatencyMs: orNull(n), rank: n, samples: n, score: n, successRate: orNull(n), timesOpened: n, totalFailures: n, totalRequests: n, url: s,
+  };
+  // Compares `got` (a shape) with `want`, where a function in `want` accepts a shape.
+  const match = (got, want, at) => {
+    if (typeof want === "function") return assert.ok(want(got), `${at}: ${JSON.stringify(got)}`);
+    if (typeof want !== "object") return assert.equal(got, want, at);
+    assert.deepEqual(Object.keys(got).sort(), Object.keys(want).sort(), at);
+    for (const k of Object.keys(want)) match(got[k], want[k], `${at}.${k}`);
+  };
+  const poolShape = {
+    endpoints: (got) => got.length === 2 && got.every((e) => (match(e, endpoint, "pool endpoint"), true)),
+    acquired: n, circuitRejections: n, closed: "boolean", exhausted: n, failovers: n, healthyEndpoints: n, hedges: n, inFlight: n, maxConnectionsPerEndpoint: n,
+  };
+  match(pool, poolShape, "poolStats()");
+  const clientEndpoint = { breaker: s, ewmaLatencyMs: orNull(n), failures: n, health: s, inFlight: n, lastError: orNull(s), nodeSync: s, rank: n, requests: n, score: n, url: s };
+  match(shape(client.stats()), {
+    batch: { avgBatchSize: n, batchLimitSplits: n, batches: n, cancelled: n, closed: n, effectiveMaxBatchSize: n, failures: n, inFlight: n, operations: n, pending: n, retries: n, succeeded: n, timeouts: n },
+    cache: { entries: n, evictions: n, evictionsCapacity: n, evictionsSize: n, expirations: n, hitRate: n, hits: n, insertions: n, memoryBytes: n, misses: n, rejected: n },
+    cacheHits: n, cacheMisses: n, calls: n, cancelled: n, closed: "boolean",
+    endpoints: (got) => got.length === 2 && got.every((e) => (match(e, clientEndpoint, "client endpoint"), true)),
+    errorsByCode: {},
+    executor: { avgLatencyMs: n, cancelled: n, completed: n, failed: n, inFlight: n, limit: n, queued: { high: n, low: n, normal: n }, timedOut: n },
+    failed: n, health: s, http: { httpFailures: n, httpRequests: n, maxBatchSize: n, rpcRequests: n }, inFlight: n, latencyP50Ms: orNull(n), latencyP99Ms: orNull(n),
+    pool: poolShape, sharedCalls: n, succeeded: n,
+  }, "stats()");
+  client.close();
+  const off = await MantraClient.connect({ endpoints: ["http://node.test:26657"], transport: node.transport, cache: false, batch: false });
+  const st = off.stats();
+  assert.equal(st.cache, null);
+  assert.equal(st.batch, null);
+  off.close();
+});

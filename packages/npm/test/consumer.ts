@@ -22,6 +22,7 @@ import type {
   CachePolicy,
   CacheStats,
   CallOptions,
+  ClientStats,
   ComponentHealth,
   HealthStatus,
   JsonValue,
@@ -30,6 +31,7 @@ import type {
   MetricsSnapshot,
   NodeStatus,
   PoolConfig,
+  PoolStats,
   ResponseCache,
   SystemHealth,
   TransportRequest,
@@ -193,6 +195,14 @@ async function client(): Promise<void> {
   await c.status({ priority: "high" });
   // @ts-expect-error a priority is "high" | "normal" | "low"
   await c.call("net_info", {}, { priority: "urgent" });
+  const cs: ClientStats = c.stats();
+  const ps: PoolStats = c.poolStats();
+  const p50: number | null = cs.latencyP50Ms;
+  const batched: number | undefined = cs.batch?.operations;
+  console.log(p50, batched, cs.executor.avgLatencyMs, ps.endpoints[0]?.breaker === "half_open");
+  // @ts-expect-error the cache's stats are null with `cache: false`
+  const hitsNow: number = cs.cache.hits;
+  console.log(hitsNow);
   const text: string = c.prometheus();
   console.log(h, pools.pools.length, text.length, c.cacheStats()?.hitRate);
   const responses: ResponseCache | null = c.cache;
