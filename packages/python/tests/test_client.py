@@ -396,6 +396,7 @@ def test_a_cancelled_call_leaves_the_batch_queue_unsent() -> None:
                 if batch["cancelled"] and stats["cancelled"]:
                     break
                 await asyncio.sleep(0.001)
+            assert batch is not None
             assert (batch["cancelled"], batch["pending"]) == (1, 0), batch
             assert stats["cancelled"] == 1
             assert await c.call("kept", {"i": 1}) == {"method": "kept", "params": {"i": 1}}
@@ -609,3 +610,29 @@ def test_connect_metrics_fields_keep_the_client_defaults() -> None:
     # A standalone collector still takes the core's defaults; equality compares values.
     assert MetricsCollector(MetricsConfig(namespace="x")).config.histogram_buckets == MetricsConfig().histogram_buckets
     assert MetricsCollector().config == MetricsConfig()
+
+
+def test_stats_have_the_shapes_the_stubs_declare() -> None:
+    """``stats()`` / ``pool_stats()`` carry exactly the keys of ``ClientStats`` / ``PoolStats``."""
+    from mantra_sdk import ClientEndpointStats, ClientStats, ExecutorStats, HttpStats, PoolEndpointStats, PoolStats
+
+    def keys(t: Any) -> set[str]:
+        return set(t.__annotations__)  # a TypedDict's annotations: all of its keys
+
+    async def main() -> None:
+        async with MantraClient.connect(["http://node.test:26657", "http://other.test:26657"], transport=SlowNode(0.0)) as c:
+            await c.call("x", {})
+            s = c.stats()
+            assert set(s) == keys(ClientStats), set(s) ^ keys(ClientStats)
+            assert set(s["http"]) == keys(HttpStats)
+            assert set(s["executor"]) == keys(ExecutorStats)
+            assert isinstance(s["executor"]["avg_latency_ms"], float)
+            for e in s["endpoints"]:
+                assert set(e) == keys(ClientEndpointStats)
+            p = c.pool_stats()
+            assert set(p) == keys(PoolStats)
+            for pe in p["endpoints"]:
+                assert set(pe) == keys(PoolEndpointStats)
+            assert s["batch"] is not None and s["cache"] is not None
+
+    run(main())

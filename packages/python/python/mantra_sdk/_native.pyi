@@ -10,6 +10,7 @@ from ._types import (
     CacheFetcher,
     CacheStats,
     CacheType,
+    ClientStats,
     ComponentHealth,
     HealthCheckFn,
     HealthConfigDict,
@@ -18,6 +19,7 @@ from ._types import (
     JsonValue,
     MetricsSnapshot,
     MetricType,
+    PoolStats,
     Priority,
     RecoveryFn,
     SystemHealth,
@@ -661,9 +663,9 @@ class MantraClient:
         """Any JSON-RPC method (``params`` default ``{}``) under the core's policy."""
     async def run_health_checks(self) -> SystemHealth:
         """Runs the client's health checks now."""
-    def pool_stats(self) -> Dict[str, Any]:
+    def pool_stats(self) -> PoolStats:
         """Connection pool statistics."""
-    def stats(self) -> Dict[str, Any]:
+    def stats(self) -> ClientStats:
         """Calls by outcome, cache, batching, HTTP, executor and pool statistics."""
     def prometheus(self) -> str:
         """The client's metrics, Prometheus text format 0.0.4."""

@@ -192,6 +192,120 @@ class BatchStats(TypedDict):
     effective_max_batch_size: int
 
 
+# ---- client ----
+
+CircuitState = Literal["closed", "open", "half_open"]
+"""State of an endpoint's circuit breaker."""
+
+
+class PoolEndpointStats(TypedDict):
+    """One endpoint of ``MantraClient.pool_stats()`` (latencies in ms, ``None`` before a sample)."""
+
+    url: str
+    rank: int
+    score: float
+    ewma_latency_ms: Optional[float]
+    mean_ping_latency_ms: Optional[float]
+    success_rate: Optional[float]
+    samples: int
+    in_flight: int
+    connections: int
+    idle_connections: int
+    breaker: CircuitState
+    consecutive_failures: int
+    times_opened: int
+    total_requests: int
+    total_failures: int
+    health_checks: int
+    health_check_failures: int
+    last_error: Optional[str]
+
+
+class PoolStats(TypedDict):
+    """``MantraClient.pool_stats()``."""
+
+    endpoints: List[PoolEndpointStats]
+    healthy_endpoints: int
+    in_flight: int
+    max_connections_per_endpoint: int
+    acquired: int
+    exhausted: int
+    circuit_rejections: int
+    failovers: int
+    hedges: int
+    closed: bool
+
+
+class ClientEndpointStats(TypedDict):
+    """One endpoint as the client sees it (``MantraClient.stats()["endpoints"]``)."""
+
+    url: str
+    health: HealthStatus
+    node_sync: HealthStatus
+    rank: int
+    score: float
+    breaker: CircuitState
+    in_flight: int
+    requests: int
+    failures: int
+    ewma_latency_ms: Optional[float]
+    last_error: Optional[str]
+
+
+class ExecutorQueued(TypedDict):
+    """Operations waiting for an executor permit, by priority."""
+
+    high: int
+    normal: int
+    low: int
+
+
+class ExecutorStats(TypedDict):
+    """The priority executor's counters (``MantraClient.stats()["executor"]``)."""
+
+    limit: int
+    in_flight: int
+    queued: ExecutorQueued
+    completed: int
+    failed: int
+    timed_out: int
+    cancelled: int
+    avg_latency_ms: float
+
+
+class HttpStats(TypedDict):
+    """HTTP requests, failures and JSON-RPC batch sizes on the wire."""
+
+    http_requests: int
+    http_failures: int
+    rpc_requests: int
+    max_batch_size: int
+
+
+class ClientStats(TypedDict):
+    """``MantraClient.stats()``: call counters and each component's stats."""
+
+    calls: int
+    succeeded: int
+    failed: int
+    cancelled: int
+    in_flight: int
+    errors_by_code: Dict[str, int]
+    cache_hits: int
+    cache_misses: int
+    shared_calls: int
+    latency_p50_ms: Optional[float]
+    latency_p99_ms: Optional[float]
+    http: HttpStats
+    endpoints: List[ClientEndpointStats]
+    health: HealthStatus
+    pool: PoolStats
+    cache: Optional[CacheStats]
+    batch: Optional[BatchStats]
+    executor: ExecutorStats
+    closed: bool
+
+
 # ---- metrics ----
 
 MetricType = Literal["counter", "gauge", "histogram"]
