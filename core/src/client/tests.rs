@@ -462,12 +462,8 @@ async fn a_dropped_call_is_counted_as_cancelled() {
     client.close();
 }
 
-#[tokio::test(flavor = "current_thread")]
-async fn a_call_cancelled_in_the_batch_queue_leaves_it_unsent() {
-    // One batch in flight at a time, held by a hung call until its own 300 ms deadline:
-    // three later calls wait in the batch queue, and their callers give up (a cancelled
-    // Python task or Kotlin coroutine) at 150 ms, well before the calls' own 5 s deadline.
-    // Their operations must leave the queue, so nothing follows once the slot frees.
+/// A client (5 s call timeout) that sends one batch at a time, on a fake node that hangs.
+async fn one_batch_at_a_time_on_a_hung_node() -> (Arc<FakeNode>, MantraClient, ManualClock) {
     let node = FakeNode::new();
     let mut c = config(&node);
     c.request_timeout = Duration::from_secs(5);
@@ -477,6 +473,16 @@ async fn a_call_cancelled_in_the_batch_queue_leaves_it_unsent() {
     });
     let (client, clock) = client_with(c).await;
     node.set_mode(Mode::Hang);
+    (node, client, clock)
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_call_cancelled_in_the_batch_queue_leaves_it_unsent() {
+    // One batch in flight at a time, held by a hung call until its own 300 ms deadline:
+    // three later calls wait in the batch queue, and their callers give up (a cancelled
+    // Python task or Kotlin coroutine) at 150 ms, well before the calls' own 5 s deadline.
+    // Their operations must leave the queue, so nothing follows once the slot frees.
+    let (node, client, clock) = one_batch_at_a_time_on_a_hung_node().await;
     let short = CallOptions {
         timeout: Some(Duration::from_millis(300)),
         ..CallOptions::default()
@@ -809,15 +815,7 @@ async fn a_call_timing_out_in_the_batch_queue_leaves_it_as_a_timeout() {
     // wait in the batch queue until their own deadline ends them. Their tickets have no
     // timer of their own (the call's timeout bounds them), so dropping them must take the
     // operations out of the queue and count them as timeouts.
-    let node = FakeNode::new();
-    let mut c = config(&node);
-    c.request_timeout = Duration::from_secs(5);
-    c.batch = Some(crate::BatchConfig {
-        max_concurrent_batches: 1,
-        ..crate::BatchConfig::default()
-    });
-    let (client, clock) = client_with(c).await;
-    node.set_mode(Mode::Hang);
+    let (_node, client, clock) = one_batch_at_a_time_on_a_hung_node().await;
     let long = CallOptions {
         timeout: Some(Duration::from_secs(60)),
         ..CallOptions::default()

@@ -6,14 +6,19 @@ import { execFileSync } from "node:child_process";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
-test("10^6 cache ops: heap and wasm memory stay bounded after gc", () => {
-  const child = fileURLToPath(new URL("./fixtures/heap-child.cjs", import.meta.url));
-  const out = execFileSync(process.execPath, ["--expose-gc", child], {
+// Runs test/fixtures/`name` in a child with --expose-gc; returns the JSON it prints.
+function child(name) {
+  const file = fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+  const out = execFileSync(process.execPath, ["--expose-gc", file], {
     cwd: fileURLToPath(new URL("..", import.meta.url)),
     encoding: "utf8",
     timeout: 120_000,
   });
-  const r = JSON.parse(out);
+  return JSON.parse(out);
+}
+
+test("10^6 cache ops: heap and wasm memory stay bounded after gc", () => {
+  const r = child("heap-child.cjs");
   assert.equal(r.ops, 1_000_000);
   assert.ok(r.entries <= 1000, `entries ${r.entries}`);
   const heapGrowth = r.heapAfter - r.heapBefore;
@@ -25,13 +30,7 @@ test("10^6 cache ops: heap and wasm memory stay bounded after gc", () => {
 });
 
 test("10^5 client calls under AbortSignals (a tenth aborted): listeners and promises are released", () => {
-  const child = fileURLToPath(new URL("./fixtures/heap-client-child.cjs", import.meta.url));
-  const out = execFileSync(process.execPath, ["--expose-gc", child], {
-    cwd: fileURLToPath(new URL("..", import.meta.url)),
-    encoding: "utf8",
-    timeout: 120_000,
-  });
-  const r = JSON.parse(out);
+  const r = child("heap-client-child.cjs");
   assert.equal(r.calls, 100_000);
   assert.equal(r.aborted, 10_000);
   assert.equal(r.warnings, 0, "no process warning (one listener per signal, however many calls share it)");
