@@ -208,7 +208,8 @@ pub struct BatchStats {
     /// Client calls whose caller left first (a cancelled Kotlin coroutine): taken out of
     /// the queue unsent, or their batch's result discarded.
     pub cancelled: u64,
-    /// Operations failed with `Closed` by `shutdown()`.
+    /// Operations failed with `Closed` by `shutdown()`, and client calls in flight when it
+    /// closed.
     pub closed: u64,
     /// Batches split after the executor reported `BatchLimit`.
     pub batch_limit_splits: u64,

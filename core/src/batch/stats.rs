@@ -24,7 +24,8 @@ pub struct BatchStats {
     /// Client calls whose caller left before the outcome (a cancelled task or dropped
     /// future): taken out of the queue unsent, or their batch's result discarded.
     pub cancelled: u64,
-    /// Operations failed with [`Error::Closed`](crate::Error::Closed) by [`BatchManager::close`](super::BatchManager::close).
+    /// Operations failed with [`Error::Closed`](crate::Error::Closed) by [`BatchManager::close`](super::BatchManager::close),
+    /// and client calls in flight when it closed (woken by the client's `close`).
     pub closed: u64,
     /// Batches split after the executor reported [`Error::BatchLimit`](crate::Error::BatchLimit).
     pub batch_limit_splits: u64,

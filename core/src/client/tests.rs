@@ -429,6 +429,8 @@ async fn a_hung_node_times_the_call_out_and_close_ends_pending_calls() {
     assert_eq!(stats.errors_by_code.get("timeout"), Some(&1));
     assert_eq!(stats.in_flight, 0);
     // The three were in flight (hung): their operations end as closed, not as cancelled.
+    // (Here, on one thread, the woken calls run after close() returns; on a multi-threaded
+    // runtime they may run at once, which is why close() closes the batch manager first.)
     let b = client.batch_manager().unwrap().stats();
     assert_eq!((b.cancelled, b.closed, b.timeouts), (0, 3, 1), "{b:?}");
     assert!(client.pool().is_closed());

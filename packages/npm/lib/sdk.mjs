@@ -161,8 +161,8 @@ export function createSdk(wasm) {
       waiting = new Set();
       waiting.fire = () => {
         aborts.delete(signal);
-        signal.removeEventListener("abort", waiting.fire);
         for (const g of waiting) g();
+        signal.removeEventListener("abort", waiting.fire);
       };
       signal.addEventListener("abort", waiting.fire);
       aborts.set(signal, waiting);

@@ -544,6 +544,13 @@ test("stats() and poolStats() have the shapes index.d.ts declares (ClientStats, 
   const n = "number";
   const s = "string";
   const orNull = (t) => (got) => got === t || got === "null";
+  // Enum fields: their values, not just "a string".
+  const health = ["healthy", "degraded", "unhealthy", "unknown"];
+  const breakers = ["closed", "open", "half_open"];
+  const st0 = client.stats();
+  for (const e of [...st0.endpoints, ...st0.pool.endpoints, ...client.poolStats().endpoints]) assert.ok(breakers.includes(e.breaker), e.breaker);
+  for (const e of st0.endpoints) assert.ok(health.includes(e.health) && health.includes(e.nodeSync), JSON.stringify(e));
+  assert.ok(health.includes(st0.health), st0.health);
   const pool = shape(client.poolStats());
   const endpoint = {
     breaker: s, connections: n, consecutiveFailures: n, ewmaLatencyMs: orNull(n), healthCheckFailures: n, healthChecks: n, idleConnections: n, inFlight: n,

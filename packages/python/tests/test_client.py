@@ -614,7 +614,20 @@ def test_connect_metrics_fields_keep_the_client_defaults() -> None:
 
 def test_stats_have_the_shapes_the_stubs_declare() -> None:
     """``stats()`` / ``pool_stats()`` carry exactly the keys of ``ClientStats`` / ``PoolStats``."""
-    from mantra_sdk import ClientEndpointStats, ClientStats, ExecutorStats, HttpStats, PoolEndpointStats, PoolStats
+    from mantra_sdk import (
+        BatchStats,
+        CacheStats,
+        ClientEndpointStats,
+        ClientStats,
+        ExecutorQueued,
+        ExecutorStats,
+        HttpStats,
+        PoolEndpointStats,
+        PoolStats,
+    )
+
+    health = {"healthy", "degraded", "unhealthy", "unknown"}
+    breaker = {"closed", "open", "half_open"}
 
     def keys(t: Any) -> set[str]:
         return set(t.__annotations__)  # a TypedDict's annotations: all of its keys
@@ -626,13 +639,19 @@ def test_stats_have_the_shapes_the_stubs_declare() -> None:
             assert set(s) == keys(ClientStats), set(s) ^ keys(ClientStats)
             assert set(s["http"]) == keys(HttpStats)
             assert set(s["executor"]) == keys(ExecutorStats)
+            assert set(s["executor"]["queued"]) == keys(ExecutorQueued)
             assert isinstance(s["executor"]["avg_latency_ms"], float)
+            assert s["health"] in health
             for e in s["endpoints"]:
                 assert set(e) == keys(ClientEndpointStats)
+                assert e["health"] in health and e["node_sync"] in health and e["breaker"] in breaker
+            assert s["batch"] is not None and set(s["batch"]) == keys(BatchStats)
+            assert s["cache"] is not None and set(s["cache"]) == keys(CacheStats)
             p = c.pool_stats()
-            assert set(p) == keys(PoolStats)
-            for pe in p["endpoints"]:
-                assert set(pe) == keys(PoolEndpointStats)
-            assert s["batch"] is not None and s["cache"] is not None
+            for pool in (p, s["pool"]):
+                assert set(pool) == keys(PoolStats)
+                for pe in pool["endpoints"]:
+                    assert set(pe) == keys(PoolEndpointStats)
+                    assert pe["breaker"] in breaker
 
     run(main())

@@ -5356,7 +5356,8 @@ public struct BatchStats: Equatable, Hashable {
      */
     public let cancelled: UInt64
     /**
-     * Operations failed with `Closed` by `shutdown()`.
+     * Operations failed with `Closed` by `shutdown()`, and client calls in flight when it
+     * closed.
      */
     public let closed: UInt64
     /**
@@ -5405,7 +5406,8 @@ public struct BatchStats: Equatable, Hashable {
          * the queue unsent, or their batch's result discarded.
          */cancelled: UInt64, 
         /**
-         * Operations failed with `Closed` by `shutdown()`.
+         * Operations failed with `Closed` by `shutdown()`, and client calls in flight when it
+         * closed.
          */closed: UInt64, 
         /**
          * Batches split after the executor reported `BatchLimit`.
