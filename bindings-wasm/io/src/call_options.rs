@@ -16,8 +16,9 @@ use crate::convert::{describe, ms_value, string, Config};
 use crate::error::{to_js, type_error, JsResult};
 use crate::host::JsTask;
 
-fn get(obj: &JsValue, key: &str) -> JsValue {
-    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+/// `obj[key]` (`undefined` if the lookup throws); the key's JS string is made once.
+fn get(obj: &JsValue, key: &'static str) -> JsValue {
+    crate::ser::get_static(obj, key)
 }
 
 /// A call's options as read from JS.
