@@ -21,7 +21,9 @@ pub(crate) struct OpSlot {
 
 #[derive(Debug)]
 enum SlotState {
-    Waiting(Option<Waker>),
+    /// No outcome yet: the caller's waker, and the waker of the batch carrying the
+    /// operation (woken when the caller leaves: see [`OpSlot::poll_ended`]).
+    Waiting(Option<Waker>, Option<Waker>),
     Ready(Result<Value>),
     Taken,
 }
@@ -29,7 +31,7 @@ enum SlotState {
 impl OpSlot {
     pub(crate) fn new() -> Self {
         Self {
-            state: Mutex::new(SlotState::Waiting(None)),
+            state: Mutex::new(SlotState::Waiting(None, None)),
         }
     }
 
@@ -44,7 +46,7 @@ impl OpSlot {
         let waker = {
             let mut st = self.state.lock();
             match &mut *st {
-                SlotState::Waiting(w) => {
+                SlotState::Waiting(w, _) => {
                     let w = w.take();
                     *st = SlotState::Ready(result);
                     w
@@ -61,14 +63,29 @@ impl OpSlot {
 
     /// Whether a result (or timeout) has been decided.
     pub(crate) fn is_done(&self) -> bool {
-        !matches!(*self.state.lock(), SlotState::Waiting(_))
+        !matches!(*self.state.lock(), SlotState::Waiting(..))
+    }
+
+    /// For the batch carrying this operation: whether the operation has ended (its caller
+    /// left, or its deadline passed); if not, `waker` is woken when it does.
+    pub(crate) fn poll_ended(&self, waker: &Waker) -> bool {
+        match &mut *self.state.lock() {
+            SlotState::Waiting(_, w) => {
+                match w {
+                    Some(old) if old.will_wake(waker) => {}
+                    _ => *w = Some(waker.clone()),
+                }
+                false
+            }
+            _ => true,
+        }
     }
 
     /// Takes the result if it is there, else registers `waker`.
     pub(crate) fn poll_take(&self, waker: &Waker) -> Poll<Result<Value>> {
         let mut st = self.state.lock();
         match &mut *st {
-            SlotState::Waiting(w) => {
+            SlotState::Waiting(w, _) => {
                 match w {
                     Some(old) if old.will_wake(waker) => {}
                     _ => *w = Some(waker.clone()),
@@ -85,12 +102,19 @@ impl OpSlot {
         }
     }
 
-    /// The deadline passed: returns `(true, timeout)` if this call decided the outcome,
-    /// or `(false, result)` if a result had already arrived.
+    /// The deadline passed or the caller left: returns `(true, timeout)` if this call
+    /// decided the outcome, or `(false, result)` if a result had already arrived.
+    /// The batch carrying the operation, if any, is woken (it stops waiting once every
+    /// operation it carries has ended).
     pub(crate) fn expire(&self, timeout: Error) -> (bool, Result<Value>) {
-        let mut st = self.state.lock();
-        match std::mem::replace(&mut *st, SlotState::Taken) {
-            SlotState::Waiting(_) => (true, Err(timeout)),
+        let previous = std::mem::replace(&mut *self.state.lock(), SlotState::Taken);
+        match previous {
+            SlotState::Waiting(_, batch) => {
+                if let Some(w) = batch {
+                    w.wake();
+                }
+                (true, Err(timeout))
+            }
             SlotState::Ready(r) => (false, r),
             SlotState::Taken => (
                 false,

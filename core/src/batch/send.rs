@@ -1,7 +1,9 @@
 //! Sending one batch (retries, batch-limit splits, per-item routing) and the flush timer.
 
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use futures::FutureExt;
@@ -79,6 +81,27 @@ pub(super) async fn run_timer(inner: Arc<Inner>, at: Duration) {
     inner.pump();
 }
 
+/// Runs `call` until it ends (`Some`) or until every operation in `entries` has ended
+/// without it (`None`: their callers left, or their tickets' timers expired them).
+async fn unless_all_ended<T>(entries: &[Entry], call: impl Future<Output = T>) -> Option<T> {
+    let mut call = std::pin::pin!(call);
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(out) = call.as_mut().poll(cx) {
+            return Poll::Ready(Some(out));
+        }
+        // Every slot is asked (no short cut), so each one not yet ended holds our waker.
+        let ended = entries
+            .iter()
+            .fold(true, |all, e| e.slot.poll_ended(cx.waker()) && all);
+        if ended {
+            Poll::Ready(None)
+        } else {
+            Poll::Pending
+        }
+    })
+    .await
+}
+
 /// Holds one of the `max_concurrent_batches` slots; frees it when dropped, whatever
 /// happens to the batch task.
 struct InFlight<'a> {
@@ -135,12 +158,18 @@ pub(super) async fn run_batch(inner: Arc<Inner>, mut entries: Vec<Entry>) {
         let ops: Vec<BatchOperation> = entries.iter().map(|e| e.op.clone()).collect();
         bump(&inner.stats.batches, 1);
         bump(&inner.stats.sent, ops.len() as u64);
-        // Once every operation of the batch has timed out nobody waits for it: stop
-        // waiting, so a hung executor cannot hold a concurrency slot forever.
-        let call = call_executor(executor, ops);
+        // Once every operation of the batch has ended (timed out, or its caller left)
+        // nobody waits for it: stop waiting, so a hung executor cannot hold a concurrency
+        // slot past the callers that needed it.
+        let call = unless_all_ended(&entries, call_executor(executor, ops));
         let outcome = match runtime::timeout(&*inner.clock, latest.saturating_sub(now), call).await
         {
-            Ok(o) => o,
+            Ok(Some(o)) => o,
+            Ok(None) => {
+                slot.release();
+                entries.clear();
+                break;
+            }
             Err(runtime::Elapsed) => {
                 slot.release();
                 for e in &entries {

@@ -479,6 +479,34 @@ async fn one_batch_at_a_time_on_a_hung_node() -> (Arc<FakeNode>, MantraClient, M
 }
 
 #[tokio::test(flavor = "current_thread")]
+async fn a_batch_whose_callers_all_left_frees_its_slot() {
+    // One batch in flight at a time; its only call hangs (5 s deadline) and the caller gives
+    // up at 100 ms. The slot must free then, not at the call's 5 s deadline: a call made
+    // afterwards (1 s timeout) is sent at once and answered.
+    let (node, client, clock) = one_batch_at_a_time_on_a_hung_node().await;
+    let left = crate::runtime::timeout(
+        &clock,
+        Duration::from_millis(100),
+        client.call("net_info", json!({ "left": 1 })),
+    );
+    let (r, ()) = futures::future::join(left, clock.advance(Duration::from_millis(200))).await;
+    assert!(r.is_err(), "the caller gave up");
+    let b = client.batch_manager().unwrap().stats();
+    assert_eq!((b.cancelled, b.in_flight, b.batches), (1, 0, 1), "{b:?}");
+    node.set_mode(Mode::Answer);
+    let short = CallOptions {
+        timeout: Some(Duration::from_secs(1)),
+        ..CallOptions::default()
+    };
+    let next = client.call_with_options("net_info", json!({ "next": 1 }), &short);
+    let (r, ()) = futures::future::join(next, clock.advance(Duration::from_millis(500))).await;
+    assert!(r.is_ok(), "{r:?}");
+    let b = client.batch_manager().unwrap().stats();
+    assert_eq!((b.cancelled, b.timeouts, b.batches), (1, 0, 2), "{b:?}");
+    client.close();
+}
+
+#[tokio::test(flavor = "current_thread")]
 async fn a_call_cancelled_in_the_batch_queue_leaves_it_unsent() {
     // One batch in flight at a time, held by a hung call until its own 300 ms deadline:
     // three later calls wait in the batch queue, and their callers give up (a cancelled
