@@ -89,11 +89,8 @@ async fn unless_all_ended<T>(entries: &[Entry], call: impl Future<Output = T>) -
         if let Poll::Ready(out) = call.as_mut().poll(cx) {
             return Poll::Ready(Some(out));
         }
-        // Every slot is asked (no short cut), so each one not yet ended holds our waker.
-        let ended = entries
-            .iter()
-            .fold(true, |all, e| e.slot.poll_ended(cx.waker()) && all);
-        if ended {
+        // The first operation not yet ended holds our waker: until it ends, not all have.
+        if entries.iter().all(|e| e.slot.poll_ended(cx.waker())) {
             Poll::Ready(None)
         } else {
             Poll::Pending

@@ -790,6 +790,59 @@ async fn hung_executor_releases_its_slot_once_every_op_timed_out() {
 }
 
 #[tokio::test(flavor = "current_thread")]
+async fn a_batch_waits_for_callers_still_there_and_stops_when_all_left() {
+    // Client-style tickets (no timer: the caller bounds the wait). The first batch's
+    // executor call takes 1 s; one of its two callers leaves at 100 ms, the other still
+    // gets its result. In the second batch (hung) both callers leave: its slot frees then.
+    let clock = ManualClock::new();
+    let slow = clock.clone();
+    let exec = first_call_then_echo(move || {
+        let c = slow.clone();
+        async move { c.sleep(MS(1_000)).await }
+    });
+    let cfg = BatchConfig {
+        max_concurrent_batches: 1,
+        ..config(2, 0)
+    };
+    let m = manager(cfg, &clock).with_executor(exec);
+    let stays = spawn_ticket(m.add_operation(op("stays")).await.unwrap().without_timer());
+    let leaves = m.add_operation(op("leaves")).await.unwrap().without_timer();
+    clock.advance(MS(100)).await;
+    assert_eq!(m.stats().in_flight, 1);
+    drop(leaves);
+    clock.advance(MS(100)).await;
+    assert_eq!(m.stats().in_flight, 1, "one caller still waits");
+    clock.advance(MS(800)).await;
+    assert_eq!(stays.await.unwrap().unwrap(), json!("stays"));
+    let s = m.stats();
+    assert_eq!((s.cancelled, s.succeeded, s.in_flight), (1, 1, 0), "{s:?}");
+
+    let m2 = manager(
+        BatchConfig {
+            max_concurrent_batches: 1,
+            ..config(2, 0)
+        },
+        &clock,
+    )
+    .with_executor(first_call_then_echo(futures::future::pending::<()>));
+    let a = m2.add_operation(op("a")).await.unwrap().without_timer();
+    let b = m2.add_operation(op("b")).await.unwrap().without_timer();
+    clock.advance(MS(10)).await;
+    assert_eq!(m2.stats().in_flight, 1);
+    drop(a);
+    ManualClock::settle().await;
+    assert_eq!(m2.stats().in_flight, 1, "b still waits");
+    drop(b);
+    ManualClock::settle().await;
+    let s = m2.stats();
+    assert_eq!((s.cancelled, s.in_flight), (2, 0), "{s:?}");
+    // The slot is free: the next batch goes (and the executor answers it).
+    let next = spawn_ticket(m2.add_operation(op("next")).await.unwrap());
+    clock.advance(MS(10)).await;
+    assert_eq!(next.await.unwrap().unwrap(), json!("next"));
+}
+
+#[tokio::test(flavor = "current_thread")]
 async fn max_batch_bytes_bounds_batches_and_refuses_oversized_ops() {
     let (clock, log, m) = manager_with(config(10, 10), echo);
     let one = op("aaaa").encoded_len();
