@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use mantra_sdk::rpc::ByteFields;
 use mantra_sdk::runtime::BoxFuture;
 use mantra_sdk::transport::{
     host_transport_error, HttpMethod, HttpRequest, HttpResponse, Transport,
@@ -168,21 +169,21 @@ fn height_arg(height: Option<i64>) -> PyResult<Option<u64>> {
     }
 }
 
-/// A report with `key`/`value`/`data` (base64 in the core's JSON) as Python `bytes`.
-fn with_bytes_fields<'py>(
-    py: Python<'py>,
-    v: &impl serde::Serialize,
-    fields: &[&str],
-) -> PyResult<Bound<'py, PyAny>> {
+/// A reply with its byte fields (core's [`ByteFields`]: base64 in its JSON) as `bytes`.
+fn with_bytes_fields<'py, T>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, PyAny>>
+where
+    T: serde::Serialize + ByteFields,
+{
     let obj = to_py(py, v)?;
     if let Ok(d) = obj.cast::<PyDict>() {
-        for f in fields {
-            if let Some(s) = d.get_item(f)? {
-                if let Ok(s) = s.cast::<PyString>() {
-                    let raw = mantra_sdk::rpc::base64_decode(&s.to_cow()?).or_py()?;
-                    d.set_item(f, PyBytes::new(py, &raw))?;
-                }
+        let mut failed = None;
+        v.for_each_byte_field(&mut |name, bytes| {
+            if failed.is_none() {
+                failed = d.set_item(name, PyBytes::new(py, bytes)).err();
             }
+        });
+        if let Some(e) = failed {
+            return Err(e);
         }
     }
     Ok(obj)
@@ -345,7 +346,7 @@ impl PyMantraClient {
             coroutine(
                 py,
                 async move { c.abci_query(&path, &data, height).await },
-                |py, v| with_bytes_fields(py, &v, &["key", "value"]),
+                |py, v| with_bytes_fields(py, &v),
             )
         })
     }
@@ -407,7 +408,7 @@ impl PyMantraClient {
             coroutine(
                 py,
                 async move { c.broadcast_tx_sync(&tx).await },
-                |py, v| with_bytes_fields(py, &v, &["data"]),
+                |py, v| with_bytes_fields(py, &v),
             )
         })
     }
@@ -424,7 +425,7 @@ impl PyMantraClient {
             coroutine(
                 py,
                 async move { c.broadcast_tx_async(&tx).await },
-                |py, v| with_bytes_fields(py, &v, &["data"]),
+                |py, v| with_bytes_fields(py, &v),
             )
         })
     }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::host::promise;
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
+use mantra_sdk::rpc::ByteFields;
 use mantra_sdk::runtime::BoxFuture;
 use mantra_sdk::transport::{HttpMethod, HttpRequest, HttpResponse, Transport};
 use mantra_sdk::{
@@ -296,15 +297,14 @@ fn rpc_call(args: JsResult<CallArgs>, what: &'static str, work: JsTask) -> Promi
     }
 }
 
-/// A reply for JS with its byte fields (base64 in the node's JSON) as `Uint8Array`s, as
-/// Python gives `bytes` and Kotlin `ByteArray`: `abciQuery`'s `key`/`value`, a broadcast's
-/// `data`. The other fields are the node's, camelCased (heights stay decimal strings).
+/// A reply for JS with its byte fields (core's [`ByteFields`]: base64 in the node's JSON) as
+/// `Uint8Array`s. The other fields are the node's, camelCased (heights stay decimal strings).
 #[inline(never)]
-fn with_bytes(out: JsValue, fields: &[(&'static str, &[u8])]) -> JsValue {
+fn with_bytes(out: JsValue, reply: &dyn ByteFields) -> JsValue {
     if let Some(obj) = out.dyn_ref::<Object>() {
-        for (name, bytes) in fields {
-            ser::set_static(obj, name, &Uint8Array::from(*bytes).into());
-        }
+        reply.for_each_byte_field(&mut |name, bytes| {
+            ser::set_static(obj, name, &Uint8Array::from(bytes).into());
+        });
     }
     out
 }
@@ -419,7 +419,7 @@ impl MantraClient {
                 let (path, data, h) = args?;
                 let v = c.abci_query(&path, &data, h).await.map_err(|e| to_js(&e))?;
                 let out = json_text::to_js(&v);
-                Ok(with_bytes(out, &[("key", &v.key), ("value", &v.value)]))
+                Ok(with_bytes(out, &v))
             }),
         )
     }
@@ -476,7 +476,7 @@ impl MantraClient {
             what,
             Box::pin(async move {
                 let v = c.broadcast_tx_sync(&tx?).await.map_err(|e| to_js(&e))?;
-                Ok(with_bytes(json_text::to_js(&v), &[("data", &v.data)]))
+                Ok(with_bytes(json_text::to_js(&v), &v))
             }),
         )
     }

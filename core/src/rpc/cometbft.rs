@@ -269,6 +269,26 @@ pub struct AbciInfo {
     pub last_block_app_hash: Vec<u8>,
 }
 
+/// A reply with byte fields: base64 text in its JSON form, each binding's own bytes type
+/// (`Uint8Array`, `bytes`, `ByteArray`) in its language.
+pub trait ByteFields {
+    /// Calls `f` with each byte field's JSON name and its bytes.
+    fn for_each_byte_field(&self, f: &mut dyn FnMut(&'static str, &[u8]));
+}
+
+impl ByteFields for AbciQueryResponse {
+    fn for_each_byte_field(&self, f: &mut dyn FnMut(&'static str, &[u8])) {
+        f("key", &self.key);
+        f("value", &self.value);
+    }
+}
+
+impl ByteFields for BroadcastTxResponse {
+    fn for_each_byte_field(&self, f: &mut dyn FnMut(&'static str, &[u8])) {
+        f("data", &self.data);
+    }
+}
+
 /// Result of `abci_query` (the `response` member), with `key`/`value` base64-decoded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AbciQueryResponse {

@@ -26,8 +26,8 @@ pub use crate::time_fmt::parse_rfc3339;
 pub use client::{RpcClient, RpcClientConfig};
 pub use cometbft::{
     AbciEvent, AbciInfo, AbciQueryResponse, Block, BlockData, BlockHeader, BlockId, BlockResponse,
-    BroadcastMode, BroadcastTxCommitResponse, BroadcastTxResponse, EventAttribute, NodeInfo,
-    NodeStatus, SyncInfo, TxExecResult, TxResponse, ValidatorInfo,
+    BroadcastMode, BroadcastTxCommitResponse, BroadcastTxResponse, ByteFields, EventAttribute,
+    NodeInfo, NodeStatus, SyncInfo, TxExecResult, TxResponse, ValidatorInfo,
 };
 pub use cosmwasm::{
     Coin, DexPoolInfo, DexPoolsResponse, DexQueryMsg, DexReverseSimulationResponse,
