@@ -56,7 +56,8 @@ impl BatchTicket {
     /// operation leaves the queue (or its batch's result is discarded) and counts as a
     /// timeout. Dropped earlier, the caller cancelled (a Python task, a Kotlin coroutine, a
     /// dropped Rust future): the operation leaves the queue unsent, or its batch's result is
-    /// discarded, and it counts as cancelled.
+    /// discarded, and it counts as cancelled. A batch all of whose operations ended this way
+    /// stops waiting for its executor and frees its concurrency slot.
     pub(crate) fn without_timer(mut self) -> Self {
         self.timer = false;
         self
