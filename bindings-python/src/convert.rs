@@ -183,22 +183,38 @@ pub(crate) fn arg_seconds(name: &str, secs: f64) -> Result<Duration, Error> {
 /// A non-negative integer config field. A non-int raises `MantraTypeError`; a negative or
 /// too-large int raises `InvalidConfigError` naming `field`.
 pub(crate) fn count<T: TryFrom<u64>>(field: &'static str, obj: &Bound<'_, PyAny>) -> PyResult<T> {
+    non_negative(field, obj, |why| Error::invalid_config(field, why))
+}
+
+/// A non-negative integer method argument: like [`count`], but a negative or too-large int
+/// raises `InvalidArgumentError` naming `name`.
+pub(crate) fn arg_count<T: TryFrom<u64>>(
+    name: &'static str,
+    obj: &Bound<'_, PyAny>,
+) -> PyResult<T> {
+    non_negative(name, obj, |why| {
+        Error::InvalidArgument(format!("`{name}` {why}"))
+    })
+}
+
+fn non_negative<T: TryFrom<u64>>(
+    name: &'static str,
+    obj: &Bound<'_, PyAny>,
+    bad: impl Fn(String) -> Error,
+) -> PyResult<T> {
     if !obj.is_instance_of::<PyInt>() || obj.is_instance_of::<PyBool>() {
         return Err(type_error(format!(
-            "`{field}` must be an int, not {}",
+            "`{name}` must be an int, not {}",
             type_name(obj)
         )));
     }
-    let too_big = || Error::invalid_config(field, "is too large");
+    let too_big = || bad("is too large".to_string());
     match obj.extract::<i64>() {
-        Ok(i) if i < 0 => Err(Error::invalid_config(
-            field,
-            format!("must not be negative (got {i})"),
-        )),
+        Ok(i) if i < 0 => Err(bad(format!("must not be negative (got {i})"))),
         Ok(i) => T::try_from(i as u64).map_err(|_| too_big()),
         Err(_) => match obj.extract::<u64>() {
             Ok(u) => T::try_from(u).map_err(|_| too_big()),
-            Err(_) if obj.lt(0)? => Err(Error::invalid_config(field, "must not be negative")),
+            Err(_) if obj.lt(0)? => Err(bad("must not be negative".to_string())),
             Err(_) => Err(too_big()),
         },
     }

@@ -11,7 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
 use crate::clock::{clock_or, enter_runtime, PyManualClock};
-use crate::convert::{arg_seconds, as_str, count, seconds, to_py, type_name, with_str};
+use crate::convert::{arg_count, arg_seconds, as_str, count, seconds, to_py, type_name, with_str};
 use crate::errors::{guard, type_error, OrPyErr};
 
 /// Metrics configuration (keyword-only; durations in seconds). `inner` has the core's
@@ -386,7 +386,7 @@ impl PyMetricsCollector {
         bytes: Bound<'_, PyAny>,
     ) -> PyResult<()> {
         guard(|| {
-            let bytes: u64 = count("bytes", &bytes)?;
+            let bytes: u64 = arg_count("bytes", &bytes)?;
             with_str(as_str("kind", kind)?, |k| {
                 self.inner.record_memory_bytes(k, bytes)
             })
@@ -418,7 +418,7 @@ impl PyMetricsCollector {
     ) -> PyResult<()> {
         guard(|| {
             let n = |name: &'static str, v: Option<Bound<'_, PyAny>>| {
-                v.map(|v| count::<u64>(name, &v)).transpose()
+                v.map(|v| arg_count::<u64>(name, &v)).transpose()
             };
             let usage = MetricsResourceUsage {
                 memory_used_bytes: n("memory_used_bytes", memory_used_bytes)?,

@@ -165,7 +165,7 @@ fn build(config: &JsValue, executor: &JsValue, clock: SharedClock) -> JsResult<B
 
 /// Reads `submit`'s options: `{priority, timeoutMs}`.
 fn submit_options(value: &JsValue) -> JsResult<(Priority, std::time::Duration)> {
-    let mut r = Config::new(value, "BatchManager.submit options")?;
+    let mut r = Config::options(value, "BatchManager.submit")?;
     let priority = match r.raw("priority", "priority") {
         None => Priority::default(),
         Some(p) => {

@@ -12,7 +12,7 @@ use mantra_sdk::{CallOptions, Error, Priority};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::convert::{describe, ms_value, string, Config};
+use crate::convert::{describe, string, Config};
 use crate::error::{to_js, type_error, JsResult};
 use crate::host::JsTask;
 
@@ -39,26 +39,13 @@ pub fn read(value: &JsValue, what: &'static str, full: bool) -> JsResult<CallArg
     if value.is_undefined() {
         return Ok(out);
     }
-    let mut r = Config::new(value, what)?;
+    let mut r = Config::options(value, what)?;
     if full {
         if let Some(p) = r.raw("priority", "priority") {
             let p = string(&p, &format!("{what} option `priority`"))?;
             out.options.priority = Some(p.parse::<Priority>().map_err(|e| to_js(&e))?);
         }
-        if let Some(t) = r.raw("timeoutMs", "timeout") {
-            if t.as_f64().is_none() {
-                return Err(type_error(&format!(
-                    "{what} option `timeoutMs` must be a number of milliseconds, got {}",
-                    describe(&t)
-                )));
-            }
-            let t = ms_value(&t).map_err(|why| {
-                to_js(&Error::InvalidArgument(format!(
-                    "{what} option `timeoutMs` {why}"
-                )))
-            })?;
-            out.options.timeout = Some(t);
-        }
+        out.options.timeout = r.ms("timeoutMs", "timeout")?;
         out.options.bypass_cache = r.flag("bypassCache", "bypass_cache")?.unwrap_or(false);
     }
     if let Some(s) = r.raw("signal", "signal").filter(|s| !s.is_null()) {

@@ -87,6 +87,8 @@ pub struct Config {
     fields: Vec<(&'static str, &'static str)>,
     /// Core fields named after a JS option of a nested object (errors only; not options).
     renames: Vec<(&'static str, &'static str)>,
+    /// A method's options, not a config: a bad value is `invalid_argument`.
+    argument: bool,
 }
 
 impl Config {
@@ -107,7 +109,16 @@ impl Config {
             what,
             fields: Vec::new(),
             renames: Vec::new(),
+            argument: false,
         })
+    }
+
+    /// Like [`new`](Self::new) for the options (or the record) a method takes: a bad value
+    /// is `invalid_argument` naming the option, as for the method's other arguments.
+    pub fn options(value: &JsValue, what: &'static str) -> JsResult<Self> {
+        let mut c = Self::new(value, what)?;
+        c.argument = true;
+        Ok(c)
     }
 
     /// Names core field `field` after JS option `key` in this config's errors (a field core
@@ -132,8 +143,15 @@ impl Config {
         ))
     }
 
-    fn bad_value(field: &'static str, reason: String) -> JsValue {
-        crate::error::to_js(&mantra_sdk::Error::invalid_config(field, reason))
+    /// Option `key` (core field `field`) has a bad value.
+    fn bad_value(&self, key: &str, field: &'static str, reason: String) -> JsValue {
+        if self.argument {
+            let msg = format!("{} option `{key}` {reason}", self.what);
+            return crate::error::to_js(&mantra_sdk::Error::InvalidArgument(msg));
+        }
+        self.error_for(crate::error::to_js(&mantra_sdk::Error::invalid_config(
+            field, reason,
+        )))
     }
 
     /// A count: an integer `>= 0` (core decides whether 0 is allowed).
@@ -145,10 +163,11 @@ impl Config {
             return Err(self.wrong_type(key, "a number", &v));
         };
         if !(n.is_finite() && n >= 0.0 && n.fract() == 0.0) {
-            return Err(self.error_for(Self::bad_value(
+            return Err(self.bad_value(
+                key,
                 field,
                 format!("must be an integer >= 0, got {}", js_number(&v)),
-            )));
+            ));
         }
         Ok(Some(if n > usize::MAX as f64 {
             usize::MAX
@@ -174,7 +193,7 @@ impl Config {
         }
         ms_value(&v)
             .map(Some)
-            .map_err(|reason| self.error_for(Self::bad_value(field, reason)))
+            .map_err(|reason| self.bad_value(key, field, reason))
     }
 
     /// A boolean.

@@ -73,7 +73,7 @@ impl ResponseCache {
         let key = string(&key, "ResponseCache.put(key)")?;
         let value = json(&value, "ResponseCache.put(key, value)")?;
         let t = cache_type(&type_, "ResponseCache.put")?;
-        let mut r = Config::new(&options, "ResponseCache.put options")?;
+        let mut r = Config::options(&options, "ResponseCache.put")?;
         let ttl = r.ms("ttlMs", "ttl")?;
         r.finish()?;
         match ttl {

@@ -147,6 +147,7 @@ test("bad input: TypeError / invalid_config / invalid_argument, as rejected prom
   await assert.rejects(b.submit(""), (e) => e.code === "invalid_argument");
   await assert.rejects(b.submit("x", undefined, { priority: "urgent" }), (e) => e.code === "invalid_argument" && /urgent/.test(e.message));
   await assert.rejects(b.submit("x", undefined, { timeoutMs: 0 }), (e) => e.code === "invalid_argument");
+  await assert.rejects(b.submit("x", undefined, { timeoutMs: -1 }), (e) => e.code === "invalid_argument" && /submit option `timeoutMs`/.test(e.message));
   await assert.rejects(b.submit("x", () => 1), TypeError);
   assert.equal(b.stats().operations, 0);
   b.free();

@@ -191,7 +191,11 @@ test("client.cache, client.metrics, client.health: handles on the client's own c
   assert.throws(() => cache.get("k", "nope"), (e) => e instanceof MantraError && e.code === "invalid_argument");
   assert.throws(() => cache.get(5), TypeError);
   assert.throws(() => cache.put("k", () => 1), TypeError);
-  assert.throws(() => cache.put("k", 1, "generic", { ttlMs: -1 }), (e) => e instanceof MantraError && e.code === "invalid_config");
+  // A bad option value is a bad argument, as for CacheManager.put.
+  assert.throws(
+    () => cache.put("k", 1, "generic", { ttlMs: -1 }),
+    (e) => e instanceof MantraError && e.code === "invalid_argument" && /ResponseCache\.put option `ttlMs`/.test(e.message),
+  );
   assert.throws(() => cache.clearType(), TypeError);
   await assert.rejects(cache.getOrFetch("bad", "generic", () => { throw new Error("boom"); }), (e) => e instanceof MantraError && /boom/.test(e.message));
   cache.clear();

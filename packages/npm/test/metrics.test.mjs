@@ -78,6 +78,14 @@ test("custom metrics, resource gauges, snapshot and OTLP shape", () => {
   m.recordCustomMetric("dex", "depth", 7.5, "gauge");
   m.recordCustomMetric("dex", "size", 0.2, "histogram");
   m.recordResourceUsage({ cacheEntries: 12, memoryUsedBytes: 1024 });
+  // A bad value is a bad argument (not a config error), and sets nothing.
+  for (const bad of [-1, 1.5, Infinity]) {
+    assert.throws(
+      () => m.recordResourceUsage({ cacheBytes: bad, cacheEntries: 99 }),
+      (e) => e.code === "invalid_argument" && /recordResourceUsage\(usage\) option `cacheBytes` must be an integer >= 0/.test(e.message),
+    );
+  }
+  assert.throws(() => m.recordResourceUsage({ cacheBytes: "1" }), TypeError);
   const text = m.prometheus();
   assert.ok(text.includes('app_custom_dex_swaps_total{env="test"} 5'), text);
   assert.ok(text.includes('app_custom_dex_depth{env="test"} 7.5'));

@@ -150,10 +150,14 @@ def test_resource_usage_sets_the_gauges_given() -> None:
     assert 'mantra_resource_connections_active{env="test"} 3' in lines
     assert family(m.get_all_metrics(), "mantra_resource_pending_requests")["series"][0]["value"] == 7.0
 
-    # Bad values are refused by name, and nothing of a refused call is recorded.
-    with pytest.raises(InvalidConfigError) as e:
+    # Bad values are refused by name (a bad argument, not a config error), and nothing of a
+    # refused call is recorded.
+    with pytest.raises(InvalidArgumentError, match="`pending_requests` must not be negative"):
         m.record_resource_usage(cache_entries=99, pending_requests=-1)
-    assert e.value.field == "pending_requests"
+    with pytest.raises(InvalidArgumentError, match="`cache_bytes` is too large"):
+        m.record_resource_usage(cache_entries=99, cache_bytes=2**70)
+    with pytest.raises(InvalidArgumentError, match="`bytes` must not be negative"):
+        m.record_memory_bytes("cache", -1)
     with pytest.raises(MantraTypeError, match="active_connections"):
         m.record_resource_usage(active_connections=1.5)  # type: ignore[arg-type]
     with pytest.raises(MantraTypeError, match="cache_bytes"):
