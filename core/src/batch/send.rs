@@ -245,12 +245,17 @@ pub(super) async fn run_batch(inner: Arc<Inner>, mut entries: Vec<Entry>) {
                     e.retries += 1;
                 }
                 bump(&inner.stats.retries, entries.len() as u64);
-                if sleep_unless_closed(&inner, delay).await {
-                    // A retry after close() is not sent.
-                    for e in &entries {
-                        inner.finish(e, Err(closed_error()), End::Closed);
+                match unless_all_ended(&entries, sleep_unless_closed(&inner, delay)).await {
+                    Some(false) => {}
+                    Some(true) => {
+                        // A retry after close() is not sent.
+                        for e in &entries {
+                            inner.finish(e, Err(closed_error()), End::Closed);
+                        }
+                        break;
                     }
-                    break;
+                    // Every caller left while we backed off: nothing to resend.
+                    None => break,
                 }
             }
             Err(err) => {

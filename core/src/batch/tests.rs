@@ -721,6 +721,32 @@ async fn close_during_retry_backoff_fails_at_once() {
 }
 
 #[tokio::test(flavor = "current_thread")]
+async fn callers_leaving_during_a_retry_backoff_free_the_slot_at_once() {
+    // A whole-batch failure backs off 150 ms before resending; the batch keeps its slot
+    // meanwhile. When its (client-style) caller leaves during the backoff, the slot frees
+    // then, and nothing is resent.
+    let clock = ManualClock::new();
+    let log = CallLog::default();
+    let whole = flaky(&clock, &log, usize::MAX, |_| transport(503, None, "down"));
+    let cfg = BatchConfig {
+        max_concurrent_batches: 1,
+        ..config(10, 10)
+    };
+    let m = manager(cfg, &clock).with_executor(whole);
+    let t = m.add_operation(op("a")).await.unwrap().without_timer();
+    clock.advance(MS(10)).await;
+    assert_eq!(log.lock().len(), 1);
+    clock.advance(MS(50)).await;
+    assert_eq!(m.stats().in_flight, 1, "held through the backoff");
+    drop(t);
+    ManualClock::settle().await;
+    let s = m.stats();
+    assert_eq!((s.in_flight, s.cancelled), (0, 1), "{s:?}");
+    clock.advance(MS(10_000)).await;
+    assert_eq!(log.lock().len(), 1, "nothing resent");
+}
+
+#[tokio::test(flavor = "current_thread")]
 async fn dropped_ticket_does_not_affect_others() {
     let (_clock, log, m) = manager_with(config(3, 10), echo);
     let a = m.add_operation(op("a")).await.unwrap();
