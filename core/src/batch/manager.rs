@@ -29,7 +29,9 @@ pub const DEFAULT_PRIORITY_AGING: Duration = Duration::from_secs(1);
 ///   one level higher per [`DEFAULT_PRIORITY_AGING`] waited (see
 ///   [`set_priority_aging`](Self::set_priority_aging)), so Low cannot starve.
 /// - **Concurrency**: at most `max_concurrent_batches` executor calls at once (a batch keeps
-///   its slot during a whole-batch retry backoff); further operations wait in the queue.
+///   its slot during a whole-batch retry backoff); further operations wait in the queue. A
+///   batch whose operations have all ended (their callers left, or their deadlines passed)
+///   frees its slot at once, even mid-call or mid-backoff.
 /// - **Retries**: a retryable whole-batch error ([`Error::is_retryable`]) resends that batch;
 ///   a retryable per-item error (e.g. JSON-RPC -32603/-32005) re-queues only that item,
 ///   which may join other operations. Each operation has `retry_attempts` retries, waiting

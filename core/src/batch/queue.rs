@@ -71,10 +71,7 @@ impl OpSlot {
     pub(crate) fn poll_ended(&self, waker: &Waker) -> bool {
         match &mut *self.state.lock() {
             SlotState::Waiting(_, w) => {
-                match w {
-                    Some(old) if old.will_wake(waker) => {}
-                    _ => *w = Some(waker.clone()),
-                }
+                register(w, waker);
                 false
             }
             _ => true,
@@ -86,10 +83,7 @@ impl OpSlot {
         let mut st = self.state.lock();
         match &mut *st {
             SlotState::Waiting(w, _) => {
-                match w {
-                    Some(old) if old.will_wake(waker) => {}
-                    _ => *w = Some(waker.clone()),
-                }
+                register(w, waker);
                 Poll::Pending
             }
             SlotState::Ready(_) => match std::mem::replace(&mut *st, SlotState::Taken) {
@@ -102,18 +96,19 @@ impl OpSlot {
         }
     }
 
-    /// The deadline passed or the caller left: returns `(true, timeout)` if this call
-    /// decided the outcome, or `(false, result)` if a result had already arrived.
+    /// The deadline passed or the caller left: returns `(true, outcome)` if this call
+    /// decided the outcome (a timeout or a cancellation), or `(false, result)` if a result
+    /// had already arrived.
     /// The batch carrying the operation, if any, is woken (it stops waiting once every
     /// operation it carries has ended).
-    pub(crate) fn expire(&self, timeout: Error) -> (bool, Result<Value>) {
+    pub(crate) fn expire(&self, outcome: Error) -> (bool, Result<Value>) {
         let previous = std::mem::replace(&mut *self.state.lock(), SlotState::Taken);
         match previous {
             SlotState::Waiting(_, batch) => {
                 if let Some(w) = batch {
                     w.wake();
                 }
-                (true, Err(timeout))
+                (true, Err(outcome))
             }
             SlotState::Ready(r) => (false, r),
             SlotState::Taken => (
@@ -123,6 +118,14 @@ impl OpSlot {
                 )),
             ),
         }
+    }
+}
+
+/// Keeps `waker` in `slot` (unless the one there already wakes the same task).
+fn register(slot: &mut Option<Waker>, waker: &Waker) {
+    match slot {
+        Some(old) if old.will_wake(waker) => {}
+        _ => *slot = Some(waker.clone()),
     }
 }
 

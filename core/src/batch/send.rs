@@ -193,7 +193,6 @@ pub(super) async fn run_batch(inner: Arc<Inner>, mut entries: Vec<Entry>) {
                         {
                             let delay = inner.backoff(e.retries, err.retry_after());
                             e.retries += 1;
-                            bump(&inner.stats.retries, 1);
                             retry_later.push((delay, e));
                         }
                         Err(err) => inner.finish(&e, Err(err), End::Done),
@@ -244,9 +243,9 @@ pub(super) async fn run_batch(inner: Arc<Inner>, mut entries: Vec<Entry>) {
                 for e in &mut entries {
                     e.retries += 1;
                 }
-                bump(&inner.stats.retries, entries.len() as u64);
                 match unless_all_ended(&entries, sleep_unless_closed(&inner, delay)).await {
-                    Some(false) => {}
+                    // Counted as they go out again (not those whose callers left meanwhile).
+                    Some(false) => bump(&inner.stats.retries, still_waited_for(&entries)),
                     Some(true) => {
                         // A retry after close() is not sent.
                         for e in &entries {
@@ -292,6 +291,12 @@ pub(super) async fn run_batch(inner: Arc<Inner>, mut entries: Vec<Entry>) {
             }
             return;
         }
+        bump(&inner.stats.retries, still_waited_for(&group));
         inner.requeue(group);
     }
+}
+
+/// How many of `entries` someone still waits for (not ended).
+fn still_waited_for(entries: &[Entry]) -> u64 {
+    entries.iter().filter(|e| !e.slot.is_done()).count() as u64
 }

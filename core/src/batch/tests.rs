@@ -744,6 +744,7 @@ async fn callers_leaving_during_a_retry_backoff_free_the_slot_at_once() {
     assert_eq!((s.in_flight, s.cancelled), (0, 1), "{s:?}");
     clock.advance(MS(10_000)).await;
     assert_eq!(log.lock().len(), 1, "nothing resent");
+    assert_eq!(m.stats().retries, 0, "no re-send counted");
 }
 
 #[tokio::test(flavor = "current_thread")]
