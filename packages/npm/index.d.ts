@@ -529,6 +529,8 @@ export interface TransportRequest {
   headers: Record<string, string>;
   /** The JSON-RPC body (empty for GET). */
   body: string;
+  /** The exchange's deadline: end it (and free what it holds) by then. The SDK may stop
+   * waiting earlier (every call it carries was aborted) and then ignores its result. */
   timeoutMs: number | null;
 }
 

@@ -96,7 +96,7 @@ impl Config {
     pub fn new(value: &JsValue, what: &'static str) -> JsResult<Self> {
         let obj = if value.is_undefined() || value.is_null() {
             None
-        } else if value.is_object() && !js_sys::Array::is_array(value) && !value.is_function() {
+        } else if Self::is_plain(value) {
             Some(js_sys::Object::unchecked_from_js_ref(value).clone())
         } else {
             return Err(type_error(&format!(
@@ -113,12 +113,29 @@ impl Config {
         })
     }
 
-    /// Like [`new`](Self::new) for the options (or the record) a method takes: a bad value
-    /// is `invalid_argument` naming the option, as for the method's other arguments.
+    /// Like [`new`](Self::new) for the options object of method `what` (e.g.
+    /// `"BatchManager.submit"`): a bad value is `invalid_argument` naming the option, as for
+    /// the method's other arguments.
     pub fn options(value: &JsValue, what: &'static str) -> JsResult<Self> {
+        Self::argument(value, what, "options")
+    }
+
+    /// Like [`options`](Self::options) for an argument `name` other than options (a record
+    /// such as `recordResourceUsage(usage)`).
+    pub fn argument(value: &JsValue, what: &'static str, name: &str) -> JsResult<Self> {
+        if !value.is_undefined() && !value.is_null() && !Self::is_plain(value) {
+            return Err(type_error(&format!(
+                "{what} {name} must be an object, got {}",
+                describe(value)
+            )));
+        }
         let mut c = Self::new(value, what)?;
         c.argument = true;
         Ok(c)
+    }
+
+    fn is_plain(value: &JsValue) -> bool {
+        value.is_object() && !js_sys::Array::is_array(value) && !value.is_function()
     }
 
     /// Names core field `field` after JS option `key` in this config's errors (a field core

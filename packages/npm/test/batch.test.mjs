@@ -148,6 +148,7 @@ test("bad input: TypeError / invalid_config / invalid_argument, as rejected prom
   await assert.rejects(b.submit("x", undefined, { priority: "urgent" }), (e) => e.code === "invalid_argument" && /urgent/.test(e.message));
   await assert.rejects(b.submit("x", undefined, { timeoutMs: 0 }), (e) => e.code === "invalid_argument");
   await assert.rejects(b.submit("x", undefined, { timeoutMs: -1 }), (e) => e.code === "invalid_argument" && /submit option `timeoutMs`/.test(e.message));
+  await assert.rejects(b.submit("x", undefined, 5), (e) => e instanceof TypeError && e.message === "BatchManager.submit options must be an object, got number 5");
   await assert.rejects(b.submit("x", () => 1), TypeError);
   assert.equal(b.stats().operations, 0);
   b.free();

@@ -496,7 +496,8 @@ class MetricsCollector:
         for a bad value or a type change, ``CapacityExceededError`` past
         ``max_custom_metrics``."""
     def record_memory_bytes(self, kind: str, bytes: int) -> None:
-        """Sets ``<namespace>_resource_memory_bytes{kind}``."""
+        """Sets ``<namespace>_resource_memory_bytes{kind}``. Raises ``MantraTypeError`` for
+        a non-int ``bytes`` and ``InvalidArgumentError`` for a negative or too large one."""
     def record_resource_usage(
         self,
         *,
@@ -513,8 +514,8 @@ class MetricsCollector:
         "cache"}``; ``cache_entries`` ``<namespace>_resource_cache_entries``;
         ``active_connections`` ``<namespace>_resource_connections_active``;
         ``pending_requests`` ``<namespace>_resource_pending_requests``. Raises
-        ``MantraTypeError`` for a non-int and ``InvalidConfigError`` naming the argument
-        for a negative value."""
+        ``MantraTypeError`` for a non-int and ``InvalidArgumentError`` naming the argument
+        for a negative or too large value (nothing is set then)."""
     def get_all_metrics(self) -> MetricsSnapshot:
         """Every family and series (counts, sums, buckets, p50/p95/p99) and the windows."""
     def prometheus(self) -> str:
