@@ -13,7 +13,8 @@ pub struct BatchStats {
     pub operations: u64,
     /// Operations per executor call, on average.
     pub avg_batch_size: f64,
-    /// Operation re-sends after a retryable error (one per operation per retry).
+    /// Operation re-sends after a retryable error (one per operation per retry, counted as
+    /// it goes out again).
     pub retries: u64,
     /// Operations that ended with an error other than a timeout or `Closed`.
     pub failures: u64,
