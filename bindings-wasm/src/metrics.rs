@@ -197,7 +197,7 @@ impl MetricsCore {
     /// cacheEntries, activeConnections, pendingRequests}`, each optional).
     #[wasm_bindgen(js_name = recordResourceUsage)]
     pub fn record_resource_usage(&self, usage: JsValue) -> Result<(), JsValue> {
-        let mut r = Config::argument(&usage, "MetricsCollector.recordResourceUsage", "usage")?;
+        let mut r = Config::record(&usage, "MetricsCollector.recordResourceUsage(usage)")?;
         let mut n = |key: &'static str| -> JsResult<Option<u64>> {
             Ok(r.count(key, key)?.map(|n| n as u64))
         };

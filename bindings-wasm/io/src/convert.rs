@@ -87,8 +87,9 @@ pub struct Config {
     fields: Vec<(&'static str, &'static str)>,
     /// Core fields named after a JS option of a nested object (errors only; not options).
     renames: Vec<(&'static str, &'static str)>,
-    /// A method's options, not a config: a bad value is `invalid_argument`.
-    argument: bool,
+    /// A method's options or record, not a config: a bad value is `invalid_argument`, its
+    /// message naming the `option` or `field`.
+    argument: Option<&'static str>,
 }
 
 impl Config {
@@ -109,7 +110,7 @@ impl Config {
             what,
             fields: Vec::new(),
             renames: Vec::new(),
-            argument: false,
+            argument: None,
         })
     }
 
@@ -117,20 +118,29 @@ impl Config {
     /// `"BatchManager.submit"`): a bad value is `invalid_argument` naming the option, as for
     /// the method's other arguments.
     pub fn options(value: &JsValue, what: &'static str) -> JsResult<Self> {
-        Self::argument(value, what, "options")
+        Self::for_argument(value, what, &format_args!("{what} options"), "option")
     }
 
-    /// Like [`options`](Self::options) for an argument `name` other than options (a record
-    /// such as `recordResourceUsage(usage)`).
-    pub fn argument(value: &JsValue, what: &'static str, name: &str) -> JsResult<Self> {
+    /// Like [`options`](Self::options) for a record argument named `what` (e.g.
+    /// `"MetricsCollector.recordResourceUsage(usage)"`); its errors name fields.
+    pub fn record(value: &JsValue, what: &'static str) -> JsResult<Self> {
+        Self::for_argument(value, what, &format_args!("{what}"), "field")
+    }
+
+    fn for_argument(
+        value: &JsValue,
+        what: &'static str,
+        shown: &std::fmt::Arguments<'_>,
+        member: &'static str,
+    ) -> JsResult<Self> {
         if !value.is_undefined() && !value.is_null() && !Self::is_plain(value) {
             return Err(type_error(&format!(
-                "{what} {name} must be an object, got {}",
+                "{shown} must be an object, got {}",
                 describe(value)
             )));
         }
         let mut c = Self::new(value, what)?;
-        c.argument = true;
+        c.argument = Some(member);
         Ok(c)
     }
 
@@ -154,16 +164,17 @@ impl Config {
 
     fn wrong_type(&self, key: &str, want: &str, got: &JsValue) -> JsValue {
         type_error(&format!(
-            "{} option `{key}` must be {want}, got {}",
+            "{} {} `{key}` must be {want}, got {}",
             self.what,
+            self.argument.unwrap_or("option"),
             describe(got)
         ))
     }
 
     /// Option `key` (core field `field`) has a bad value.
     fn bad_value(&self, key: &str, field: &'static str, reason: String) -> JsValue {
-        if self.argument {
-            let msg = format!("{} option `{key}` {reason}", self.what);
+        if let Some(member) = self.argument {
+            let msg = format!("{} {member} `{key}` {reason}", self.what);
             return crate::error::to_js(&mantra_sdk::Error::InvalidArgument(msg));
         }
         self.error_for(crate::error::to_js(&mantra_sdk::Error::invalid_config(

@@ -280,6 +280,7 @@ impl BatchManager {
                 deadline,
                 bytes,
                 retries: 0,
+                resend: false,
             });
             let mut d = Dispatch::default();
             inner.pump_locked(&mut st, now, false, &mut d);

@@ -142,6 +142,8 @@ pub(crate) struct Entry {
     pub(crate) bytes: usize,
     /// Retries used so far.
     pub(crate) retries: u32,
+    /// A retry is due: counted in the `retries` stats when the operation goes out again.
+    pub(crate) resend: bool,
 }
 
 impl Drop for Entry {
@@ -297,6 +299,7 @@ mod tests {
             deadline: Duration::from_secs(60),
             bytes: 0,
             retries: 0,
+            resend: false,
         }
     }
 

@@ -155,6 +155,12 @@ pub(super) async fn run_batch(inner: Arc<Inner>, mut entries: Vec<Entry>) {
         let ops: Vec<BatchOperation> = entries.iter().map(|e| e.op.clone()).collect();
         bump(&inner.stats.batches, 1);
         bump(&inner.stats.sent, ops.len() as u64);
+        // Retries count as they go out (not those that ended while they waited to).
+        let mut resent = 0u64;
+        for e in &mut entries {
+            resent += u64::from(std::mem::take(&mut e.resend));
+        }
+        bump(&inner.stats.retries, resent);
         // Once every operation of the batch has ended (timed out, or its caller left)
         // nobody waits for it: stop waiting, so a hung executor cannot hold a concurrency
         // slot past the callers that needed it.
@@ -193,6 +199,7 @@ pub(super) async fn run_batch(inner: Arc<Inner>, mut entries: Vec<Entry>) {
                         {
                             let delay = inner.backoff(e.retries, err.retry_after());
                             e.retries += 1;
+                            e.resend = true;
                             retry_later.push((delay, e));
                         }
                         Err(err) => inner.finish(&e, Err(err), End::Done),
@@ -242,10 +249,10 @@ pub(super) async fn run_batch(inner: Arc<Inner>, mut entries: Vec<Entry>) {
                 entries = retry;
                 for e in &mut entries {
                     e.retries += 1;
+                    e.resend = true;
                 }
                 match unless_all_ended(&entries, sleep_unless_closed(&inner, delay)).await {
-                    // Counted as they go out again (not those whose callers left meanwhile).
-                    Some(false) => bump(&inner.stats.retries, still_waited_for(&entries)),
+                    Some(false) => {}
                     Some(true) => {
                         // A retry after close() is not sent.
                         for e in &entries {
@@ -291,12 +298,6 @@ pub(super) async fn run_batch(inner: Arc<Inner>, mut entries: Vec<Entry>) {
             }
             return;
         }
-        bump(&inner.stats.retries, still_waited_for(&group));
         inner.requeue(group);
     }
-}
-
-/// How many of `entries` someone still waits for (not ended).
-fn still_waited_for(entries: &[Entry]) -> u64 {
-    entries.iter().filter(|e| !e.slot.is_done()).count() as u64
 }

@@ -718,6 +718,11 @@ async fn close_during_retry_backoff_fails_at_once() {
     assert!(matches!(batch.await.unwrap(), Err(Error::Closed(_))));
     clock.advance(MS(10_000)).await;
     assert_eq!(log.lock().len(), 2, "no retry sent after close");
+    assert_eq!(
+        (m.stats().retries, m2.stats().retries),
+        (0, 0),
+        "none counted"
+    );
 }
 
 #[tokio::test(flavor = "current_thread")]

@@ -82,11 +82,11 @@ test("custom metrics, resource gauges, snapshot and OTLP shape", () => {
   for (const bad of [-1, 1.5, Infinity]) {
     assert.throws(
       () => m.recordResourceUsage({ cacheBytes: bad, cacheEntries: 99 }),
-      (e) => e.code === "invalid_argument" && /recordResourceUsage option `cacheBytes` must be an integer >= 0/.test(e.message),
+      (e) => e.code === "invalid_argument" && /recordResourceUsage\(usage\) field `cacheBytes` must be an integer >= 0/.test(e.message),
     );
   }
   assert.throws(() => m.recordResourceUsage({ cacheBytes: "1" }), TypeError);
-  assert.throws(() => m.recordResourceUsage(5), (e) => e instanceof TypeError && e.message === "MetricsCollector.recordResourceUsage usage must be an object, got number 5");
+  assert.throws(() => m.recordResourceUsage(5), (e) => e instanceof TypeError && e.message === "MetricsCollector.recordResourceUsage(usage) must be an object, got number 5");
   const text = m.prometheus();
   assert.ok(text.includes('app_custom_dex_swaps_total{env="test"} 5'), text);
   assert.ok(text.includes('app_custom_dex_depth{env="test"} 7.5'));
