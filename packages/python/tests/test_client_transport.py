@@ -110,6 +110,40 @@ def test_a_cancelled_call_leaves_the_batch_queue_unsent() -> None:
     assert "kept" in sent and "abandoned" not in sent, sent
 
 
+def test_cancelling_every_call_of_a_hung_batch_frees_its_slot() -> None:
+    class HangsFirst(SlowNode):
+        """Never answers the first JSON-RPC POST; answers the rest at once."""
+
+        async def __call__(self, request: Dict[str, Any]) -> Mapping[str, Any]:
+            if request["method"] == "POST" and b"hung" in request["body"]:
+                self.bodies.append(request["body"])
+                await asyncio.Event().wait()
+            return await super().__call__(request)
+
+    async def main() -> None:
+        node = HangsFirst(delay=0.0)
+        # One batch in flight at a time; calls time out after 30 s.
+        async with MantraClient.connect(
+            ["http://node.test:26657"], transport=node, cache=False, batch=BatchConfig(max_concurrent_batches=1)
+        ) as c:
+            hung = asyncio.ensure_future(c.call("hung", {}))
+            for _ in range(500):
+                if node.bodies:
+                    break
+                await asyncio.sleep(0.002)
+            assert node.bodies, "the first batch went out"
+            hung.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await hung
+            # The batch's only caller left: its slot frees, and the next call goes out at
+            # once instead of waiting for the hung one's 30 s deadline (a bound, not a speed).
+            assert await asyncio.wait_for(c.call("next", {}), 5) == {"method": "next", "params": {}}
+            stats = c.stats()["batch"]
+            assert stats is not None and stats["cancelled"] == 1, stats
+
+    run(main())
+
+
 def test_connect_applies_the_batch_extras() -> None:
     node = "http://node.test:26657"
     expected = [{"method": "m", "params": {"i": i}} for i in range(10)]
