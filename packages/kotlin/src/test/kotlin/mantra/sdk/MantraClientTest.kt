@@ -230,6 +230,24 @@ class MantraClientTest {
     }
 
     @Test
+    fun `cancelling every call of a held batch frees its slot at once`() = runBlocking<Unit> {
+        // One batch in flight at a time; the transport holds the first for 2 s.
+        val slow = RecordingTransport()
+        val config = ClientConfig(endpoints = devnet, batch = BatchConfig(maxConcurrentBatches = 1u))
+        connect(slow, config).use { client ->
+            val held = async { client.call("abci_info", "{\"hold\":1}") }
+            while (slow.sent("hold") == 0) delay(5)
+            held.cancel()
+            // Its only caller left: the slot frees and the next call goes out at once, not
+            // after the 2 s hold (a bound, not a speed).
+            val next = kotlinx.coroutines.withTimeout(1_000) { client.call("abci_info", "{\"next\":1}") }
+            assertContains(next, "last_block_height")
+            val stats = Json.parseToJsonElement(client.statsJson()).jsonObject
+            assertEquals(1L, stats.getValue("batch").jsonObject.getValue("cancelled").jsonPrimitive.long)
+        }
+    }
+
+    @Test
     fun `a Kotlin transport on java net http carries every request`() = runBlocking<Unit> {
         val transport = JavaHttpTransport()
         connect(transport).use { client ->
