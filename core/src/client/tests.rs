@@ -464,6 +464,14 @@ async fn a_dropped_call_is_counted_as_cancelled() {
     client.close();
 }
 
+/// Call options with only a timeout of `d`.
+fn timeout_of(d: Duration) -> CallOptions {
+    CallOptions {
+        timeout: Some(d),
+        ..CallOptions::default()
+    }
+}
+
 /// A client (5 s call timeout) that sends one batch at a time, on a fake node that hangs.
 async fn one_batch_at_a_time_on_a_hung_node() -> (Arc<FakeNode>, MantraClient, ManualClock) {
     let node = FakeNode::new();
@@ -494,10 +502,7 @@ async fn a_batch_whose_callers_all_left_frees_its_slot() {
     let b = client.batch_manager().unwrap().stats();
     assert_eq!((b.cancelled, b.in_flight, b.batches), (1, 0, 1), "{b:?}");
     node.set_mode(Mode::Answer);
-    let short = CallOptions {
-        timeout: Some(Duration::from_secs(1)),
-        ..CallOptions::default()
-    };
+    let short = timeout_of(Duration::from_secs(1));
     let next = client.call_with_options("net_info", json!({ "next": 1 }), &short);
     let (r, ()) = futures::future::join(next, clock.advance(Duration::from_millis(500))).await;
     assert!(r.is_ok(), "{r:?}");
@@ -513,10 +518,7 @@ async fn a_call_cancelled_in_the_batch_queue_leaves_it_unsent() {
     // Python task or Kotlin coroutine) at 150 ms, well before the calls' own 5 s deadline.
     // Their operations must leave the queue, so nothing follows once the slot frees.
     let (node, client, clock) = one_batch_at_a_time_on_a_hung_node().await;
-    let short = CallOptions {
-        timeout: Some(Duration::from_millis(300)),
-        ..CallOptions::default()
-    };
+    let short = timeout_of(Duration::from_millis(300));
     let holder = client.call_with_options("net_info", json!({ "hold": 1 }), &short);
     let rest = async {
         clock.advance(Duration::from_millis(50)).await; // the holder's batch is sent, and hangs
@@ -846,10 +848,7 @@ async fn a_call_timing_out_in_the_batch_queue_leaves_it_as_a_timeout() {
     // timer of their own (the call's timeout bounds them), so dropping them must take the
     // operations out of the queue and count them as timeouts.
     let (_node, client, clock) = one_batch_at_a_time_on_a_hung_node().await;
-    let long = CallOptions {
-        timeout: Some(Duration::from_secs(60)),
-        ..CallOptions::default()
-    };
+    let long = timeout_of(Duration::from_secs(60));
     let holder = Box::pin(client.call_with_options("net_info", json!({ "hold": 1 }), &long));
     let queued = Box::pin(async {
         clock.advance(Duration::from_millis(50)).await; // the holder's batch is sent, and hangs
