@@ -258,6 +258,12 @@ impl EndpointState {
         }
     }
 
+    /// Records a live request dropped before it ended: its running time so far is a
+    /// latency observation (nothing else: it neither failed nor succeeded).
+    pub(crate) fn record_abandoned(&self, now: Duration, elapsed: Duration) {
+        self.health.lock().ewma.observe(elapsed, now);
+    }
+
     /// Records a live request's outcome. `failure` is `Some(error)` when the endpoint
     /// failed it (transport error, timeout, 408/429/5xx).
     pub(crate) fn record_request(&self, now: Duration, latency: Duration, failure: Option<&Error>) {

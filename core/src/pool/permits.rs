@@ -10,6 +10,7 @@ use super::connection_pool::Shared;
 use super::endpoint::{parse_endpoint, EndpointState};
 use crate::runtime::timeout;
 use crate::transport::{HttpRequest, HttpResponse};
+use crate::SharedClock;
 use crate::{Error, Result};
 
 /// A held permit: released (with its connection parked as idle and any half-open probe
@@ -121,6 +122,24 @@ impl std::fmt::Debug for EndpointClient {
     }
 }
 
+/// Armed while an exchange is in flight: if its future is dropped first (the caller's
+/// deadline passed or the caller left), the time it ran is still a latency observation of
+/// the endpoint, as tower's PeakEWMA records a dropped request — so a node that stops
+/// answering, whose exchanges outlive their callers, ranks behind one that answers.
+struct Abandoned<'a> {
+    ep: &'a EndpointState,
+    clock: &'a SharedClock,
+    start: Duration,
+}
+
+impl Drop for Abandoned<'_> {
+    fn drop(&mut self) {
+        let now = self.clock.now();
+        self.ep
+            .record_abandoned(now, now.saturating_sub(self.start));
+    }
+}
+
 /// Whether an HTTP status means the endpoint itself failed (counts against its health).
 pub(crate) fn is_failure_status(status: u16) -> bool {
     status == 408 || status == 429 || status >= 500
@@ -180,7 +199,13 @@ impl EndpointClient {
         request.timeout = Some(deadline);
         let clock = self.shared.clock.clone();
         let start = clock.now();
+        let abandoned = Abandoned {
+            ep: &self.ep,
+            clock: &clock,
+            start,
+        };
         let outcome = timeout(&*clock, deadline, self.shared.transport.send(request)).await;
+        std::mem::forget(abandoned);
         let now = clock.now();
         let latency = now.saturating_sub(start);
         let result = match outcome {

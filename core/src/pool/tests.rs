@@ -760,6 +760,30 @@ async fn equally_healthy_endpoints_are_chosen_by_peak_ewma_then_in_flight() {
     assert_eq!(stats_of(&pool, B).rank, 0);
 }
 
+#[tokio::test(flavor = "current_thread")]
+async fn a_node_that_stops_answering_ranks_behind_once_its_callers_give_up() {
+    let (clock, t, pool) =
+        pool_with_a_and_b(config(1, 4), PoolOptions::default(), ms(10), ms(10)).await;
+    t.set_live(A, ms(0), Reply::Hang);
+    // The caller's deadline (3 s) passes before the exchange's own (`connection_timeout`):
+    // the exchange is dropped mid-flight, and the time it ran is still A's latency.
+    let call = pool.execute(|c| async move { c.post_json(STATUS).await });
+    let (r, ()) = tokio::join!(
+        crate::runtime::timeout(&clock, secs(3), call),
+        clock.advance(secs(3))
+    );
+    assert!(r.is_err(), "the caller timed out");
+    let a = stats_of(&pool, A);
+    assert_eq!(a.ewma_latency_ms, Some(3000.0));
+    assert_eq!(
+        (a.total_requests, a.total_failures),
+        (0, 0),
+        "neither a success nor a failure"
+    );
+    assert_eq!(a.score, stats_of(&pool, B).score);
+    assert_eq!(pool.acquire().await.unwrap().endpoint(), B);
+}
+
 // ---------------------------------------------------------------- failover & breaker
 
 #[tokio::test(flavor = "current_thread")]
