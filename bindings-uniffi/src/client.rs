@@ -252,7 +252,7 @@ pub struct ClientConfig {
     /// Deadline of one call, queueing, batching, retries and failover included (30 s).
     #[uniffi(default)]
     pub request_timeout: Option<Duration>,
-    /// Largest request body sent (1 000 000, CometBFT's `max_body_bytes`).
+    /// Largest request body sent (at least 256; default 1 000 000, CometBFT's `max_body_bytes`).
     #[uniffi(default)]
     pub max_body_bytes: Option<u64>,
     /// A node whose latest block is older than this fails its sync check (60 s).

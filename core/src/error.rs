@@ -38,8 +38,9 @@ pub enum Error {
         /// Server-requested delay before retrying (`Retry-After`).
         retry_after: Option<Duration>,
     },
-    /// The node answered with a JSON-RPC error object.
-    #[error("rpc error {code}: {message}")]
+    /// The node answered with a JSON-RPC error object. The text shows `data` too: CometBFT
+    /// puts the explanation there ("Internal error" / "height 9 must be less than …").
+    #[error("rpc error {code}: {message}{}", DataSuffix(message, data))]
     Rpc {
         /// JSON-RPC error code.
         code: i64,
@@ -175,18 +176,39 @@ impl Error {
     }
 }
 
+/// ` (data)` after an RPC error's message, when `data` says something the message does not
+/// (at most 500 characters of it).
+struct DataSuffix<'a>(&'a String, &'a Option<String>);
+
+impl std::fmt::Display for DataSuffix<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Some(data) = self.1.as_deref().map(str::trim) else {
+            return Ok(());
+        };
+        if data.is_empty() || data == self.0.trim() {
+            return Ok(());
+        }
+        match data.char_indices().nth(500) {
+            Some((cut, _)) => write!(f, " ({}…)", &data[..cut]),
+            None => write!(f, " ({data})"),
+        }
+    }
+}
+
 /// Whether a CometBFT "internal error" (-32603) is in fact a definite answer about the
 /// chain's state, which a retry cannot change: a missing tx or block ("tx (…) not found",
 /// "could not find results for height #…"), a height beyond the tip ("height 9 must be less
 /// than or equal to the current blockchain height 5") or below a pruned node's base
-/// ("height 1 is not available, lowest height is 100"). Anything else under -32603
+/// ("height 1 is not available, lowest height is 100") or not a height at all ("height must
+/// be greater than 0, but got 0"). Anything else under -32603
 /// (mempool full, a node shutting down, …) may pass and stays retryable.
 fn is_definite_answer(message: &str, data: Option<&str>) -> bool {
-    const DEFINITE: [&str; 4] = [
+    const DEFINITE: [&str; 5] = [
         "not found",
         "could not find",
         "must be less than or equal to the current blockchain height",
         "is not available, lowest height is",
+        "height must be greater than 0",
     ];
     [Some(message), data]
         .into_iter()
@@ -358,12 +380,27 @@ mod tests {
             data: Some(data.into()),
         };
         assert!(!internal("tx (0A1B) not found").is_retryable());
+        // The text carries the node's explanation (in `data`), once.
+        assert_eq!(
+            internal("tx already exists in cache").to_string(),
+            "rpc error -32603: Internal error (tx already exists in cache)"
+        );
+        assert_eq!(rpc(-32601).to_string(), "rpc error -32601: ");
+        let same = Error::Rpc {
+            code: 1,
+            message: "boom".into(),
+            data: Some("boom".into()),
+        };
+        assert_eq!(same.to_string(), "rpc error 1: boom");
+        let long = internal(&"x".repeat(600)).to_string();
+        assert!(long.ends_with(&format!("({}…)", "x".repeat(500))), "{long}");
         assert!(!internal(
             "height 9 must be less than or equal to the current blockchain height 5"
         )
         .is_retryable());
         assert!(!internal("height 1 is not available, lowest height is 100").is_retryable());
         assert!(!internal("could not find results for height #7").is_retryable());
+        assert!(!internal("height must be greater than 0, but got 0").is_retryable());
         assert!(internal("mempool is full: number of txs 5000 (max: 5000)").is_retryable());
         assert!(!rpc(-32601).is_retryable());
         assert!(!Error::Decode(String::new()).is_retryable());

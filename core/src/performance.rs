@@ -48,7 +48,7 @@ use crate::pool::{ConnectionPool, ConnectionPoolConfig, PoolOptions, PoolStats};
 use crate::rpc::DEFAULT_MAX_BODY_BYTES;
 use crate::runtime::{default_clock, SharedClock};
 use crate::transport::Transport;
-use crate::{Error, Result};
+use crate::Result;
 
 /// Configuration of a [`PerformanceManager`]: one config per component plus the wiring
 /// knobs. Every field has a default.
@@ -72,7 +72,7 @@ pub struct PerformanceConfig {
     /// Deadline of one batch's HTTP exchange, executor wait and failover included
     /// (default 30 s).
     pub request_timeout: Duration,
-    /// Largest JSON-RPC request body (default CometBFT's 1 000 000).
+    /// Largest JSON-RPC request body (at least 256; default CometBFT's 1 000 000).
     pub max_body_bytes: usize,
     /// Transport of the pool (`None` = the platform's HTTP transport).
     pub transport: Option<Arc<dyn Transport>>,
@@ -108,12 +108,7 @@ impl PerformanceConfig {
         self.executor.validate()?;
         self.memory.validate()?;
         crate::error::check_duration("request_timeout", self.request_timeout)?;
-        if self.max_body_bytes < 64 {
-            return Err(Error::invalid_config(
-                "max_body_bytes",
-                "must be at least 64 (one JSON-RPC request)",
-            ));
-        }
+        crate::client::config::check_max_body_bytes(self.max_body_bytes)?;
         Ok(())
     }
 }
@@ -301,7 +296,7 @@ mod tests {
     use super::*;
     use crate::runtime::{BoxFuture, ManualClock};
     use crate::transport::{HttpRequest, HttpResponse};
-    use crate::BatchOperation;
+    use crate::{BatchOperation, Error};
     use serde_json::{json, Value};
 
     /// A JSON-RPC node in memory: answers each request of a batch with `{"echo": method}`

@@ -40,7 +40,7 @@ pub struct CachePolicy {
     pub simulation_ttl: Duration,
     /// Further read methods reached through [`call`](super::MantraClient::call), cached as
     /// `Generic` with these TTLs (e.g. `"genesis"`). Default empty: other methods are not
-    /// cached.
+    /// cached. A write (`broadcast_*`, …) or a method with a TTL above is refused.
     pub method_ttls: BTreeMap<String, Duration>,
 }
 
@@ -85,6 +85,12 @@ impl CachePolicy {
                 return Err(Error::invalid_config(
                     "cache_policy.method_ttls",
                     "method names must not be empty",
+                ));
+            }
+            if let Some(why) = super::policy::method_ttl_refusal(method) {
+                return Err(Error::invalid_config(
+                    "cache_policy.method_ttls",
+                    format!("`{method}` {why}; it takes no entry here"),
                 ));
             }
             if *ttl > max {
@@ -144,8 +150,8 @@ pub struct ClientConfig {
     /// Deadline of one call, from the moment it is made to its result (queueing,
     /// batching, retries and failover included). Default 30 s.
     pub request_timeout: Duration,
-    /// Largest request body sent (a batch is cut before it exceeds it). Default
-    /// CometBFT's `max_body_bytes`, 1 000 000.
+    /// Largest request body sent (a batch is cut before it exceeds it). At least 256;
+    /// default CometBFT's `max_body_bytes`, 1 000 000.
     pub max_body_bytes: usize,
     /// Health: a node whose latest block is older than this fails its `node_sync` check.
     /// Default 60 s.
@@ -232,12 +238,7 @@ impl ClientConfig {
         crate::error::check_duration("request_timeout", self.request_timeout)?;
         crate::error::check_duration("max_block_age", self.max_block_age)?;
         crate::error::check_duration("metrics_refresh_interval", self.metrics_refresh_interval)?;
-        if self.max_body_bytes < 64 {
-            return Err(Error::invalid_config(
-                "max_body_bytes",
-                "must be at least 64 (one JSON-RPC request)",
-            ));
-        }
+        check_max_body_bytes(self.max_body_bytes)?;
         for (ty, ttl) in &self.cache_ttls {
             crate::error::check_duration("cache_ttls", *ttl).map_err(|e| match e {
                 Error::InvalidConfig { field, reason } => Error::InvalidConfig {
@@ -332,6 +333,23 @@ pub struct CallOptions {
     pub bypass_cache: bool,
 }
 
+/// Smallest `max_body_bytes` accepted: room for a small JSON-RPC request (`status` is
+/// ≈ 60 bytes, an `abci_query` for a balance ≈ 200), so a client never starts unable to send.
+pub(crate) const MIN_BODY_BYTES: usize = 256;
+
+/// Checks a request body limit (the client's and the performance manager's `max_body_bytes`).
+pub(crate) fn check_max_body_bytes(n: usize) -> Result<()> {
+    if n < MIN_BODY_BYTES {
+        return Err(Error::invalid_config(
+            "max_body_bytes",
+            format!(
+                "must be at least {MIN_BODY_BYTES} (room for a small JSON-RPC request), got {n}"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -422,6 +440,13 @@ mod tests {
             .method_ttls
             .insert(" ".into(), Duration::ZERO);
         assert_eq!(field(&c), "cache_policy.method_ttls");
+        for m in ["status", "broadcast_tx_sync"] {
+            let mut c = base();
+            c.cache_policy
+                .method_ttls
+                .insert(m.into(), Duration::from_secs(5));
+            assert_eq!(field(&c), "cache_policy.method_ttls");
+        }
         // Zero TTLs are allowed: they switch caching off for that kind.
         let mut c = base();
         c.cache_policy.query_latest_ttl = Duration::ZERO;

@@ -5,7 +5,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use futures::future::{join_all, select, Either};
+use futures::future::{select, Either, FutureExt};
+use futures::stream::{FuturesUnordered, StreamExt};
 use parking_lot::Mutex;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -76,6 +77,8 @@ struct Inner {
     closed: AtomicBool,
     close_notify: Notify,
     refresher: Mutex<Option<BackgroundTask>>,
+    /// The warm-up of endpoints still unanswered when the client became ready.
+    warmup: Mutex<Option<BackgroundTask>>,
 }
 
 /// The MANTRA RPC client: every call travels the composed request path
@@ -244,16 +247,40 @@ impl MantraClient {
             })
             .collect();
 
-        // Warm up every endpoint at once; an unreachable one stays registered (marked down).
-        for added in join_all(endpoints.iter().map(|e| pool.add_endpoint(&e.url))).await {
+        for e in &endpoints {
+            crate::pool::parse_endpoint(&e.url).map_err(|e| match e {
+                Error::InvalidArgument(m) => Error::invalid_config("endpoints", m),
+                other => other,
+            })?;
+        }
+        // Warm up every endpoint at once. The client is ready as soon as one answers: the
+        // others finish warming up in the background (one that never answers is marked down
+        // after its ping timeout; it does not hold `connect` up for that long).
+        let mut warming: FuturesUnordered<_> = endpoints
+            .iter()
+            .map(|e| {
+                let (pool, url) = (pool.clone(), e.url.clone());
+                async move { pool.add_endpoint(&url).await }
+            })
+            .collect();
+        while let Some(added) = warming.next().await {
             if let Err(e) = added {
                 pool.close();
-                return Err(match e {
-                    Error::InvalidArgument(m) => Error::invalid_config("endpoints", m),
-                    other => other,
-                });
+                return Err(e);
+            }
+            if pool.stats().healthy_endpoints > 0 {
+                // Also take the warm-ups that are done by now, without waiting.
+                while let Some(Some(added)) = warming.next().now_or_never() {
+                    if let Err(e) = added {
+                        pool.close();
+                        return Err(e);
+                    }
+                }
+                break;
             }
         }
+        let warmup = (!warming.is_empty())
+            .then(|| spawn_background(async move { while warming.next().await.is_some() {} }));
         let pool_stats = pool.stats();
         if pool_stats.healthy_endpoints == 0 {
             pool.close();
@@ -310,6 +337,7 @@ impl MantraClient {
             closed: AtomicBool::new(false),
             close_notify: Notify::new(),
             refresher: Mutex::new(None),
+            warmup: Mutex::new(warmup),
             config,
         });
         inner.refresh_metrics();
@@ -453,7 +481,7 @@ impl MantraClient {
     /// `block` at `height` (`None` = latest). A fixed height is cached as `Block` for an
     /// hour; the latest block as `NodeStatus` for a second.
     pub async fn block(&self, height: Option<u64>) -> Result<BlockResponse> {
-        self.typed(methods::BLOCK, block_params(height)).await
+        self.typed(methods::BLOCK, block_params(height)?).await
     }
 
     /// `tx` by raw hash bytes (cached as `Block`: a committed tx never changes). See
@@ -632,8 +660,13 @@ impl MantraClient {
         self.inner.health.protocol_health(&ep.endpoint_check)
     }
 
-    /// Runs every health check now and returns the report.
+    /// Runs every health check now and returns the report; `Closed` once the client is
+    /// closed (its checker, [`health`](Self::health), still runs checks by hand, and its
+    /// `pool` check then fails: the pool is closed).
     pub async fn run_health_checks(&self) -> Result<SystemHealth> {
+        if self.is_closed() {
+            return Err(closed_error());
+        }
         let report = self.inner.health.run_health_checks().await?;
         self.inner.refresh_metrics();
         Ok(report)
@@ -695,6 +728,9 @@ impl MantraClient {
         }
         inner.health.close();
         inner.metrics.collector.close();
+        if let Some(task) = inner.warmup.lock().take() {
+            task.stop();
+        }
         if let Some(task) = inner.refresher.lock().take() {
             task.stop();
         }
@@ -971,6 +1007,12 @@ fn register_checks(
         check_fn(move || {
             let stats = p.stats();
             async move {
+                if stats.closed {
+                    return Err(Error::HealthCheck {
+                        check: "pool".into(),
+                        message: "the pool is closed (its client was closed)".into(),
+                    });
+                }
                 let total = stats.endpoints.len();
                 match stats.healthy_endpoints {
                     0 => Err(Error::HealthCheck {

@@ -79,7 +79,7 @@
 //! also for per-item -32603/-32005). The node's batch-limit answer teaches the batcher the
 //! limit, which then splits. `request_timeout` bounds a call from start to result.
 
-mod config;
+pub(crate) mod config;
 mod executor;
 mod mantra;
 mod metrics;

@@ -67,6 +67,23 @@ fn fixed_height(params: &Value) -> Option<u64> {
     (n > 0).then_some(n)
 }
 
+/// Why `method` cannot take a [`CachePolicy::method_ttls`] entry (which would be ignored):
+/// a write is never cached, and the methods of the module docs' table have their own TTLs.
+pub(crate) fn method_ttl_refusal(method: &str) -> Option<&'static str> {
+    if is_write(method) {
+        return Some("changes state and is never cached");
+    }
+    Some(match method {
+        "status" | "abci_info" => "has its own TTL (node status)",
+        "block" | "header" | "commit" | "validators" | "block_results" => {
+            "has its own TTLs (block at a height, node status at the latest)"
+        }
+        "tx" => "has its own TTL (block)",
+        "abci_query" => "has its own TTLs (query latest, query at a height, contract query)",
+        _ => return None,
+    })
+}
+
 /// The policy of a call of `method` with `params` (the rules of the module docs' table).
 pub(crate) fn classify(policy: &CachePolicy, method: &str, params: &Value) -> CallPolicy {
     if is_write(method) {
@@ -301,6 +318,42 @@ mod tests {
         );
         assert_eq!(q.cache, None);
         assert!(q.dedup && q.batch);
+    }
+
+    #[test]
+    fn method_ttls_are_refused_exactly_where_classify_ignores_them() {
+        // Every kind's own TTL off: only a `method_ttls` entry could cache a call.
+        let mut p = CachePolicy {
+            node_status_ttl: Duration::ZERO,
+            block_ttl: Duration::ZERO,
+            query_latest_ttl: Duration::ZERO,
+            query_at_height_ttl: Duration::ZERO,
+            contract_query_ttl: Duration::ZERO,
+            ..CachePolicy::default()
+        };
+        let methods = [
+            "status",
+            "abci_info",
+            "block",
+            "header",
+            "commit",
+            "validators",
+            "block_results",
+            "tx",
+            "abci_query",
+            "broadcast_tx_sync",
+            "unsafe_flush_mempool",
+            "genesis",
+            "net_info",
+            "health",
+        ];
+        for m in methods {
+            p.method_ttls.insert(m.into(), Duration::from_secs(60));
+        }
+        for m in methods {
+            let used = classify(&p, m, &json!({})).cache.is_some();
+            assert_eq!(used, method_ttl_refusal(m).is_none(), "{m}");
+        }
     }
 
     #[test]

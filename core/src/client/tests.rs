@@ -625,6 +625,44 @@ async fn a_refusing_endpoint_fails_over_to_the_other() {
 }
 
 #[tokio::test(flavor = "current_thread")]
+async fn connect_is_ready_when_one_endpoint_answers_and_the_silent_one_warms_up_behind() {
+    /// Pings to `silent.test` are never answered; the rest goes to the fake node.
+    #[derive(Debug)]
+    struct Silent(Arc<FakeNode>);
+    impl Transport for Silent {
+        fn send(&self, r: HttpRequest) -> BoxFuture<'static, Result<HttpResponse>> {
+            if r.url.contains("silent.test") {
+                Box::pin(futures::future::pending())
+            } else {
+                self.0.send(r)
+            }
+        }
+    }
+    let node = FakeNode::new();
+    let mut c = ClientConfig::new(["http://silent.test:1", URL]);
+    c.transport = Some(Arc::new(Silent(node.clone())));
+    let clock = ManualClock::new();
+    // Virtual time stands still: before, `connect` waited for the silent endpoint's
+    // 30 s ping timeout, so it could never finish here.
+    let client = tokio::time::timeout(
+        Duration::from_secs(5),
+        MantraClient::with_clock(c, Arc::new(clock.clone())),
+    )
+    .await
+    .expect("connect waited for the silent endpoint")
+    .unwrap();
+    assert_eq!(client.pool_stats().healthy_endpoints, 1);
+    let (status, _) =
+        futures::future::join(client.status(), clock.advance(Duration::from_millis(10))).await;
+    assert_eq!(status.unwrap().sync_info.latest_block_height, 1138);
+    // The silent endpoint's warm-up ends at its ping timeout, in the background.
+    clock.advance(Duration::from_secs(30)).await;
+    let silent = &client.pool_stats().endpoints[0];
+    assert!(silent.last_error.is_some(), "{silent:?}");
+    client.close();
+}
+
+#[tokio::test(flavor = "current_thread")]
 async fn connect_fails_when_no_endpoint_answers() {
     let node = FakeNode::new();
     node.down.store(true, Ordering::SeqCst);
@@ -680,6 +718,17 @@ async fn health_checks_cover_endpoints_pool_cache_and_batch() {
         "{text}"
     );
     client.close();
+    // Closed: the client's round is refused like its calls; by hand, the pool check fails.
+    assert_eq!(
+        client.run_health_checks().await.unwrap_err().code(),
+        "closed"
+    );
+    let pool = client.health().run_check("pool").await.unwrap();
+    assert_ne!(pool.status, HealthStatus::Healthy, "{pool:?}");
+    assert!(
+        pool.last_error.as_deref().unwrap_or("").contains("closed"),
+        "{pool:?}"
+    );
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -716,6 +765,30 @@ async fn typed_methods_decode_real_replies() {
         .unwrap_err();
     assert_eq!(e.code(), "decode");
     assert!(client.call("", json!({})).await.is_err());
+    // Height 0 is no block: refused before anything is sent (the node would answer it
+    // with an internal error).
+    let before = node.posts().len();
+    let e = client.block(Some(0)).await.unwrap_err();
+    assert_eq!(e.code(), "invalid_argument", "{e}");
+    assert_eq!(node.posts().len(), before);
+    client.close();
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_smallest_body_limit_still_carries_a_call() {
+    let node = FakeNode::new();
+    let mut c = config(&node);
+    c.max_body_bytes = super::config::MIN_BODY_BYTES - 1;
+    assert!(
+        MantraClient::with_clock(c.clone(), Arc::new(ManualClock::new()))
+            .await
+            .is_err()
+    );
+    c.max_body_bytes = super::config::MIN_BODY_BYTES;
+    let (client, clock) = client_with(c).await;
+    let (status, _) =
+        futures::future::join(client.status(), clock.advance(Duration::from_millis(10))).await;
+    assert_eq!(status.unwrap().sync_info.latest_block_height, 1138);
     client.close();
 }
 

@@ -711,7 +711,7 @@ impl MetricsCollector {
         let bad_value =
             || Error::InvalidArgument(format!("custom {metric_type} {base} cannot record {value}"));
         match metric_type {
-            MetricType::Counter if value.is_nan() || value < 0.0 => return Err(bad_value()),
+            MetricType::Counter if !(value.is_finite() && value >= 0.0) => return Err(bad_value()),
             MetricType::Histogram if value.is_nan() => return Err(bad_value()),
             _ => {}
         }

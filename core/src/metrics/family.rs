@@ -399,10 +399,10 @@ impl CounterFamily {
     pub fn inc(&self, label_values: &[&str]) -> Result<()> {
         self.0.with_series(label_values, |c| c.inc())
     }
-    /// Adds `v` (must be `>= 0` and not NaN).
+    /// Adds `v` (must be finite and `>= 0`: a counter at `+Inf` could never move again).
     #[inline]
     pub fn inc_by(&self, label_values: &[&str], v: f64) -> Result<()> {
-        if v.is_nan() || v < 0.0 {
+        if !(v.is_finite() && v >= 0.0) {
             return Err(Error::InvalidArgument(format!(
                 "counter {} cannot be increased by {v}",
                 self.0.name
@@ -512,12 +512,12 @@ impl CounterSeries {
     pub fn inc(&self) {
         self.0.cell.inc()
     }
-    /// Adds `v`; negative or NaN values are ignored (see [`try_inc_by`](Self::try_inc_by)).
+    /// Adds `v`; negative, infinite or NaN values are ignored (see [`try_inc_by`](Self::try_inc_by)).
     #[inline]
     pub fn inc_by(&self, v: f64) {
         self.0.cell.inc_by(v);
     }
-    /// Adds `v`, or fails with `InvalidArgument` if it is negative or NaN.
+    /// Adds `v`, or fails with `InvalidArgument` if it is negative, infinite or NaN.
     pub fn try_inc_by(&self, v: f64) -> Result<()> {
         if self.0.cell.inc_by(v) {
             Ok(())
@@ -760,6 +760,7 @@ mod tests {
         c.inc_by(&["a"], 2.5).unwrap();
         assert!(c.inc_by(&["a"], -1.0).is_err());
         assert!(c.inc_by(&["a"], f64::NAN).is_err());
+        assert!(c.inc_by(&["a"], f64::INFINITY).is_err());
         assert_eq!(c.get(&["a"]), Some(3.5));
         let s = c.with_labels(&["a"]).unwrap();
         assert!(s.try_inc_by(-2.0).is_err());

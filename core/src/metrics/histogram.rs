@@ -87,10 +87,10 @@ impl CounterCell {
     pub(crate) fn inc(&self) {
         self.int.fetch_add(1, Relaxed);
     }
-    /// Adds `v`; false (and nothing recorded) when `v` is negative or NaN.
+    /// Adds `v`; false (and nothing recorded) when `v` is negative, infinite or NaN.
     #[inline]
     pub(crate) fn inc_by(&self, v: f64) -> bool {
-        if v.is_nan() || v < 0.0 {
+        if !(v.is_finite() && v >= 0.0) {
             return false;
         }
         if v.fract() == 0.0 && v < MAX_EXACT {
@@ -337,6 +337,7 @@ mod tests {
         assert!(c.inc_by(0.5));
         assert!(!c.inc_by(-1.0));
         assert!(!c.inc_by(f64::NAN));
+        assert!(!c.inc_by(f64::INFINITY));
         assert_eq!(c.get(), 3.5);
     }
 

@@ -332,9 +332,13 @@ async fn custom_metrics_types_names_and_errors() {
         .try_record_custom_metric("biz", "tx", 1.0, MetricType::Gauge)
         .unwrap_err();
     assert!(matches!(e, Error::InvalidArgument(_)), "{e}");
-    assert!(c
-        .try_record_custom_metric("biz", "tx", -1.0, MetricType::Counter)
-        .is_err());
+    for bad in [-1.0, f64::NAN, f64::INFINITY] {
+        // A counter at +Inf could never move again: refused like a negative step.
+        let e = c
+            .try_record_custom_metric("biz", "tx", bad, MetricType::Counter)
+            .unwrap_err();
+        assert!(matches!(e, Error::InvalidArgument(_)), "{bad}: {e}");
+    }
     assert!(c
         .try_record_custom_metric("!!", "tx", 1.0, MetricType::Counter)
         .is_err());
@@ -374,7 +378,7 @@ async fn custom_metrics_types_names_and_errors() {
         rej.series_with(&[("reason", "invalid_value")])
             .unwrap()
             .value,
-        Some(1.0)
+        Some(3.0) // -1, NaN, +Inf
     );
     assert_eq!(
         rej.series_with(&[("reason", "invalid_name")])

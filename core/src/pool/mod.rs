@@ -42,5 +42,6 @@ mod tests;
 pub use breaker::CircuitState;
 pub use config::{ConnectionPoolConfig, PoolOptions, POOL_MAX_CONNECTIONS_LIMIT};
 pub use connection_pool::{ConnectionPool, ConnectionPoolBuilder};
+pub(crate) use endpoint::parse_endpoint;
 pub use permits::{EndpointClient, PooledConnection};
 pub use stats::{PoolEndpointStats, PoolStats};

@@ -237,7 +237,7 @@ impl RpcClient {
 
     /// `block` (`None` = latest).
     pub async fn block(&self, height: Option<u64>) -> Result<BlockResponse> {
-        self.call_typed(methods::BLOCK, block_params(height)).await
+        self.call_typed(methods::BLOCK, block_params(height)?).await
     }
 
     /// `tx` by raw hash bytes (see [`super::cometbft::parse_tx_hash`] for hex).

@@ -73,10 +73,14 @@ pub fn abci_query_params(path: &str, data: &[u8], height: Option<u64>, prove: bo
 }
 
 /// Params of `block`: `{}` for the latest block, else the height as a JSON string.
-pub fn block_params(height: Option<u64>) -> Value {
+/// Height 0 is refused here, as the node would refuse it ("height must be greater than 0").
+pub fn block_params(height: Option<u64>) -> Result<Value> {
     match height {
-        Some(h) => json!({ "height": h.to_string() }),
-        None => json!({}),
+        Some(0) => Err(Error::InvalidArgument(
+            "block height must be greater than 0 (omit it for the latest block)".into(),
+        )),
+        Some(h) => Ok(json!({ "height": h.to_string() })),
+        None => Ok(json!({})),
     }
 }
 
@@ -860,8 +864,10 @@ mod tests {
             abci_query_params("", &[0, 255], Some(42), true)["height"],
             json!("42")
         );
-        assert_eq!(block_params(None), json!({}));
-        assert_eq!(block_params(Some(7)), json!({"height": "7"}));
+        assert_eq!(block_params(None).unwrap(), json!({}));
+        assert_eq!(block_params(Some(7)).unwrap(), json!({"height": "7"}));
+        let e = block_params(Some(0)).unwrap_err();
+        assert_eq!(e.code(), "invalid_argument", "{e}");
         assert_eq!(
             broadcast_tx_params(b"fix=val"),
             json!({"tx": "Zml4PXZhbA=="})

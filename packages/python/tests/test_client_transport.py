@@ -234,10 +234,10 @@ def test_connect_max_body_bytes_bounds_every_request_body() -> None:
         assert e.value.field == field and field in str(e.value), (options, e.value)
         return str(e.value)
 
-    invalid("max_body_bytes", max_body_bytes=63)
+    invalid("max_body_bytes", max_body_bytes=255)
     # Also with a Python transport outside a running event loop: the bad value is reported,
     # not the missing loop the transport would need.
-    invalid("max_body_bytes", max_body_bytes=63, transport=SlowNode())
+    invalid("max_body_bytes", max_body_bytes=255, transport=SlowNode())
     invalid("max_body_bytes", max_body_bytes=-1)
     invalid("max_body_bytes", max_body_bytes=2**70)
     # Batches must fit the body limit: max_batch_bytes may be at most max_body_bytes - 2.

@@ -618,7 +618,7 @@ class MantraClient:
         ``{"status", "body", "retry_after"?}``); an exception it raises is a transport
         failure (retried, failed over). ``request_timeout`` bounds each call (seconds,
         default 30). ``max_body_bytes`` is the largest request body sent (bytes, at least
-        64; default 1 000 000, CometBFT's ``max_body_bytes``): batches are cut to fit it and
+        256; default 1 000 000, CometBFT's ``max_body_bytes``): batches are cut to fit it and
         a single call over it fails with ``CapacityExceededError`` without being sent.
         ``method_ttls`` caches further read methods of ``call`` (seconds).
         """
