@@ -307,7 +307,7 @@ export class BatchManager implements Disposable {
   /** Fails queued operations with `closed`; later submissions fail too. */
   close(): void;
   readonly isClosed: boolean;
-  /** Closes the client, frees the handles of `cache`/`metrics`/`health` and the wasm memory. Idempotent. */
+  /** Closes the manager (queued operations fail with `closed`) and frees its wasm memory. Idempotent. */
   free(): void;
   [Symbol.dispose](): void;
 }
@@ -630,6 +630,7 @@ export interface ClientConfig {
   metrics?: MetricsConfig;
   health?: HealthConfig;
   requestTimeoutMs?: number;
+  /** Largest request body sent, in bytes (at least 256; default core's, CometBFT's 1 000 000). */
   maxBodyBytes?: number;
   transport?: Transport;
 }

@@ -7,7 +7,7 @@ use js_sys::{Array, Object};
 use mantra_sdk::{CacheConfig, CacheType, MetricsConfig};
 use wasm_bindgen::prelude::*;
 
-use crate::convert::{describe, Config};
+use crate::convert::{describe, ms_value, Config};
 use crate::error::{type_error, JsResult};
 
 /// A JS cache config, read: the reader (for error renaming), core's config, per-type TTLs.
@@ -36,9 +36,24 @@ pub fn read_cache_config(value: &JsValue) -> JsResult<JsCacheConfig> {
     if let Some(obj) = r.object("ttlByType", "ttl_by_type")? {
         let mut t = Config::new(&obj.into(), "CacheManager config `ttlByType`")?;
         for ty in CacheType::ALL {
-            if let Some(d) = t.ms(ty.as_str(), "ttl_by_type")? {
-                ttls.push((ty, d));
+            let name = ty.as_str();
+            let Some(v) = t.raw(name, "ttl_by_type") else {
+                continue;
+            };
+            if v.as_f64().is_none() {
+                return Err(type_error(&format!(
+                    "CacheManager config `ttlByType` option `{name}` must be a number of milliseconds, got {}",
+                    describe(&v)
+                )));
             }
+            // A bad value is the `ttlByType` option's (named so), the type in the message.
+            let d = ms_value(&v).map_err(|why| {
+                r.error(&mantra_sdk::Error::invalid_config(
+                    "ttl_by_type",
+                    format!("`{name}` {why}"),
+                ))
+            })?;
+            ttls.push((ty, d));
         }
         t.finish()?;
     }

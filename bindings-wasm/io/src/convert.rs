@@ -347,6 +347,14 @@ pub fn string(value: &JsValue, what: &str) -> JsResult<String> {
 /// and the usual JSON rules apply). `undefined`, functions, symbols, `BigInt`s and cyclic
 /// values are `TypeError`s.
 pub fn json(value: &JsValue, what: &str) -> JsResult<serde_json::Value> {
+    // JSON.stringify turns a Promise into `{}`: a forgotten `await` must not pass as data.
+    if value.is_object()
+        && js_sys::Reflect::get(value, &JsValue::from_str("then")).is_ok_and(|t| t.is_function())
+    {
+        return Err(type_error(&format!(
+            "{what} must be a JSON-compatible value, got a Promise (await it first)"
+        )));
+    }
     let text = js_sys::JSON::stringify(value)
         .ok()
         .and_then(|s| s.as_string())

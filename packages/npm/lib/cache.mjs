@@ -212,8 +212,13 @@ export function createCacheManager(wasm, rt) {
       const core = this.#live("put");
       const t = type === undefined ? DEFAULT_TYPE : typeIndex(type, "CacheManager.put");
       const valueBytes = jsonBytes(value, "CacheManager.put(key, value): value");
-      if (options !== undefined && (options === null || typeof options !== "object")) {
-        throw new TypeError(`CacheManager.put: options must be an object, got ${describe(options)}`);
+      if (options !== undefined) {
+        if (options === null || typeof options !== "object") {
+          throw new TypeError(`CacheManager.put: options must be an object, got ${describe(options)}`);
+        }
+        for (const k in options) {
+          if (k !== "ttlMs") throw new TypeError(`CacheManager.put options has no option \`${k}\` (options: ttlMs)`);
+        }
       }
       const map = this.#maps[t];
       let id = map.get(key);

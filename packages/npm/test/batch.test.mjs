@@ -97,6 +97,17 @@ test("wrong result shape fails the batch with a host error; timeouts and close a
   assert.equal(e.code, "host");
   assert.match(e.message, /expected an array/);
 
+  // A forgotten `await` (`ops.map(async …)`) is an error, not `{}`.
+  const unawaited = BatchManager.withClock({ maxBatchDelayMs: 0 }, async (ops) => ops.map(async (op) => op.op), clock);
+  const pu = unawaited.submit("x").catch((e) => e);
+  await clock.advance(0);
+  const eu = await pu;
+  assert.ok(eu instanceof MantraError, String(eu));
+  assert.equal(eu.code, "host");
+  assert.match(eu.message, /got a Promise \(await it first\)/);
+  await assert.rejects(unawaited.submit("y", Promise.resolve(1)), (e) => e instanceof TypeError && /params must be a JSON-compatible value, got a Promise/.test(e.message));
+  unawaited.free();
+
   const wrongLen = BatchManager.withClock({ maxBatchDelayMs: 0 }, async () => [1, 2, 3], clock);
   const p2 = wrongLen.submit("x").catch((err) => err);
   await clock.advance(0);
@@ -153,4 +164,15 @@ test("bad input: TypeError / invalid_config / invalid_argument, as rejected prom
   assert.equal(b.stats().operations, 0);
   b.free();
   assert.throws(() => b.stats(), (e) => e.code === "closed");
+});
+
+test("free() closes the manager: a queued operation fails with closed and is never executed", async () => {
+  let executed = 0;
+  const b = new BatchManager({ maxBatchDelayMs: 100_000 }, async (ops) => { executed += ops.length; return ops.map(() => 1); });
+  const queued = b.submit("q").catch((e) => e);
+  b.free();
+  const e = await queued;
+  assert.ok(e instanceof MantraError, String(e));
+  assert.equal(e.code, "closed");
+  assert.equal(executed, 0);
 });

@@ -97,6 +97,8 @@ test("expiry is exact on the virtual clock, per type and per entry", async () =>
   assert.equal(c.get("x"), "x");
   assert.equal(c.get("y"), "y");
   assert.throws(() => c.put("z", 1, undefined, { ttlMs: 0 }), (e) => e instanceof MantraError && e.code === "invalid_argument");
+  throwsType(() => c.put("z", 1, undefined, { ttl: 5 }), "CacheManager.put options has no option `ttl`");
+  assert.equal(c.has("z"), false, "nothing stored");
   assert.equal(c.has("z"), false);
   clock.free();
 });
@@ -257,6 +259,7 @@ test("bad config: TypeError for types and unknown options, invalid_config naming
   throwsType(() => new CacheManager({ maxEntry: 1 }), "no option `maxEntry`", "maxEntries");
   throwsType(() => new CacheManager({ maxEntries: "10" }), "`maxEntries` must be a number");
   throwsType(() => new CacheManager({ ttlByType: { blocks: 1 } }), "no option `blocks`");
+  throwsType(() => new CacheManager({ ttlByType: { block: "1h" } }), "`ttlByType` option `block` must be a number of milliseconds");
   for (const [config, field] of [
     [{ maxEntries: 0 }, "maxEntries"],
     [{ maxEntries: 1.5 }, "maxEntries"],
@@ -265,6 +268,9 @@ test("bad config: TypeError for types and unknown options, invalid_config naming
     [{ defaultTtlMs: -1 }, "defaultTtlMs"],
     [{ cleanupIntervalMs: NaN }, "cleanupIntervalMs"],
     [{ ttlByType: { block: 0 } }, "ttlByType"],
+    [{ ttlByType: { block: -1 } }, "ttlByType"],
+    [{ ttlByType: { node_status: NaN } }, "ttlByType"],
+    [{ ttlByType: { simulation: 1e300 } }, "ttlByType"],
   ]) {
     assert.throws(() => new CacheManager(config), (e) => {
       assert.ok(e instanceof MantraError, `${JSON.stringify(config)}: ${e}`);

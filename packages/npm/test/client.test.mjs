@@ -323,6 +323,9 @@ test("the cachePolicy option sets how long each kind of reply is cached", async 
   await assert.rejects(connect({ methodTtlsMs: { " ": 5 } }), (e) => e instanceof MantraError && e.code === "invalid_config" && e.field === "methodTtlsMs");
   await assert.rejects(connect({ blockTtlMs: 1e15 }), (e) => e instanceof MantraError && e.code === "invalid_config" && e.field === "blockTtlMs");
   await assert.rejects(connect({ methodTtlsMs: { genesis: -1 } }), (e) => e instanceof MantraError && e.code === "invalid_config" && /genesis/.test(e.message));
+  // An entry that would be ignored — a method with its own TTL, a write — is refused.
+  await assert.rejects(connect({ methodTtlsMs: { status: 60_000 } }), (e) => e instanceof MantraError && e.field === "methodTtlsMs" && /`status` has its own TTL/.test(e.message));
+  await assert.rejects(connect({ methodTtlsMs: { broadcast_tx_sync: 5 } }), (e) => e instanceof MantraError && e.field === "methodTtlsMs" && /never cached/.test(e.message));
 });
 
 test("free() closes the client and frees its accessors' handles: no traffic after it", async () => {
