@@ -6180,7 +6180,7 @@ public struct ClientConfig: Equatable, Hashable {
      */
     public let requestTimeout: TimeInterval?
     /**
-     * Largest request body sent (1 000 000, CometBFT's `max_body_bytes`).
+     * Largest request body sent (at least 256; default 1 000 000, CometBFT's `max_body_bytes`).
      */
     public let maxBodyBytes: UInt64?
     /**
@@ -6226,7 +6226,7 @@ public struct ClientConfig: Equatable, Hashable {
          * Deadline of one call, queueing, batching, retries and failover included (30 s).
          */requestTimeout: TimeInterval? = nil, 
         /**
-         * Largest request body sent (1 000 000, CometBFT's `max_body_bytes`).
+         * Largest request body sent (at least 256; default 1 000 000, CometBFT's `max_body_bytes`).
          */maxBodyBytes: UInt64? = nil, 
         /**
          * A node whose latest block is older than this fails its sync check (60 s).
