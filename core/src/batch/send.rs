@@ -66,11 +66,12 @@ pub(super) async fn sleep_unless_closed(inner: &Inner, d: Duration) -> bool {
     }
 }
 
-/// The flush timer: fires at `at` and lets due batches go.
+/// The flush timer: fires at `at` and lets due batches go; ends at once when the manager
+/// closes (nothing is left to send, and a pending timer would keep a JS host alive).
 pub(super) async fn run_timer(inner: Arc<Inner>, at: Duration) {
     let now = inner.clock.now();
-    if at > now {
-        inner.clock.sleep(at - now).await;
+    if at > now && sleep_unless_closed(&inner, at - now).await {
+        return;
     }
     {
         let mut st = inner.state.lock();

@@ -687,8 +687,15 @@ async fn close_fails_pending_and_later_submits() {
     let a = spawn_ticket(m.add_operation(op("a")).await.unwrap());
     let b = spawn_ticket(m.add_operation(op("b")).await.unwrap());
     ManualClock::settle().await;
+    assert!(
+        clock.pending_sleeps() > 0,
+        "the flush timer and the tickets' deadlines"
+    );
     m.close();
     ManualClock::settle().await;
+    // The flush timer ended with the manager (on wasm a pending timer keeps Node alive),
+    // and so did the tickets' deadlines.
+    assert_eq!(clock.pending_sleeps(), 0);
     assert!(matches!(a.await.unwrap(), Err(Error::Closed(_))));
     assert!(matches!(b.await.unwrap(), Err(Error::Closed(_))));
     assert!(matches!(m.submit(op("c")).await, Err(Error::Closed(_))));

@@ -1,5 +1,6 @@
 // BatchManager with a JS executor (DataLoader's contract), in virtual time.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { test } from "node:test";
 
 import { BatchManager, MantraError, ManualClock } from "mantra-sdk";
@@ -175,4 +176,20 @@ test("free() closes the manager: a queued operation fails with closed and is nev
   assert.ok(e instanceof MantraError, String(e));
   assert.equal(e.code, "closed");
   assert.equal(executed, 0);
+});
+
+test("a closed manager's flush timer does not keep Node alive", () => {
+  // Before, the 100 s delay timer kept the process running after close() / free().
+  const script = `
+    const { BatchManager } = await import(${JSON.stringify(new URL("../index.mjs", import.meta.url).href)});
+    const b = new BatchManager({ maxBatchDelayMs: 100_000 }, async (ops) => ops.map(() => 1));
+    const queued = b.submit("q").catch((e) => e.code);
+    b.close();
+    console.log(await queued);
+  `;
+  const started = Date.now();
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 30_000 });
+  assert.equal(r.status, 0, `status ${r.status} signal ${r.signal} ${r.stderr}`);
+  assert.equal(r.stdout.trim(), "closed");
+  assert.ok(Date.now() - started < 20_000, "exited long before the delay");
 });
