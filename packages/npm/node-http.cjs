@@ -17,19 +17,36 @@ const https = require("node:https");
 const { createWireClient } = require("./node-wire.cjs");
 
 function createNodeHttpTransport(MantraError) {
+  const KNOWN = ["maxSockets", "httpAgent", "httpsAgent"];
   return function nodeHttpTransport(options) {
     const opts = options === undefined || options === null ? {} : options;
     if (typeof opts !== "object") {
       throw new TypeError(`nodeHttpTransport(options) must be an object, got ${typeof opts}`);
     }
+    for (const key of Object.keys(opts)) {
+      if (!KNOWN.includes(key)) {
+        throw new TypeError(`nodeHttpTransport options has no option \`${key}\` (options: ${KNOWN.join(", ")})`);
+      }
+    }
     const maxSockets = opts.maxSockets === undefined ? 64 : opts.maxSockets;
+    if (typeof maxSockets !== "number") {
+      throw new TypeError(`nodeHttpTransport option \`maxSockets\` must be a number, got ${typeof maxSockets}`);
+    }
     if (!Number.isInteger(maxSockets) || maxSockets < 1) {
       throw new MantraError("invalid_argument", "nodeHttpTransport: `maxSockets` must be an integer >= 1");
     }
     // Without an agent of the user's, exchanges go over node-wire.cjs (keep-alive sockets,
     // a lean HTTP/1.1 client); with one, over node:http with that agent.
-    const httpAgent = opts.httpAgent || null;
-    const httpsAgent = opts.httpsAgent || null;
+    const agentOf = (key) => {
+      const a = opts[key];
+      if (a === undefined || a === null) return null;
+      if (typeof a !== "object" || typeof a.addRequest !== "function") {
+        throw new TypeError(`nodeHttpTransport option \`${key}\` must be an http(s).Agent, got ${typeof a}`);
+      }
+      return a;
+    };
+    const httpAgent = agentOf("httpAgent");
+    const httpsAgent = agentOf("httpsAgent");
     const wire = createWireClient(maxSockets);
 
     return function transport(req) {

@@ -3,6 +3,9 @@
 
 use std::sync::Arc;
 
+use futures::future::{select, Either};
+use tokio::sync::Notify;
+
 use crate::host::promise;
 use js_sys::Promise;
 use mantra_sdk::runtime::{default_clock, SharedClock};
@@ -15,6 +18,15 @@ use crate::convert::{duration_from_ms, ms_from_duration};
 #[wasm_bindgen]
 pub struct ManualClock {
     inner: mantra_sdk::ManualClock,
+    /// Notified when this handle is freed: the sleeps it started then reject with `closed`,
+    /// since nothing can advance the clock any more.
+    freed: Arc<Notify>,
+}
+
+impl Drop for ManualClock {
+    fn drop(&mut self) {
+        self.freed.notify_waiters();
+    }
 }
 
 impl Default for ManualClock {
@@ -30,6 +42,7 @@ impl ManualClock {
     pub fn new() -> ManualClock {
         Self {
             inner: mantra_sdk::ManualClock::new(),
+            freed: Arc::new(Notify::new()),
         }
     }
 
@@ -50,9 +63,15 @@ impl ManualClock {
         // Created now, so the deadline is measured from this call, not from the first poll.
         let sleep = duration_from_ms(&ms, "ManualClock.sleepMs(ms)")
             .map(|by| mantra_sdk::Clock::sleep(&self.inner, by));
+        // Created now: a free() before the first poll still ends it.
+        let freed = Box::pin(self.freed.clone().notified_owned());
         promise(Box::pin(async move {
-            sleep?.await;
-            Ok(JsValue::UNDEFINED)
+            match select(sleep?, freed).await {
+                Either::Left(_) => Ok(JsValue::UNDEFINED),
+                Either::Right(_) => Err(crate::error::to_js(&mantra_sdk::Error::Closed(
+                    "ManualClock.sleepMs: the clock was freed before the sleep ended".into(),
+                ))),
+            }
         }))
     }
 

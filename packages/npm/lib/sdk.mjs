@@ -58,6 +58,15 @@ export function createSdk(wasm) {
   }
 
   function translate(err) {
+    // wasm-bindgen's glue checks class arguments with plain `Error`s: a wrong object is a
+    // TypeError, a freed one `closed`, as for this package's other arguments.
+    if (err instanceof Error && err.constructor === Error) {
+      const wrong = /^expected instance of (\w+)$/.exec(err.message);
+      if (wrong) return new TypeError(`expected a ${wrong[1]} of mantra-sdk as argument`, { cause: err });
+      if (err.message === "null pointer passed to rust") {
+        return new MantraError("closed", "an object passed as argument was freed (free() or Symbol.dispose)", { cause: err });
+      }
+    }
     if (!(err instanceof WebAssembly.RuntimeError)) return err;
     const internal = new MantraError(
       "internal",

@@ -115,6 +115,18 @@ export const checks = [
     },
   },
   {
+    name: "freeing a ManualClock rejects its pending sleeps with closed (nothing could fire them)",
+    async run(sdk) {
+      const clock = new sdk.ManualClock();
+      const p = clock.sleepMs(10).then(() => "fired", (e) => e);
+      await null;
+      clock.free();
+      const e = await p;
+      check(e instanceof sdk.MantraError && e.code === "closed", `rejected with closed, got ${e}`);
+      check(/freed/.test(e.message), e.message);
+    },
+  },
+  {
     name: "a sleep exactly at the deadline fires; one past it waits",
     async run(sdk) {
       const clock = new sdk.ManualClock();

@@ -116,3 +116,20 @@ test("bad input", async () => {
   h.free();
   assert.throws(() => h.getSystemHealth(), (e) => e.code === "closed");
 });
+
+test("withClock: a non-clock is a TypeError, a freed clock `closed` (also for the JS-layer classes)", async () => {
+  const { CacheManager, MetricsCollector, BatchManager } = await import("mantra-sdk");
+  const exec = async (ops) => ops.map(() => null);
+  const makers = [
+    (c) => HealthChecker.withClock({}, c),
+    (c) => CacheManager.withClock({}, c),
+    (c) => MetricsCollector.withClock({}, c),
+    (c) => BatchManager.withClock({}, exec, c),
+  ];
+  const freed = new ManualClock();
+  freed.free();
+  for (const make of makers) {
+    assert.throws(() => make({}), (e) => e instanceof TypeError && /expected a ManualClock of mantra-sdk/.test(e.message));
+    assert.throws(() => make(freed), (e) => e instanceof MantraError && e.code === "closed" && /was freed/.test(e.message));
+  }
+});

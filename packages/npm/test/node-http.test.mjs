@@ -40,6 +40,11 @@ test("options are checked; the transport is a function", () => {
   assert.equal(typeof nodeHttpTransport(), "function");
   assert.equal(typeof nodeHttpTransport({ maxSockets: 4 }), "function");
   assert.throws(() => nodeHttpTransport({ maxSockets: 0 }), (e) => e instanceof MantraError && e.code === "invalid_argument");
+  // A misspelt option, a wrong type or a non-agent fails loudly instead of being ignored.
+  assert.throws(() => nodeHttpTransport({ maxSocket: 5 }), (e) => e instanceof TypeError && /no option `maxSocket` \(options: maxSockets, httpAgent, httpsAgent\)/.test(e.message));
+  assert.throws(() => nodeHttpTransport({ maxSockets: "5" }), (e) => e instanceof TypeError && /`maxSockets` must be a number, got string/.test(e.message));
+  assert.throws(() => nodeHttpTransport({ httpAgent: 5 }), (e) => e instanceof TypeError && /`httpAgent` must be an http\(s\)\.Agent/.test(e.message));
+  assert.equal(typeof nodeHttpTransport({ httpAgent: null, httpsAgent: undefined }), "function");
   assert.throws(() => nodeHttpTransport(5), TypeError);
 });
 
