@@ -158,15 +158,12 @@ fn bytes_arg(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
     )))
 }
 
-fn height_arg(height: Option<i64>) -> PyResult<Option<u64>> {
-    match height {
-        None => Ok(None),
-        Some(h) if h >= 0 => Ok(Some(h as u64)),
-        Some(h) => Err(Error::InvalidArgument(format!(
-            "height must not be negative (got {h})"
-        )))
-        .or_py(),
-    }
+/// A `height` argument: `None`, or an int in `0..2**64` (a bool, a float or a str is a
+/// `TypeError`; a negative or too large int `InvalidArgumentError` naming `height`).
+fn height_arg(height: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u64>> {
+    height
+        .map(|h| crate::convert::arg_count::<u64>("height", h))
+        .transpose()
 }
 
 /// A reply with its byte fields (core's [`ByteFields`]: base64 in its JSON) as `bytes`.
@@ -205,6 +202,7 @@ impl PyMantraClient {
         request_timeout = None,
         max_body_bytes = None,
         method_ttls = None,
+        cache_policy = None,
         clock = None,
     ))]
     #[allow(clippy::too_many_arguments)]
@@ -220,6 +218,7 @@ impl PyMantraClient {
         request_timeout: Option<f64>,
         max_body_bytes: Option<Bound<'py, PyAny>>,
         method_ttls: Option<BTreeMap<String, f64>>,
+        cache_policy: Option<PyRef<'py, crate::policy::PyCachePolicy>>,
         clock: Option<PyRef<'py, PyManualClock>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(|| {
@@ -265,6 +264,10 @@ impl PyMantraClient {
             if let Some(n) = max_body_bytes {
                 config.max_body_bytes = count("max_body_bytes", &n)?;
             }
+            if let Some(p) = cache_policy {
+                config.cache_policy = p.inner.clone();
+            }
+            // `method_ttls` adds to (and overrides) the policy's own entries.
             if let Some(m) = method_ttls {
                 for (method, secs) in m {
                     let ttl = crate::convert::seconds("cache_policy.method_ttls", secs).or_py()?;
@@ -336,12 +339,12 @@ impl PyMantraClient {
         py: Python<'py>,
         path: &Bound<'py, PyAny>,
         data: &Bound<'py, PyAny>,
-        height: Option<i64>,
+        height: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(|| {
             let path = with_str(as_str("path", path)?, str::to_owned)?;
             let data = bytes_arg("data", data)?;
-            let height = height_arg(height)?;
+            let height = height_arg(height.as_ref())?;
             let c = self.inner.clone();
             coroutine(
                 py,
@@ -373,9 +376,13 @@ impl PyMantraClient {
 
     /// `block` at `height` (`None` = latest).
     #[pyo3(signature = (height = None))]
-    fn block<'py>(&self, py: Python<'py>, height: Option<i64>) -> PyResult<Bound<'py, PyAny>> {
+    fn block<'py>(
+        &self,
+        py: Python<'py>,
+        height: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         guard(|| {
-            let height = height_arg(height)?;
+            let height = height_arg(height.as_ref())?;
             let c = self.inner.clone();
             coroutine(py, async move { c.block(height).await }, |py, v| {
                 to_py(py, &v)

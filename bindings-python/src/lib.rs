@@ -24,6 +24,7 @@ mod errors;
 mod gil;
 mod health;
 mod metrics;
+mod policy;
 mod pool;
 mod pyvalue;
 
@@ -67,6 +68,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<metrics::PyMetricsConfig>()?;
     m.add_class::<metrics::PyMetricsCollector>()?;
     m.add_class::<pool::PyPoolConfig>()?;
+    m.add_class::<policy::PyCachePolicy>()?;
     m.add_class::<client::PyMantraClient>()?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     gil::register_exit_hook(m)?;

@@ -288,6 +288,14 @@ def test_bad_arguments_are_typed_errors() -> None:
         async with MantraClient.connect(ENDPOINTS) as c:
             with pytest.raises(InvalidArgumentError):
                 await c.abci_query("", b"k", height=-1)
+            # Out of range: a typed error naming `height` (was a bare OverflowError).
+            with pytest.raises(InvalidArgumentError, match="`height` is too large"):
+                await c.block(2**64)
+            with pytest.raises(TypeError, match="`height` must be an int"):
+                await c.block(True)
+            # Height 0 is no block: refused before anything is sent (not retried).
+            with pytest.raises(InvalidArgumentError, match="greater than 0"):
+                await c.block(0)
             with pytest.raises(InvalidArgumentError):
                 await c.call("")
             # Bad arguments raise at the call, before there is a coroutine to await.

@@ -13,6 +13,7 @@ import pytest
 
 from mantra_sdk import (
     BatchConfig,
+    CachePolicy,
     CapacityExceededError,
     InvalidConfigError,
     MantraClient,
@@ -255,6 +256,41 @@ def test_connect_max_body_bytes_bounds_every_request_body() -> None:
             assert await c.call("m") == {"method": "m", "params": {}}
 
     run(at_the_limit())
+
+
+def test_cache_policy_sets_each_kind_of_reply_ttl() -> None:
+    node = "http://node.test:26657"
+    query = {"path": "", "data": "6b", "height": "0"}
+
+    async def posts(**options: Any) -> int:
+        slow = SlowNode(delay=0)
+        async with MantraClient.connect([node], transport=slow, batch=False, **options) as c:
+            for method, params in [("abci_query", query), ("genesis", {}), ("net_info", {})] * 2:
+                await c.call(method, params)
+        return len(slow.bodies)
+
+    # Default: the latest-height query is cached (2 s), the other two methods are not.
+    assert run(posts()) == 5
+    # A fresh read after a write: the query's TTL off.
+    assert run(posts(cache_policy=CachePolicy(query_latest_ttl=0))) == 6
+    # The policy's method TTLs, and `method_ttls` over them.
+    policy = CachePolicy(method_ttls={"genesis": 60.0})
+    assert policy.method_ttls == {"genesis": 60.0} and policy.query_latest_ttl == 2.0
+    assert run(posts(cache_policy=policy)) == 4
+    assert run(posts(cache_policy=policy, method_ttls={"net_info": 60.0})) == 3
+
+    bad: List[Tuple[Dict[str, Any], str]] = [
+        ({"block_ttl": -1.0}, "cache_policy.block_ttl"),
+        ({"node_status_ttl": float("nan")}, "cache_policy.node_status_ttl"),
+        ({"method_ttls": {"status": 5.0}}, "cache_policy.method_ttls"),
+        ({"method_ttls": {"broadcast_tx_sync": 5.0}}, "cache_policy.method_ttls"),
+    ]
+    for options, field in bad:
+        with pytest.raises(InvalidConfigError) as e:
+            CachePolicy(**options)
+        assert e.value.field == field, (options, e.value)
+    with pytest.raises(TypeError):
+        CachePolicy(block_ttl="1h")  # type: ignore[arg-type]
 
 
 def test_stats_have_the_shapes_the_stubs_declare() -> None:

@@ -34,6 +34,7 @@ from ._native import (
     BatchOperation,
     CacheConfig,
     CacheManager,
+    CachePolicy,
     HealthChecker,
     HealthConfig,
     MantraClient,
@@ -106,6 +107,7 @@ __all__ = [
     "MetricType",
     # client
     "MantraClient",
+    "CachePolicy",
     "PoolConfig",
     "TransportFn",
     "ClientStats",

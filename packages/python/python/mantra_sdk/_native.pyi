@@ -39,6 +39,7 @@ __all__ = [
     "MetricsConfig",
     "MetricsCollector",
     "PoolConfig",
+    "CachePolicy",
     "MantraClient",
     "_panic_for_tests",
 ]
@@ -575,6 +576,57 @@ class PoolConfig:
     def __ne__(self, other: object, /) -> bool: ...
 
 @final
+class CachePolicy:
+    """How long ``MantraClient`` caches each kind of reply (``connect(cache_policy=...)``;
+    keyword-only; seconds; 0 = not cached). Unset fields keep the defaults.
+
+    Raises ``InvalidConfigError`` naming the field (``cache_policy.block_ttl``) for negative,
+    non-finite or too-large values, and for a ``method_ttls`` entry that would be ignored (a
+    write such as ``broadcast_tx_sync``, or a method with its own TTL here such as
+    ``status``); ``TypeError`` for values of the wrong type.
+    """
+
+    def __new__(
+        cls,
+        *,
+        node_status_ttl: Optional[float] = None,
+        block_ttl: Optional[float] = None,
+        query_at_height_ttl: Optional[float] = None,
+        query_latest_ttl: Optional[float] = None,
+        contract_query_ttl: Optional[float] = None,
+        pool_info_ttl: Optional[float] = None,
+        simulation_ttl: Optional[float] = None,
+        method_ttls: Optional[Mapping[str, float]] = None,
+    ) -> CachePolicy: ...
+    @property
+    def node_status_ttl(self) -> float:
+        """``status``, ``abci_info`` and the latest ``block``/``header``/``commit``/
+        ``validators``/``block_results`` (default 1: about one block a second)."""
+    @property
+    def block_ttl(self) -> float:
+        """Anything at a fixed height, and ``tx`` by hash: immutable (default 3600)."""
+    @property
+    def query_at_height_ttl(self) -> float:
+        """``abci_query`` at a fixed height (default 3600)."""
+    @property
+    def query_latest_ttl(self) -> float:
+        """``abci_query`` at the latest height (default 2)."""
+    @property
+    def contract_query_ttl(self) -> float:
+        """CosmWasm smart queries at the latest height (default 5)."""
+    @property
+    def pool_info_ttl(self) -> float:
+        """MANTRA DEX pool state, ``dex_pools`` (default 5)."""
+    @property
+    def simulation_ttl(self) -> float:
+        """MANTRA DEX swap simulations (default 2)."""
+    @property
+    def method_ttls(self) -> Dict[str, float]:
+        """Further read methods of ``call`` and their TTLs (default none)."""
+    def __eq__(self, other: object, /) -> bool: ...
+    def __ne__(self, other: object, /) -> bool: ...
+
+@final
 class MantraClient:
     """The MANTRA (CometBFT) RPC client: every call goes cache → single-flight → batcher →
     priority executor → connection pool (health-ranked, circuit breaker, failover) →
@@ -598,6 +650,7 @@ class MantraClient:
         request_timeout: Optional[float] = None,
         max_body_bytes: Optional[int] = None,
         method_ttls: Optional[Mapping[str, float]] = None,
+        cache_policy: Optional[CachePolicy] = None,
         clock: Optional[ManualClock] = None,
     ) -> _Connecting[MantraClient]:
         """Builds the client and warms up its pool; await the result (or ``async with`` it).
@@ -620,7 +673,9 @@ class MantraClient:
         default 30). ``max_body_bytes`` is the largest request body sent (bytes, at least
         256; default 1 000 000, CometBFT's ``max_body_bytes``): batches are cut to fit it and
         a single call over it fails with ``CapacityExceededError`` without being sent.
-        ``method_ttls`` caches further read methods of ``call`` (seconds).
+        ``cache_policy``: how long each kind of reply is cached (``CachePolicy``; 0 = not
+        cached, e.g. ``CachePolicy(query_latest_ttl=0)`` for fresh reads after a write).
+        ``method_ttls`` caches further read methods of ``call`` (seconds), over the policy's.
         """
     @property
     def cache(self) -> Optional[CacheManager]:
