@@ -117,7 +117,9 @@ pub struct ClientConfig {
     /// interval. Default: [`ConnectionPoolConfig::default`] with a 10 s
     /// `health_check_interval`.
     pub pool: ConnectionPoolConfig,
-    /// Pool breaker, rank weights and hedging (default [`PoolOptions::default`]).
+    /// Pool breaker, rank weights and hedging (default [`PoolOptions::default`]). An unset
+    /// `ping_timeout` is the shorter of `request_timeout` and the pool's
+    /// `connection_timeout` (so `connect` waits at most that long for a silent node).
     pub pool_options: PoolOptions,
     /// Response cache; `None` disables caching. Default [`CacheConfig::default`].
     pub cache: Option<CacheConfig>,
@@ -148,7 +150,7 @@ pub struct ClientConfig {
     /// Transport for RPC and health checks; `None` = the platform's HTTP transport.
     pub transport: Option<Arc<dyn Transport>>,
     /// Deadline of one call, from the moment it is made to its result (queueing,
-    /// batching, retries and failover included). Default 30 s.
+    /// batching, retries and failover included); also bounds a health ping. Default 30 s.
     pub request_timeout: Duration,
     /// Largest request body sent (a batch is cut before it exceeds it). At least 256;
     /// default CometBFT's `max_body_bytes`, 1 000 000.

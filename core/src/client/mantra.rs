@@ -195,8 +195,14 @@ impl MantraClient {
             config.metrics.clone(),
             clock.clone(),
         )?)?;
+        // A health ping (the warm-up's included) gets no longer than a call would: an
+        // endpoint that cannot answer within `request_timeout` is of no use to a call.
+        let mut pool_options = config.pool_options.clone();
+        pool_options
+            .ping_timeout
+            .get_or_insert(config.request_timeout.min(config.pool.connection_timeout));
         let pool = ConnectionPool::builder(config.pool.clone())
-            .options(config.pool_options.clone())
+            .options(pool_options)
             .transport(transport.clone())
             .clock(clock.clone())
             .build()?;

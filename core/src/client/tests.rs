@@ -660,6 +660,23 @@ async fn connect_is_ready_when_one_endpoint_answers_and_the_silent_one_warms_up_
     let silent = &client.pool_stats().endpoints[0];
     assert!(silent.last_error.is_some(), "{silent:?}");
     client.close();
+
+    // Only silent endpoints: `connect` fails after `request_timeout` (which bounds a
+    // ping), not after the pool's 30 s `connection_timeout`.
+    let mut c = ClientConfig::new(["http://silent.test:1"]);
+    c.transport = Some(Arc::new(Silent(node)));
+    c.request_timeout = Duration::from_secs(2);
+    let clock = ManualClock::new();
+    let connect = MantraClient::with_clock(c, Arc::new(clock.clone()));
+    let (r, ()) = tokio::time::timeout(
+        Duration::from_secs(5),
+        futures::future::join(connect, clock.advance(Duration::from_secs(2))),
+    )
+    .await
+    .expect("connect waited past request_timeout");
+    let e = r.expect_err("connect failed");
+    assert_eq!(e.code(), "transport", "{e}");
+    assert!(e.to_string().contains("timed out after 2s"), "{e}");
 }
 
 #[tokio::test(flavor = "current_thread")]
