@@ -98,7 +98,7 @@ impl PyManualClock {
     /// letting SDK tasks and host callbacks run between timers.
     fn advance<'py>(&self, py: Python<'py>, seconds: f64) -> PyResult<Bound<'py, PyAny>> {
         guard(|| {
-            let by = crate::convert::seconds("seconds", seconds).or_py()?;
+            let by = crate::convert::arg_seconds("seconds", seconds).or_py()?;
             let now = mantra_sdk::Clock::now(&self.inner);
             let target = nanos(now.saturating_add(by));
             let this = Py::new(
@@ -129,7 +129,7 @@ impl PyManualClock {
     /// A coroutine that completes once `seconds` of virtual time have passed.
     fn sleep<'py>(&self, py: Python<'py>, seconds: f64) -> PyResult<Bound<'py, PyAny>> {
         guard(|| {
-            let d = crate::convert::seconds("seconds", seconds).or_py()?;
+            let d = crate::convert::arg_seconds("seconds", seconds).or_py()?;
             let sleep = mantra_sdk::Clock::sleep(&self.inner, d);
             coroutine(
                 py,

@@ -5,7 +5,7 @@ from typing import Awaitable, List, TypeVar
 
 import pytest
 
-from mantra_sdk import HealthChecker, HealthConfig, InvalidConfigError, ManualClock
+from mantra_sdk import HealthChecker, HealthConfig, InvalidArgumentError, ManualClock
 
 T = TypeVar("T")
 
@@ -58,10 +58,11 @@ def test_chained_timers_fire_within_one_advance() -> None:
 
 
 def test_bad_durations_are_rejected() -> None:
+    # A method's argument, not a config: InvalidArgumentError (as in JS), naming it.
     clock = ManualClock()
-    with pytest.raises(InvalidConfigError):
+    with pytest.raises(InvalidArgumentError, match="`seconds`"):
         clock.advance(-1.0)
-    with pytest.raises(InvalidConfigError):
+    with pytest.raises(InvalidArgumentError, match="`seconds`"):
         clock.sleep(float("nan"))
     assert clock.now == 0.0
 
