@@ -258,10 +258,18 @@ impl EndpointState {
         }
     }
 
-    /// Records a live request dropped before it ended: its running time so far is a
-    /// latency observation (nothing else: it neither failed nor succeeded).
+    /// Records a live request dropped before it ended. Its running time so far is a lower
+    /// bound of its latency: it can raise the PeakEWMA estimate, never lower it (a caller
+    /// that gave up early says nothing about a fast node). Nothing else is recorded: it
+    /// neither failed nor succeeded.
     pub(crate) fn record_abandoned(&self, now: Duration, elapsed: Duration) {
-        self.health.lock().ewma.observe(elapsed, now);
+        let mut h = self.health.lock();
+        if h.ewma
+            .value(now)
+            .is_none_or(|est| elapsed.as_secs_f64() > est)
+        {
+            h.ewma.observe(elapsed, now);
+        }
     }
 
     /// Records a live request's outcome. `failure` is `Some(error)` when the endpoint

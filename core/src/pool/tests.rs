@@ -782,6 +782,21 @@ async fn a_node_that_stops_answering_ranks_behind_once_its_callers_give_up() {
     );
     assert_eq!(a.score, stats_of(&pool, B).score);
     assert_eq!(pool.acquire().await.unwrap().endpoint(), B);
+
+    // A caller that gives up early says nothing about a fast node: a shorter abandoned
+    // exchange never lowers the estimate (A alone now, so the call goes there).
+    pool.remove_endpoint(B);
+    let call = pool.execute(|c| async move { c.post_json(STATUS).await });
+    let (r, ()) = tokio::join!(
+        crate::runtime::timeout(&clock, ms(100), call),
+        clock.advance(ms(100))
+    );
+    assert!(r.is_err());
+    // Only the default 10 s decay over those 100 ms (blending the 100 ms sample in would
+    // have re-anchored it at 3000·w + 100·(1 − w)).
+    let after = stats_of(&pool, A).ewma_latency_ms.unwrap();
+    let decayed = 3000.0 * (-0.1f64 / 10.0).exp();
+    assert!((after - decayed).abs() < 1e-6, "{after} ms, not {decayed}");
 }
 
 // ---------------------------------------------------------------- failover & breaker
