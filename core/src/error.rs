@@ -176,8 +176,8 @@ impl Error {
     }
 }
 
-/// ` (data)` after an RPC error's message, when `data` says something the message does not
-/// (at most 500 characters of it).
+/// ` (data)` after an RPC error's message, unless the message already holds it (at most 500
+/// characters of it).
 struct DataSuffix<'a>(&'a String, &'a Option<String>);
 
 impl std::fmt::Display for DataSuffix<'_> {
@@ -185,12 +185,19 @@ impl std::fmt::Display for DataSuffix<'_> {
         let Some(data) = self.1.as_deref().map(str::trim) else {
             return Ok(());
         };
-        if data.is_empty() || data == self.0.trim() {
+        let shown = match data.char_indices().nth(500) {
+            Some((cut, _)) => &data[..cut],
+            None => data,
+        };
+        // Already in the message: the same text, or a message that went through host code
+        // (a binding's error rebuilt from this text) and kept its ` (data)`.
+        if shown.is_empty() || self.0.contains(shown) {
             return Ok(());
         }
-        match data.char_indices().nth(500) {
-            Some((cut, _)) => write!(f, " ({}…)", &data[..cut]),
-            None => write!(f, " ({data})"),
+        if shown.len() < data.len() {
+            write!(f, " ({shown}…)")
+        } else {
+            write!(f, " ({data})")
         }
     }
 }
@@ -392,6 +399,16 @@ mod tests {
             data: Some("boom".into()),
         };
         assert_eq!(same.to_string(), "rpc error 1: boom");
+        // Rebuilt by host code from the text (message `Internal error (x)`, data `x`).
+        let rebuilt = Error::Rpc {
+            code: -32603,
+            message: "Internal error (tx already exists in cache)".into(),
+            data: Some("tx already exists in cache".into()),
+        };
+        assert_eq!(
+            rebuilt.to_string(),
+            "rpc error -32603: Internal error (tx already exists in cache)"
+        );
         let long = internal(&"x".repeat(600)).to_string();
         assert!(long.ends_with(&format!("({}…)", "x".repeat(500))), "{long}");
         assert!(!internal(

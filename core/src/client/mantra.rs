@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use futures::future::{select, Either, FutureExt};
+use futures::future::{select, Either};
 use futures::stream::{FuturesUnordered, StreamExt};
 use parking_lot::Mutex;
 use serde::de::DeserializeOwned;
@@ -156,15 +156,20 @@ fn decode_error<T>(why: &dyn std::fmt::Display) -> Error {
     Error::Decode(format!("unexpected {ty} result: {why}"))
 }
 
+/// How long `connect` waits at least for the other endpoints once one answered.
+const WARM_UP_GRACE: Duration = Duration::from_millis(100);
+
 fn closed_error() -> Error {
     Error::Closed("client is closed".into())
 }
 
 impl MantraClient {
     /// Builds the client and warms up the pool: every endpoint gets
-    /// `max(min_connections, 1)` health pings. Fails with `InvalidConfig` for a bad
-    /// config, or with `Error::Transport` when no endpoint answers its warm-up (endpoints
-    /// that are down while another is up are kept and rejoin when they recover).
+    /// `max(min_connections, 1)` health pings, and the client is ready as soon as one
+    /// endpoint answers (the others finish warming up in the background). Fails with
+    /// `InvalidConfig` for a bad config, or with `Error::Transport` when no endpoint answers
+    /// its warm-up — each ping waits at most `request_timeout` — (endpoints that are down
+    /// while another is up are kept and rejoin when they recover).
     pub async fn new(config: ClientConfig) -> Result<Self> {
         Self::build(config, None).await
     }
@@ -259,9 +264,11 @@ impl MantraClient {
                 other => other,
             })?;
         }
-        // Warm up every endpoint at once. The client is ready as soon as one answers: the
-        // others finish warming up in the background (one that never answers is marked down
-        // after its ping timeout; it does not hold `connect` up for that long).
+        // Warm up every endpoint at once. Once one answers, the others get as long again as
+        // it took (at least `WARM_UP_GRACE`): endpoints about as fast are ready with it, and a
+        // slow or silent one finishes warming up in the background (marked down after its
+        // ping timeout) instead of holding `connect` up.
+        let started = clock.now();
         let mut warming: FuturesUnordered<_> = endpoints
             .iter()
             .map(|e| {
@@ -275,8 +282,11 @@ impl MantraClient {
                 return Err(e);
             }
             if pool.stats().healthy_endpoints > 0 {
-                // Also take the warm-ups that are done by now, without waiting.
-                while let Some(Some(added)) = warming.next().now_or_never() {
+                let grace = clock.now().saturating_sub(started).max(WARM_UP_GRACE);
+                let mut grace = std::pin::pin!(clock.sleep(grace));
+                while let Either::Left((Some(added), _)) =
+                    select(warming.next(), grace.as_mut()).await
+                {
                     if let Err(e) = added {
                         pool.close();
                         return Err(e);

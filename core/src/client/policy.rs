@@ -68,20 +68,28 @@ fn fixed_height(params: &Value) -> Option<u64> {
 }
 
 /// Why `method` cannot take a [`CachePolicy::method_ttls`] entry (which would be ignored):
-/// a write is never cached, and the methods of the module docs' table have their own TTLs.
+/// a write is never cached, and the methods [`classify`] gives a TTL of their own (the
+/// module docs' table) do not read `method_ttls`. Asked of `classify` itself, so the two
+/// cannot disagree.
 pub(crate) fn method_ttl_refusal(method: &str) -> Option<&'static str> {
     if is_write(method) {
         return Some("changes state and is never cached");
     }
-    Some(match method {
-        "status" | "abci_info" => "has its own TTL (node status)",
-        "block" | "header" | "commit" | "validators" | "block_results" => {
-            "has its own TTLs (block at a height, node status at the latest)"
-        }
-        "tx" => "has its own TTL (block)",
-        "abci_query" => "has its own TTLs (query latest, query at a height, contract query)",
-        _ => return None,
-    })
+    let zero = Duration::ZERO;
+    let probe = CachePolicy {
+        node_status_ttl: zero,
+        block_ttl: zero,
+        query_at_height_ttl: zero,
+        query_latest_ttl: zero,
+        contract_query_ttl: zero,
+        pool_info_ttl: zero,
+        simulation_ttl: zero,
+        method_ttls: [(method.to_string(), Duration::from_secs(1))].into(),
+    };
+    classify(&probe, method, &Value::Null)
+        .cache
+        .is_none()
+        .then_some("has its own TTL in the cache policy")
 }
 
 /// The policy of a call of `method` with `params` (the rules of the module docs' table).
@@ -321,17 +329,8 @@ mod tests {
     }
 
     #[test]
-    fn method_ttls_are_refused_exactly_where_classify_ignores_them() {
-        // Every kind's own TTL off: only a `method_ttls` entry could cache a call.
-        let mut p = CachePolicy {
-            node_status_ttl: Duration::ZERO,
-            block_ttl: Duration::ZERO,
-            query_latest_ttl: Duration::ZERO,
-            query_at_height_ttl: Duration::ZERO,
-            contract_query_ttl: Duration::ZERO,
-            ..CachePolicy::default()
-        };
-        let methods = [
+    fn method_ttls_are_refused_for_writes_and_methods_with_their_own_ttl() {
+        for m in [
             "status",
             "abci_info",
             "block",
@@ -341,18 +340,25 @@ mod tests {
             "block_results",
             "tx",
             "abci_query",
-            "broadcast_tx_sync",
-            "unsafe_flush_mempool",
-            "genesis",
-            "net_info",
-            "health",
-        ];
-        for m in methods {
-            p.method_ttls.insert(m.into(), Duration::from_secs(60));
+        ] {
+            assert_eq!(
+                method_ttl_refusal(m),
+                Some("has its own TTL in the cache policy"),
+                "{m}"
+            );
         }
-        for m in methods {
-            let used = classify(&p, m, &json!({})).cache.is_some();
-            assert_eq!(used, method_ttl_refusal(m).is_none(), "{m}");
+        for m in [
+            "broadcast_tx_sync",
+            "broadcast_tx_commit",
+            "unsafe_flush_mempool",
+        ] {
+            assert_eq!(
+                method_ttl_refusal(m),
+                Some("changes state and is never cached")
+            );
+        }
+        for m in ["genesis", "net_info", "health", "consensus_state"] {
+            assert_eq!(method_ttl_refusal(m), None, "{m}");
         }
     }
 

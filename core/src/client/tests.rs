@@ -642,15 +642,18 @@ async fn connect_is_ready_when_one_endpoint_answers_and_the_silent_one_warms_up_
     let mut c = ClientConfig::new(["http://silent.test:1", URL]);
     c.transport = Some(Arc::new(Silent(node.clone())));
     let clock = ManualClock::new();
-    // Virtual time stands still: before, `connect` waited for the silent endpoint's
-    // 30 s ping timeout, so it could never finish here.
-    let client = tokio::time::timeout(
+    // Virtual time moves only the warm-up's grace (100 ms): before, `connect` waited for
+    // the silent endpoint's 30 s ping timeout, so it could never finish here.
+    let (client, ()) = tokio::time::timeout(
         Duration::from_secs(5),
-        MantraClient::with_clock(c, Arc::new(clock.clone())),
+        futures::future::join(
+            MantraClient::with_clock(c.clone(), Arc::new(clock.clone())),
+            clock.advance(Duration::from_millis(100)),
+        ),
     )
     .await
-    .expect("connect waited for the silent endpoint")
-    .unwrap();
+    .expect("connect waited for the silent endpoint");
+    let client = client.unwrap();
     assert_eq!(client.pool_stats().healthy_endpoints, 1);
     let (status, _) =
         futures::future::join(client.status(), clock.advance(Duration::from_millis(10))).await;
@@ -660,6 +663,24 @@ async fn connect_is_ready_when_one_endpoint_answers_and_the_silent_one_warms_up_
     let silent = &client.pool_stats().endpoints[0];
     assert!(silent.last_error.is_some(), "{silent:?}");
     client.close();
+
+    // `close` stops a warm-up still running: its ping (and the ping's timer) end with it.
+    let clock = ManualClock::new();
+    let (client, ()) = futures::future::join(
+        MantraClient::with_clock(c, Arc::new(clock.clone())),
+        clock.advance(Duration::from_millis(100)),
+    )
+    .await;
+    let client = client.unwrap();
+    let before = clock.pending_sleeps();
+    client.close();
+    ManualClock::settle().await;
+    assert!(
+        clock.pending_sleeps() < before,
+        "{} sleeps left of {before}",
+        clock.pending_sleeps()
+    );
+    assert_eq!(clock.pending_sleeps(), 0);
 
     // Only silent endpoints: `connect` fails after `request_timeout` (which bounds a
     // ping), not after the pool's 30 s `connection_timeout`.
