@@ -87,13 +87,16 @@ export class ManualClock implements Disposable {
    * with `MantraError` `invalid_argument` unless it is finite and `>= 0`.
    */
   advance(ms: number): Promise<void>;
-  /** Resolves once virtual time has moved `ms` past the time of this call. */
+  /**
+   * Resolves once virtual time has moved `ms` past the time of this call; rejects with
+   * `MantraError` `closed` if the clock is freed first (nothing could fire it any more).
+   */
   sleepMs(ms: number): Promise<void>;
   /** Virtual milliseconds since the clock was created. */
   readonly nowMs: number;
   /** Number of sleeps currently waiting on this clock. */
   readonly pendingSleeps: number;
-  /** Releases the wasm memory. Idempotent. */
+  /** Rejects the sleeps it started (`closed`) and releases the wasm memory. Idempotent. */
   free(): void;
   /** Same as {@link ManualClock.free}. */
   [Symbol.dispose](): void;
@@ -608,7 +611,10 @@ export interface CachePolicy {
   poolInfoTtlMs?: number;
   /** MANTRA DEX swap simulations (default 2 000). */
   simulationTtlMs?: number;
-  /** Further read methods reached through `call`, cached with these TTLs (default: none are). */
+  /**
+   * Further read methods reached through `call`, cached with these TTLs (default: none are).
+   * A write (`broadcast_*`, …) or a method with a TTL above is refused (`invalid_config`).
+   */
   methodTtlsMs?: { [method: string]: number };
 }
 
@@ -886,9 +892,15 @@ export interface CallOptions extends RequestOptions {
  * connection pool with failover, metrics and health. Results are the node's JSON
  * (decoded by core, fields camelCased; heights stay the node's decimal strings), except
  * the byte fields (`abciQuery`'s `key` and `value`, a broadcast's `data`): `Uint8Array`s.
+ * `call` returns the node's JSON as it is (snake_case keys).
  */
 export class MantraClient {
   private constructor();
+  /**
+   * Builds the client; resolves as soon as one endpoint answers its warm-up ping (the others
+   * warm up in the background), rejects with `MantraError("transport")` when none answers
+   * within `requestTimeoutMs`.
+   */
   static connect(config: ClientConfig): Promise<MantraClient>;
   status(options?: RequestOptions): Promise<NodeStatus>;
   healthCheck(options?: RequestOptions): Promise<void>;

@@ -30,7 +30,7 @@ function createNodeHttpTransport(MantraError) {
     }
     const maxSockets = opts.maxSockets === undefined ? 64 : opts.maxSockets;
     if (typeof maxSockets !== "number") {
-      throw new TypeError(`nodeHttpTransport option \`maxSockets\` must be a number, got ${typeof maxSockets}`);
+      throw new TypeError(`nodeHttpTransport option \`maxSockets\` must be a number, got ${maxSockets === null ? "null" : typeof maxSockets}`);
     }
     if (!Number.isInteger(maxSockets) || maxSockets < 1) {
       throw new MantraError("invalid_argument", "nodeHttpTransport: `maxSockets` must be an integer >= 1");
@@ -39,7 +39,7 @@ function createNodeHttpTransport(MantraError) {
     // a lean HTTP/1.1 client); with one, over node:http with that agent.
     const agentOf = (key) => {
       const a = opts[key];
-      if (a === undefined || a === null) return null;
+      if (a === undefined || a === null || a === false) return null;
       if (typeof a !== "object" || typeof a.addRequest !== "function") {
         throw new TypeError(`nodeHttpTransport option \`${key}\` must be an http(s).Agent, got ${typeof a}`);
       }

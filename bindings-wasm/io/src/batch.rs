@@ -83,14 +83,6 @@ pub struct BatchManager {
     inner: CoreBatchManager,
 }
 
-/// `free()` (and the garbage collector) closes the manager: its queued operations fail with
-/// `closed` instead of waiting for a delay timer no one will see through.
-impl Drop for BatchManager {
-    fn drop(&mut self) {
-        self.inner.close();
-    }
-}
-
 /// A JS batch config, read: core's config and the setters' values.
 pub(crate) struct JsBatchConfig {
     pub reader: Config,

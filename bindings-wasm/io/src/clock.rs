@@ -18,15 +18,10 @@ use crate::convert::{duration_from_ms, ms_from_duration};
 #[wasm_bindgen]
 pub struct ManualClock {
     inner: mantra_sdk::ManualClock,
-    /// Notified when this handle is freed: the sleeps it started then reject with `closed`,
-    /// since nothing can advance the clock any more.
+    /// Notified by an explicit `free()` (through `__rejectSleeps`): the sleeps this handle
+    /// started then reject with `closed`, since nothing can advance the clock any more. Not
+    /// on garbage collection: a sleep nobody holds must not become an unhandled rejection.
     freed: Arc<Notify>,
-}
-
-impl Drop for ManualClock {
-    fn drop(&mut self) {
-        self.freed.notify_waiters();
-    }
 }
 
 impl Default for ManualClock {
@@ -73,6 +68,13 @@ impl ManualClock {
                 ))),
             }
         }))
+    }
+
+    /// Rejects the sleeps this handle started with `closed` (the JS layer's `free()` calls
+    /// it first; not public API).
+    #[wasm_bindgen(js_name = __rejectSleeps)]
+    pub fn reject_sleeps(&self) {
+        self.freed.notify_waiters();
     }
 
     /// Virtual milliseconds since the clock was created.

@@ -234,26 +234,34 @@ export function createSdk(wasm) {
       }),
     });
   }
-  // free() (and Symbol.dispose) closes the client and frees the handles its accessors made:
-  // they hold the client's components (its health checks hold the pool), which would keep a
-  // freed client's loops running.
-  const freeClient = Client.prototype.free;
-  const freeWithParts = named("free", function () {
-    if (this === null || typeof this !== "object" || this.__wbg_ptr === 0 || state.fatal) {
-      return freeClient.call(this);
+  // An explicit free() (and Symbol.dispose) of these classes ends what the object started
+  // first; the garbage collector only frees memory (what is still pending keeps running).
+  function beforeFree(cls, end) {
+    const free = cls.prototype.free;
+    const wrapped = named("free", function () {
+      if (this !== null && typeof this === "object" && this.__wbg_ptr !== 0 && !state.fatal) end(this);
+      return free.call(this);
+    });
+    Object.defineProperty(cls.prototype, "free", { value: wrapped, writable: true, configurable: true });
+    if (typeof Symbol.dispose === "symbol") {
+      Object.defineProperty(cls.prototype, Symbol.dispose, { value: wrapped, writable: true, configurable: true });
     }
-    const mine = parts.get(this);
-    parts.delete(this);
-    this.close();
+  }
+  // The client closes and frees the handles its accessors made: they hold its components
+  // (its health checks hold the pool), which would keep a freed client's loops running.
+  beforeFree(Client, (client) => {
+    const mine = parts.get(client);
+    parts.delete(client);
+    client.close();
     for (const [handle] of Object.values(mine ?? {})) {
       if (handle !== null) handle.free();
     }
-    return freeClient.call(this);
   });
-  Object.defineProperty(Client.prototype, "free", { value: freeWithParts, writable: true, configurable: true });
-  if (typeof Symbol.dispose === "symbol") {
-    Object.defineProperty(Client.prototype, Symbol.dispose, { value: freeWithParts, writable: true, configurable: true });
-  }
+  // A batch manager closes: its queued operations fail with `closed` (and its delay timer
+  // stops keeping Node alive).
+  beforeFree(wasm.BatchManager, (manager) => manager.close());
+  // A manual clock rejects the sleeps it started with `closed`: nothing could fire them.
+  beforeFree(wasm.ManualClock, (clock) => clock.__rejectSleeps());
   // Test hooks, not part of the public API (test/panic.test.mjs, test/host.test.mjs).
   const internals = {
     testPanic: guardFn("testPanic", wasm.__testPanic),

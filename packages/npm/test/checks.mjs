@@ -121,7 +121,9 @@ export const checks = [
       const p = clock.sleepMs(10).then(() => "fired", (e) => e);
       await null;
       clock.free();
-      const e = await p;
+      let timer;
+      const e = await Promise.race([p, new Promise((r) => { timer = setTimeout(() => r("still pending after 2 s"), 2000); })]);
+      clearTimeout(timer);
       check(e instanceof sdk.MantraError && e.code === "closed", `rejected with closed, got ${e}`);
       check(/freed/.test(e.message), e.message);
     },
