@@ -158,12 +158,23 @@ fn bytes_arg(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
     )))
 }
 
-/// A `height` argument: `None`, or an int in `0..2**64` (a bool, a float or a str is a
-/// `TypeError`; a negative or too large int `InvalidArgumentError` naming `height`).
+/// A `height` argument: `None`, or an int in `0..2**64` — anything with `__index__` (a
+/// numpy integer too) but a bool. A float or a str is a `TypeError`, a negative or too
+/// large int `InvalidArgumentError` naming `height`.
 fn height_arg(height: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u64>> {
-    height
-        .map(|h| crate::convert::arg_count::<u64>("height", h))
-        .transpose()
+    let Some(h) = height else { return Ok(None) };
+    let index = if h.is_instance_of::<pyo3::types::PyBool>() {
+        None
+    } else {
+        h.call_method0("__index__").ok()
+    };
+    match index {
+        Some(i) => crate::convert::arg_count::<u64>("height", &i).map(Some),
+        None => Err(crate::errors::type_error(format!(
+            "`height` must be an int, not {}",
+            crate::convert::type_name(h)
+        ))),
+    }
 }
 
 /// A reply with its byte fields (core's [`ByteFields`]: base64 in its JSON) as `bytes`.

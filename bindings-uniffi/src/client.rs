@@ -194,7 +194,8 @@ pub struct CachePolicy {
     /// MANTRA DEX swap simulations.
     #[uniffi(default)]
     pub simulation_ttl: Option<Duration>,
-    /// Further read methods reached through `call`, cached with these TTLs.
+    /// Further read methods reached through `call`, cached with these TTLs. A write
+    /// (`broadcast_*`, …) or a method with a TTL above is refused (`InvalidConfig`).
     #[uniffi(default)]
     pub method_ttls: Option<HashMap<String, Duration>>,
 }
@@ -555,9 +556,9 @@ impl Drop for MantraClient {
 
 #[uniffi::export(async_runtime = "tokio")]
 impl MantraClient {
-    /// Builds the client and warms up its pool, **blocking the calling thread** until
-    /// every endpoint answered or failed its warm-up pings; from a coroutine / async
-    /// context use `connect`. `transport` replaces the built-in HTTP client (reqwest) with
+    /// Builds the client and warms up its pool, **blocking the calling thread** until one
+    /// endpoint answered (the others warm up in the background) or none did within
+    /// `request_timeout`; from a coroutine / async context use `connect`. `transport` replaces the built-in HTTP client (reqwest) with
     /// the host's. Throws `InvalidConfig` naming the field, or `Transport` when no
     /// endpoint answers.
     #[uniffi::constructor(default(transport = None))]

@@ -506,7 +506,7 @@ impl MetricsCollector {
 
     /// Records `<ns>_custom_<category>_<name>`: a counter adds `value` (>= 0), a gauge is
     /// set to it, a histogram observes it. Throws `InvalidArgument` (no usable name,
-    /// negative/NaN counter value, a name first recorded with another type) or
+    /// negative, infinite or NaN counter value, a name first recorded with another type) or
     /// `CapacityExceeded` (more than `maxCustomMetrics`); each refusal is also counted in
     /// `<ns>_metrics_rejected_total{reason}`. Nothing happens when custom metrics are off.
     pub fn record_custom_metric(

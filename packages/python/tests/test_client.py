@@ -291,8 +291,16 @@ def test_bad_arguments_are_typed_errors() -> None:
             # Out of range: a typed error naming `height` (was a bare OverflowError).
             with pytest.raises(InvalidArgumentError, match="`height` is too large"):
                 await c.block(2**64)
-            with pytest.raises(TypeError, match="`height` must be an int"):
+            with pytest.raises(TypeError, match="`height` must be an int, not bool"):
                 await c.block(True)
+            with pytest.raises(TypeError, match="`height` must be an int, not float"):
+                await c.block(1.0)  # type: ignore[arg-type]
+
+            class Height:  # an int-like (as numpy's integers are)
+                def __index__(self) -> int:
+                    return 1
+
+            assert int((await c.block(Height()))["block"]["header"]["height"]) == 1
             # Height 0 is no block: refused before anything is sent (not retried).
             with pytest.raises(InvalidArgumentError, match="greater than 0"):
                 await c.block(0)

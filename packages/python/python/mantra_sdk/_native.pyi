@@ -1,6 +1,6 @@
 """Type stubs of the native module ``mantra_sdk._native`` (Rust, pyo3)."""
 
-from typing import Any, Awaitable, Dict, List, Literal, Mapping, Optional, Sequence, Union, final
+from typing import Any, Awaitable, Dict, List, Literal, Mapping, Optional, Sequence, SupportsIndex, Union, final
 
 from ._bridge import _Connecting
 
@@ -563,7 +563,7 @@ class PoolConfig:
     @property
     def connection_timeout(self) -> float:
         """Deadline of one request through a connection and of a health ping, seconds
-        (default 30)."""
+        (default 30; a client's pings also wait at most its ``request_timeout``)."""
     @property
     def acquire_timeout(self) -> float:
         """How long a request waits for a free connection (``PoolExhaustedError`` after
@@ -654,6 +654,8 @@ class MantraClient:
         clock: Optional[ManualClock] = None,
     ) -> _Connecting[MantraClient]:
         """Builds the client and warms up its pool; await the result (or ``async with`` it).
+        It is ready as soon as one endpoint answers (the others warm up in the background);
+        ``TransportError`` when none answers within ``request_timeout``.
 
         ``pool``: the connection pool (requests in flight per endpoint, warm-up, idle
         trimming, timeouts, ranking interval); ``None`` = the client's defaults.
@@ -695,11 +697,11 @@ class MantraClient:
         """The node's ``health`` method (raises when it does not answer)."""
     async def abci_info(self) -> Dict[str, Any]:
         """``abci_info``."""
-    async def abci_query(self, path: str, data: bytes, height: Optional[int] = None) -> Dict[str, Any]:
+    async def abci_query(self, path: str, data: bytes, height: Optional[SupportsIndex] = None) -> Dict[str, Any]:
         """``abci_query``; ``key`` and ``value`` of the response are ``bytes``."""
     async def smart_query(self, contract: str, msg: JsonValue) -> JsonValue:
         """A CosmWasm smart query; returns the contract's JSON reply."""
-    async def block(self, height: Optional[int] = None) -> Dict[str, Any]:
+    async def block(self, height: Optional[SupportsIndex] = None) -> Dict[str, Any]:
         """``block`` at ``height`` (``None`` = latest)."""
     async def tx(self, hash: Union[str, bytes]) -> Dict[str, Any]:
         """``tx`` by hash (hex string or raw bytes)."""

@@ -3857,9 +3857,9 @@ open class MantraClient: MantraClientProtocol, @unchecked Sendable {
         return try! rustCall { uniffi_mantra_sdk_ffi_fn_clone_mantraclient(self.handle, $0) }
     }
     /**
-     * Builds the client and warms up its pool, **blocking the calling thread** until
-     * every endpoint answered or failed its warm-up pings; from a coroutine / async
-     * context use `connect`. `transport` replaces the built-in HTTP client (reqwest) with
+     * Builds the client and warms up its pool, **blocking the calling thread** until one
+     * endpoint answered (the others warm up in the background) or none did within
+     * `request_timeout`; from a coroutine / async context use `connect`. `transport` replaces the built-in HTTP client (reqwest) with
      * the host's. Throws `InvalidConfig` naming the field, or `Transport` when no
      * endpoint answers.
      */
@@ -4543,7 +4543,7 @@ public protocol MetricsCollectorProtocol: AnyObject, Sendable {
     /**
      * Records `<ns>_custom_<category>_<name>`: a counter adds `value` (>= 0), a gauge is
      * set to it, a histogram observes it. Throws `InvalidArgument` (no usable name,
-     * negative/NaN counter value, a name first recorded with another type) or
+     * negative, infinite or NaN counter value, a name first recorded with another type) or
      * `CapacityExceeded` (more than `maxCustomMetrics`); each refusal is also counted in
      * `<ns>_metrics_rejected_total{reason}`. Nothing happens when custom metrics are off.
      */
@@ -4767,7 +4767,7 @@ open func prometheus() -> String  {
     /**
      * Records `<ns>_custom_<category>_<name>`: a counter adds `value` (>= 0), a gauge is
      * set to it, a histogram observes it. Throws `InvalidArgument` (no usable name,
-     * negative/NaN counter value, a name first recorded with another type) or
+     * negative, infinite or NaN counter value, a name first recorded with another type) or
      * `CapacityExceeded` (more than `maxCustomMetrics`); each refusal is also counted in
      * `<ns>_metrics_rejected_total{reason}`. Nothing happens when custom metrics are off.
      */
@@ -5877,7 +5877,8 @@ public struct CachePolicy: Equatable, Hashable {
      */
     public let simulationTtl: TimeInterval?
     /**
-     * Further read methods reached through `call`, cached with these TTLs.
+     * Further read methods reached through `call`, cached with these TTLs. A write
+     * (`broadcast_*`, …) or a method with a TTL above is refused (`InvalidConfig`).
      */
     public let methodTtls: [String: TimeInterval]?
 
@@ -5906,7 +5907,8 @@ public struct CachePolicy: Equatable, Hashable {
          * MANTRA DEX swap simulations.
          */simulationTtl: TimeInterval? = nil, 
         /**
-         * Further read methods reached through `call`, cached with these TTLs.
+         * Further read methods reached through `call`, cached with these TTLs. A write
+         * (`broadcast_*`, …) or a method with a TTL above is refused (`InvalidConfig`).
          */methodTtls: [String: TimeInterval]? = nil) {
         self.nodeStatusTtl = nodeStatusTtl
         self.blockTtl = blockTtl
@@ -11900,7 +11902,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mantra_sdk_ffi_checksum_method_metricscollector_prometheus() != 39598) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mantra_sdk_ffi_checksum_method_metricscollector_record_custom_metric() != 55968) {
+    if (uniffi_mantra_sdk_ffi_checksum_method_metricscollector_record_custom_metric() != 5853) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mantra_sdk_ffi_checksum_method_metricscollector_record_mcp_request() != 17659) {
@@ -11942,7 +11944,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mantra_sdk_ffi_checksum_constructor_mantraclient_connect() != 30363) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mantra_sdk_ffi_checksum_constructor_mantraclient_new() != 29923) {
+    if (uniffi_mantra_sdk_ffi_checksum_constructor_mantraclient_new() != 12772) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mantra_sdk_ffi_checksum_constructor_manualclock_new() != 24042) {
