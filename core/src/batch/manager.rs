@@ -267,7 +267,7 @@ impl BatchManager {
             if st.executor.is_none() {
                 return Err(Error::invalid_config(
                     "executor",
-                    "no batch executor attached: call BatchManager::set_executor first",
+                    "no batch executor attached: give the manager one before submitting",
                 ));
             }
             let seq = st.next_seq;
