@@ -12,7 +12,7 @@ BENCH_TARGETS += bench-npm
 
 NPM_DIR := $(ROOT)/packages/npm
 
-.PHONY: setup-npm build-npm test-npm npm-size check-npm-size bench-npm bench-npm-client
+.PHONY: setup-npm setup-npm-cosmjs build-npm test-npm npm-size check-npm-size bench-npm bench-npm-client
 setup-npm: setup-rust
 	@$(ROOT)/scripts/npm-setup.sh
 
@@ -26,13 +26,20 @@ test-npm: build-npm
 	cd $(NPM_DIR) && node --test --test-reporter=spec test/*.test.mjs
 	set -a; [ ! -f $(ROOT)/.devnet/env ] || . $(ROOT)/.devnet/env; set +a; \
 	  cd $(NPM_DIR) && node test/browser/run.mjs
-	$(ROOT)/scripts/npm-size.sh
+	$(MAKE) --no-print-directory npm-size
 
-# Fails when the web build is over the gzipped budget.
-check-npm-size: build-npm
+# The anchor's side of the size report (CosmJS bundled by esbuild in the same run).
+setup-npm-cosmjs:
+	@[ -f $(ROOT)/bench/cosmjs/node_modules/.package-lock.json ] && \
+	  cmp -s $(ROOT)/bench/cosmjs/package-lock.json $(ROOT)/bench/cosmjs/node_modules/.mantra-lock || { \
+	  cd $(ROOT)/bench/cosmjs && npm ci --no-audit --no-fund --loglevel=error && \
+	  cp package-lock.json node_modules/.mantra-lock; }
+
+# Fails when the bundled web build is over the gzipped budget.
+check-npm-size: build-npm setup-npm-cosmjs
 	$(ROOT)/scripts/npm-size.sh --check
 
-npm-size: build-npm
+npm-size: build-npm setup-npm-cosmjs
 	@$(ROOT)/scripts/npm-size.sh
 
 # Cache vs lru-cache and metrics vs prom-client, side by side in one run (BENCHMARKS.md, npm).
@@ -40,6 +47,5 @@ bench-npm: build-npm bench-npm-client
 	cd $(NPM_DIR) && node bench/components.mjs
 
 # MantraClient (Node build) vs CosmJS HttpBatchClient, 1000 concurrent queries on the devnet.
-bench-npm-client: build-npm devnet-up
-	cd $(ROOT)/bench/cosmjs && npm ci --no-audit --no-fund --loglevel=error
+bench-npm-client: build-npm devnet-up setup-npm-cosmjs
 	set -a; . $(ROOT)/.devnet/env; set +a; cd $(NPM_DIR) && node bench/client.mjs

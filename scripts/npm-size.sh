@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Size of what a browser loads from the npm package's web build: the wasm, the wasm-bindgen
-# glue and the hand-written JS layer, raw and gzipped (gzip -9). `--check` fails when the
-# gzipped total exceeds the budget (98 KB = 98,000 bytes: CosmJS's minimal client is
-# 334 KB raw / 98 KB gzipped).
+# Size of what a browser loads from the npm package's web build, raw and gzipped (gzip -9):
+# per file (the wasm, the wasm-bindgen glue and the hand-written JS layer, as published), then
+# as an app ships it — bundled by esbuild (minified) plus the wasm — next to CosmJS's minimal
+# client bundled the same way in the same run (packages/npm/bench/bundle-size.mjs; the CosmJS
+# row needs bench/cosmjs installed). The budget (98 KB = 98,000 bytes gzipped: the issue's
+# figure for CosmJS's minimal client, 334 KB raw / 98 KB gzipped) applies to the bundled
+# total, measured as the anchor is; `--check` fails above it.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PKG="$ROOT/packages/npm"
@@ -22,7 +25,13 @@ for f in "${files[@]}"; do
   printf '%-36s %10d %10d\n' "$f" "$raw" "$gz"
 done
 printf '%-36s %10d %10d\n' "total (wasm + glue + JS layer)" "$raw_total" "$gz_total"
-printf 'budget: %d bytes gzipped (%s%% used)\n' "$BUDGET_GZ" "$((gz_total * 100 / BUDGET_GZ))"
+# As an app ships it (esbuild bundle + wasm), and the anchor measured the same way.
+bundled="$(node bench/bundle-size.mjs --json)"
+node -e '
+  for (const r of JSON.parse(process.argv[1])) console.log(`${r.name}: ${r.raw} raw, ${r.gz} gzipped`);
+' "$bundled"
+gz_total="$(node -e 'console.log(JSON.parse(process.argv[1])[0].gz)' "$bundled")"
+printf 'budget: %d bytes gzipped for the bundled SDK (%s%% used)\n' "$BUDGET_GZ" "$((gz_total * 100 / BUDGET_GZ))"
 # For the record: Node's build of the same code (built for speed; loaded from disk, not
 # counted against the budget).
 node_wasm=dist/node/mantra_sdk_wasm_bg.wasm

@@ -9,12 +9,16 @@ await init();
 
 const { api } = createSdk(wasm);
 // Node only (node-http.cjs): here it throws (browsers use the default fetch transport).
-api.nodeHttpTransport = function nodeHttpTransport() {
-  throw new api.MantraError(
-    "invalid_argument",
-    "nodeHttpTransport needs Node's node:http; in browsers the default fetch transport is used",
-  );
-};
+api.nodeHttpTransport = Object.defineProperty(
+  function nodeHttpTransport() {
+    throw new api.MantraError(
+      "invalid_argument",
+      "nodeHttpTransport needs Node's node:http; in browsers the default fetch transport is used",
+    );
+  },
+  "name",
+  { value: "nodeHttpTransport" }, // kept by minifiers too
+);
 export const {
   BatchManager,
   CacheManager,

@@ -33,6 +33,8 @@ export function createSdk(wasm) {
       }
     }
   }
+  // Names survive minification (a bundler renames classes; messages and stacks show these).
+  named("MantraError", MantraError);
   Object.defineProperty(MantraError.prototype, "name", {
     value: "MantraError",
     writable: true,
@@ -112,7 +114,10 @@ export function createSdk(wasm) {
     }
   }
 
-  function guardClass(cls) {
+  // `name`: the class's public name. Its own `name` is set to it, so messages and
+  // `constructor.name` stay right after a minifier renames the glue's classes.
+  function guardClass(cls, name) {
+    named(name, cls);
     const proto = cls.prototype;
     for (const key of Reflect.ownKeys(proto)) {
       if (key === "constructor" || key === "__destroy_into_raw" || typeof key === "symbol") {
@@ -191,18 +196,18 @@ export function createSdk(wasm) {
   for (const [name, value] of Object.entries(wasm)) {
     if (name.startsWith("__") || name === "default" || name === "initSync") continue;
     if (typeof value !== "function") continue;
-    api[name] = isClass(value) ? guardClass(value) : guardFn(name, value);
+    api[name] = isClass(value) ? guardClass(value, name) : guardFn(name, value);
   }
 
   // Shared with the hand-written components (lib/cache.mjs, ...).
-  const rt = { MantraError, state, unusable, translate, guardClass };
-  api.CacheManager = createCacheManager(wasm, rt);
-  api.MetricsCollector = createMetricsCollector(wasm, rt);
+  const rt = { MantraError, state, unusable, translate };
+  api.CacheManager = named("CacheManager", createCacheManager(wasm, rt));
+  api.MetricsCollector = named("MetricsCollector", createMetricsCollector(wasm, rt));
 
   // `client.cache`, `client.metrics`, `client.health`: handles on the client's own
   // components (core's), one of each per client, made on first use (again after a free()).
   // The response cache's class is internal (not constructible from JS) but guarded alike.
-  guardClass(wasm.__ResponseCache);
+  guardClass(wasm.__ResponseCache, "ResponseCache");
   const Client = wasm.MantraClient;
   const parts = new WeakMap(); // client → { key: [handle, its wasm object] }
   const accessors = {

@@ -66,6 +66,11 @@ export const checks = [
     run(sdk) {
       const names = Object.keys(sdk).filter((k) => k !== "default").sort();
       eq(names, [...PUBLIC_EXPORTS].sort(), "export names");
+      // Each function carries its export's name, also in a minified bundle (which renames
+      // the classes): messages, stacks and `constructor.name` show it.
+      for (const name of names) eq(sdk[name].name, name, `${name}.name`);
+      const client = sdk.MantraClient.prototype;
+      eq(Object.getOwnPropertyDescriptor(client, "cache").get.name, "cache", "MantraClient#cache getter name");
     },
   },
   {

@@ -1,13 +1,17 @@
-// Browser test: serves packages/npm on 127.0.0.1 (random port), opens test/browser/index.html
-// in headless Chromium (Debian's, driven by playwright-core), and reports the page's checks.
+// Browser test: serves packages/npm on 127.0.0.1 (random port) and runs the page's checks in
+// headless Chromium (Debian's, driven by playwright-core) twice: test/browser/index.html loads
+// the ESM entry as published (an import map points "mantra-sdk" at browser.mjs), and the same
+// page bundled by esbuild as an app would bundle it (bare "mantra-sdk" resolved through the
+// package's `exports`, minified, the wasm copied next to the bundle; served under /bundle/).
 // Exits non-zero on any failed check, page error or timeout. Bounded: 120 s overall.
 import { createReadStream } from "node:fs";
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { copyFile, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
+import { build } from "esbuild";
 import { chromium } from "playwright-core";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url)); // packages/npm
@@ -27,13 +31,40 @@ const watchdog = setTimeout(() => {
 }, DEADLINE_MS);
 watchdog.unref();
 
-function serve() {
+// The page as an app's bundle: esbuild resolves "mantra-sdk" by the package's own name
+// (a self-reference through `exports`, "browser" condition), and the glue's
+// `new URL("mantra_sdk_wasm_bg.wasm", import.meta.url)` finds the wasm next to the bundle.
+async function bundle(dir) {
+  await build({
+    entryPoints: [path.join(ROOT, "test/browser/page.mjs")],
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "browser",
+    minify: true,
+    outdir: dir,
+    entryNames: "page",
+    logLevel: "warning",
+  });
+  await copyFile(path.join(ROOT, "dist/web/mantra_sdk_wasm_bg.wasm"), path.join(dir, "mantra_sdk_wasm_bg.wasm"));
+  await writeFile(
+    path.join(dir, "index.html"),
+    '<!doctype html><html lang="en"><meta charset="utf-8"><title>mantra-sdk bundled</title>' +
+      '<link rel="icon" href="data:,"><script type="module" src="./page.js"></script>' +
+      '<pre id="out">running…</pre></html>\n',
+  );
+}
+
+function serve(bundleDir) {
   const server = http.createServer(async (req, res) => {
     try {
       const url = new URL(req.url, "http://127.0.0.1");
-      const file = path.resolve(ROOT, "." + decodeURIComponent(url.pathname));
+      const bundled = url.pathname.startsWith("/bundle/");
+      const base = bundled ? bundleDir : ROOT;
+      const rel = bundled ? url.pathname.slice("/bundle".length) : url.pathname;
+      const file = path.resolve(base, "." + decodeURIComponent(rel));
       const type = TYPES[path.extname(file)];
-      if (!file.startsWith(ROOT) || file.includes(`${path.sep}node_modules${path.sep}`) || !type ||
+      if (!file.startsWith(base) || file.includes(`${path.sep}node_modules${path.sep}`) || !type ||
           !(await stat(file)).isFile()) {
         throw new Error("not served");
       }
@@ -58,15 +89,54 @@ async function devnet() {
   }
 }
 
-async function main() {
-  const server = await serve();
-  const nodes = await devnet();
-  if (!nodes) console.log("# devnet not running: MantraClient browser check skipped (scripts/devnet up)");
-  const { port } = server.address();
-  const profile = await mkdtemp(path.join(tmpdir(), "mantra-chromium-"));
-  let context;
+// Opens `url` in a fresh page and prints its checks, each name prefixed with `label`;
+// returns the number of failures (a page that cannot load the SDK counts as one).
+async function runPage(context, url, label) {
+  const page = await context.newPage();
   const pageErrors = [];
+  page.on("pageerror", (err) => pageErrors.push(String(err && err.stack ? err.stack : err)));
+  page.on("console", (msg) => {
+    if (msg.type() === "error" || msg.type() === "warning") console.log(`[${label} ${msg.type()}] ${msg.text()}`);
+  });
   try {
+    await page.goto(url, { timeout: 30_000 });
+    const handle = await page.waitForFunction(() => window.__mantraResult, null, { timeout: 60_000 });
+    const result = await handle.jsonValue();
+    if (result.fatal) {
+      console.log(`not ok - ${label}: load the SDK: ${result.fatal}`);
+      return 1;
+    }
+    console.log(`# ${label}: ${result.userAgent}`);
+    let failed = 0;
+    for (const r of result.results) {
+      if (r.ok) console.log(`ok - ${label}: ${r.name}`);
+      else {
+        failed++;
+        console.log(`not ok - ${label}: ${r.name}\n  ${r.error.replace(/\n/g, "\n  ")}`);
+      }
+    }
+    for (const e of pageErrors) {
+      failed++;
+      console.log(`not ok - ${label}: uncaught page error: ${e}`);
+    }
+    console.log(`browser (${label}): ${result.results.length - failed + pageErrors.length} passed, ${failed} failed`);
+    return failed;
+  } finally {
+    await page.close().catch(() => {});
+  }
+}
+
+async function main() {
+  const bundleDir = await mkdtemp(path.join(tmpdir(), "mantra-bundle-"));
+  const profile = await mkdtemp(path.join(tmpdir(), "mantra-chromium-"));
+  let server;
+  let context;
+  try {
+    await bundle(bundleDir);
+    server = await serve(bundleDir);
+    const nodes = await devnet();
+    if (!nodes) console.log("# devnet not running: MantraClient browser check skipped (scripts/devnet up)");
+    const { port } = server.address();
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
@@ -82,38 +152,16 @@ async function main() {
         "--disable-quic",
       ],
     });
-    const page = context.pages()[0] ?? (await context.newPage());
-    page.on("pageerror", (err) => pageErrors.push(String(err && err.stack ? err.stack : err)));
-    page.on("console", (msg) => {
-      if (msg.type() === "error" || msg.type() === "warning") console.log(`[page ${msg.type()}] ${msg.text()}`);
-    });
     const query = nodes ? `?devnet=${nodes.map(encodeURIComponent).join(",")}` : "";
-    await page.goto(`http://127.0.0.1:${port}/test/browser/index.html${query}`, { timeout: 30_000 });
-    const handle = await page.waitForFunction(() => window.__mantraResult, null, { timeout: 60_000 });
-    const result = await handle.jsonValue();
-    if (result.fatal) {
-      console.log(`not ok - load the ESM build: ${result.fatal}`);
-      return 1;
-    }
-    console.log(`# ${result.userAgent}`);
-    let failed = 0;
-    for (const r of result.results) {
-      if (r.ok) console.log(`ok - ${r.name}`);
-      else {
-        failed++;
-        console.log(`not ok - ${r.name}\n  ${r.error.replace(/\n/g, "\n  ")}`);
-      }
-    }
-    for (const e of pageErrors) {
-      failed++;
-      console.log(`not ok - uncaught page error: ${e}`);
-    }
-    console.log(`browser: ${result.results.length - failed + pageErrors.length} passed, ${failed} failed`);
+    const origin = `http://127.0.0.1:${port}`;
+    let failed = await runPage(context, `${origin}/test/browser/index.html${query}`, "ESM build");
+    failed += await runPage(context, `${origin}/bundle/index.html${query}`, "esbuild bundle");
     return failed === 0 ? 0 : 1;
   } finally {
     if (context) await context.close().catch(() => {});
-    server.close();
+    server?.close();
     await rm(profile, { recursive: true, force: true });
+    await rm(bundleDir, { recursive: true, force: true });
   }
 }
 
