@@ -1,5 +1,5 @@
 // Smoke checks shared by the Node tests (smoke.test.mjs, through node:test) and the browser
-// test (browser/page.mjs, in headless Chromium). Each check gets the SDK module and throws on
+// test (browser/suite.mjs, in headless Chromium: page, worker, bundle). Each check gets the SDK module and throws on
 // failure. No Node APIs here: this file runs in the browser unchanged.
 
 export const PUBLIC_EXPORTS = [
