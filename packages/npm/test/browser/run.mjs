@@ -1,8 +1,10 @@
 // Browser test: serves packages/npm on 127.0.0.1 (random port) and runs the page's checks in
-// headless Chromium (Debian's, driven by playwright-core) twice: test/browser/index.html loads
-// the ESM entry as published (an import map points "mantra-sdk" at browser.mjs), and the same
-// page bundled by esbuild as an app would bundle it (bare "mantra-sdk" resolved through the
-// package's `exports`, minified, the wasm copied next to the bundle; served under /bundle/).
+// headless Chromium (Debian's, driven by playwright-core) three times: test/browser/index.html
+// loads the ESM entry as published (an import map points "mantra-sdk" at browser.mjs), and
+// the same page bundled as an app would bundle it — by esbuild (minified; the wasm copied next
+// to the bundle; served under /bundle/) and by Vite (its production build of app.html, which
+// emits the wasm as an asset itself; served under /vite/). Both bundlers resolve the bare
+// "mantra-sdk" through the package's `exports`.
 // Exits non-zero on any failed check, page error or timeout. Bounded: 120 s overall.
 import { createReadStream } from "node:fs";
 import { copyFile, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
@@ -13,6 +15,7 @@ import { fileURLToPath } from "node:url";
 
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
+import { build as viteBuild } from "vite";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url)); // packages/npm
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
@@ -34,7 +37,7 @@ watchdog.unref();
 // The page as an app's bundle: esbuild resolves "mantra-sdk" by the package's own name
 // (a self-reference through `exports`, "browser" condition), and the glue's
 // `new URL("mantra_sdk_wasm_bg.wasm", import.meta.url)` finds the wasm next to the bundle.
-async function bundle(dir) {
+async function bundleEsbuild(dir) {
   await build({
     entryPoints: [path.join(ROOT, "test/browser/page.mjs")],
     bundle: true,
@@ -55,13 +58,26 @@ async function bundle(dir) {
   );
 }
 
-function serve(bundleDir) {
+// The page as a Vite app (app.html → page.mjs), built for production with relative URLs.
+async function bundleVite(dir) {
+  const root = path.join(ROOT, "test/browser");
+  await viteBuild({
+    root,
+    configFile: false,
+    logLevel: "warn",
+    base: "./",
+    build: { outDir: dir, emptyOutDir: true, rollupOptions: { input: path.join(root, "app.html") } },
+  });
+}
+
+// `mounts`: URL prefix ("/bundle") → directory, served instead of packages/npm below it.
+function serve(mounts) {
   const server = http.createServer(async (req, res) => {
     try {
       const url = new URL(req.url, "http://127.0.0.1");
-      const bundled = url.pathname.startsWith("/bundle/");
-      const base = bundled ? bundleDir : ROOT;
-      const rel = bundled ? url.pathname.slice("/bundle".length) : url.pathname;
+      const mount = Object.keys(mounts).find((m) => url.pathname.startsWith(`${m}/`));
+      const base = mount ? mounts[mount] : ROOT;
+      const rel = mount ? url.pathname.slice(mount.length) : url.pathname;
       const file = path.resolve(base, "." + decodeURIComponent(rel));
       const type = TYPES[path.extname(file)];
       if (!file.startsWith(base) || file.includes(`${path.sep}node_modules${path.sep}`) || !type ||
@@ -128,12 +144,14 @@ async function runPage(context, url, label) {
 
 async function main() {
   const bundleDir = await mkdtemp(path.join(tmpdir(), "mantra-bundle-"));
+  const viteDir = await mkdtemp(path.join(tmpdir(), "mantra-vite-"));
   const profile = await mkdtemp(path.join(tmpdir(), "mantra-chromium-"));
   let server;
   let context;
   try {
-    await bundle(bundleDir);
-    server = await serve(bundleDir);
+    await bundleEsbuild(bundleDir);
+    await bundleVite(viteDir);
+    server = await serve({ "/bundle": bundleDir, "/vite": viteDir });
     const nodes = await devnet();
     if (!nodes) console.log("# devnet not running: MantraClient browser check skipped (scripts/devnet up)");
     const { port } = server.address();
@@ -156,12 +174,14 @@ async function main() {
     const origin = `http://127.0.0.1:${port}`;
     let failed = await runPage(context, `${origin}/test/browser/index.html${query}`, "ESM build");
     failed += await runPage(context, `${origin}/bundle/index.html${query}`, "esbuild bundle");
+    failed += await runPage(context, `${origin}/vite/app.html${query}`, "Vite build");
     return failed === 0 ? 0 : 1;
   } finally {
     if (context) await context.close().catch(() => {});
     server?.close();
     await rm(profile, { recursive: true, force: true });
     await rm(bundleDir, { recursive: true, force: true });
+    await rm(viteDir, { recursive: true, force: true });
   }
 }
 
