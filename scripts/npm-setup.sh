@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Tools for the npm package, installed only when missing or stale (silent when all is in place):
-# Node >= 20, packages/npm/node_modules (npm ci from the committed lockfile: binaryen's
-# wasm-opt, typescript, playwright-core), the wasm-bindgen CLI at the exact version the
+# Node >= 20.19, packages/npm/node_modules (npm ci from the committed lockfile: binaryen's
+# wasm-opt, typescript, playwright-core, esbuild, vite), the wasm-bindgen CLI at the exact version the
 # workspace resolved, and Debian's chromium for the browser test.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -11,9 +11,9 @@ command -v node >/dev/null && command -v npm >/dev/null || {
   echo "setup-npm: Node.js >= 20 and npm are required (e.g. apt-get install -y nodejs npm)" >&2
   exit 1
 }
-node_major="$(node -p 'process.versions.node.split(".")[0]')"
-if ((node_major < 20)); then
-  echo "setup-npm: Node.js >= 20 is required for the tests, found $(node --version)" >&2
+# 20.19: the browser test's Vite build (vite 8 / rolldown need ^20.19 || >= 22.12).
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
+  echo "setup-npm: Node.js >= 20.19 is required for the tests, found $(node --version)" >&2
   exit 1
 fi
 

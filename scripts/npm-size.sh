@@ -28,7 +28,10 @@ printf '%-36s %10d %10d\n' "total (wasm + glue + JS layer)" "$raw_total" "$gz_to
 # As an app ships it (esbuild bundle + wasm), and the anchor measured the same way.
 bundled="$(node bench/bundle-size.mjs --json)"
 node -e '
-  for (const r of JSON.parse(process.argv[1])) console.log(`${r.name}: ${r.raw} raw, ${r.gz} gzipped`);
+  for (const r of JSON.parse(process.argv[1])) {
+    const parts = r.wasm ? ` (JS ${r.js.raw} / ${r.js.gz}, wasm ${r.wasm.raw} / ${r.wasm.gz})` : "";
+    console.log(`${r.name}: ${r.raw} raw, ${r.gz} gzipped${parts}`);
+  }
 ' "$bundled"
 gz_total="$(node -e 'console.log(JSON.parse(process.argv[1])[0].gz)' "$bundled")"
 printf 'budget: %d bytes gzipped for the bundled SDK (%s%% used)\n' "$BUDGET_GZ" "$((gz_total * 100 / BUDGET_GZ))"

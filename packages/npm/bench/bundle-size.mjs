@@ -4,7 +4,7 @@
 //     package's `exports`, i.e. browser.mjs → dist/web), plus the wasm it loads next to it;
 //   - CosmJS (when bench/cosmjs is installed: `npm ci` there): the anchor program, a minimal
 //     `Comet38Client` over `HttpBatchClient`, bundled the same way in the same run.
-// `--json` prints one JSON object instead (scripts/npm-size.sh reads it).
+// `--json` prints the rows as one JSON array instead (scripts/npm-size.sh reads it).
 import { readFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -64,5 +64,8 @@ const rows = [await sdk(), await cosmjs()].filter(Boolean);
 if (process.argv.includes("--json")) {
   console.log(JSON.stringify(rows));
 } else {
-  for (const r of rows) console.log(`${r.name}: ${r.raw} bytes raw, ${r.gz} gzipped`);
+  for (const r of rows) {
+    const parts = r.wasm ? ` (JS ${r.js.raw} / ${r.js.gz}, wasm ${r.wasm.raw} / ${r.wasm.gz})` : "";
+    console.log(`${r.name}: ${r.raw} bytes raw, ${r.gz} gzipped${parts}`);
+  }
 }

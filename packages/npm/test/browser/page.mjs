@@ -1,5 +1,5 @@
-// Runs the browser suite (suite.mjs) against the ESM build in the page, then — unbundled
-// only — again inside a module Worker (worker.mjs: wallets keep RPC off the main thread);
+// Runs the browser suite (suite.mjs) against the SDK in the page, then — when run.mjs asks
+// (`?worker=1`, the unbundled page) — again inside a module Worker (worker.mjs: wallets keep RPC off the main thread);
 // test/browser/run.mjs reads window.__mantraResult.
 import { runSuite } from "./suite.mjs";
 
@@ -41,10 +41,12 @@ async function main() {
   } catch (err) {
     return { fatal: `import("mantra-sdk") failed: ${err && err.stack ? err.stack : err}` };
   }
-  const devnet = new URLSearchParams(location.search).get("devnet");
+  const params = new URLSearchParams(location.search);
+  const devnet = params.get("devnet");
   const results = await runSuite(sdk, devnet);
-  // The unbundled page lives at /test/browser/ next to worker.mjs; a bundle has no worker.
-  if (new URL(import.meta.url).pathname.startsWith("/test/browser/")) results.push(...(await inWorker(devnet)));
+  // The Worker run: asked for by run.mjs on the unbundled page only (worker.mjs imports the
+  // ESM entry by its URL next to this file, which a bundle does not keep).
+  if (params.get("worker") === "1") results.push(...(await inWorker(devnet)));
   return { results, version: sdk.version(), userAgent: navigator.userAgent };
 }
 

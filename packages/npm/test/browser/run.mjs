@@ -5,8 +5,8 @@
 // to the bundle; served under /bundle/) and by Vite (its production build of app.html, which
 // emits the wasm as an asset itself; served under /vite/). Both bundlers resolve the bare
 // "mantra-sdk" through the package's `exports`.
-// Exits non-zero on any failed check, page error or timeout. Bounded: 120 s overall.
-import { createReadStream } from "node:fs";
+// Exits non-zero on any failed check, page error or timeout. Bounded: 240 s overall.
+import { createReadStream, rmSync } from "node:fs";
 import { copyFile, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import http from "node:http";
 import { tmpdir } from "node:os";
@@ -19,7 +19,8 @@ import { build as viteBuild } from "vite";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url)); // packages/npm
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-const DEADLINE_MS = 120_000;
+const DEADLINE_MS = 240_000;
+const temps = []; // removed at the end, or by the watchdog
 const TYPES = {
   ".html": "text/html; charset=utf-8",
   ".mjs": "text/javascript; charset=utf-8",
@@ -30,6 +31,7 @@ const TYPES = {
 
 const watchdog = setTimeout(() => {
   console.error(`browser: no result within ${DEADLINE_MS} ms`);
+  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
   process.exit(2);
 }, DEADLINE_MS);
 watchdog.unref();
@@ -66,7 +68,7 @@ async function bundleVite(dir) {
     configFile: false,
     logLevel: "warn",
     base: "./",
-    build: { outDir: dir, emptyOutDir: true, rollupOptions: { input: path.join(root, "app.html") } },
+    build: { outDir: dir, emptyOutDir: true, rolldownOptions: { input: path.join(root, "app.html") } },
   });
 }
 
@@ -80,7 +82,8 @@ function serve(mounts) {
       const rel = mount ? url.pathname.slice(mount.length) : url.pathname;
       const file = path.resolve(base, "." + decodeURIComponent(rel));
       const type = TYPES[path.extname(file)];
-      if (!file.startsWith(base) || file.includes(`${path.sep}node_modules${path.sep}`) || !type ||
+      const inside = path.relative(base, file);
+      if (inside.startsWith("..") || path.isAbsolute(inside) || file.includes(`${path.sep}node_modules${path.sep}`) || !type ||
           !(await stat(file)).isFile()) {
         throw new Error("not served");
       }
@@ -106,8 +109,9 @@ async function devnet() {
 }
 
 // Opens `url` in a fresh page and prints its checks, each name prefixed with `label`;
-// returns the number of failures (a page that cannot load the SDK counts as one).
-async function runPage(context, url, label) {
+// returns the number of failures (a page that cannot load the SDK counts as one, and so
+// does a page asked for the Worker run, `worker`, that reports no worker result).
+async function runPage(context, url, label, worker = false) {
   const page = await context.newPage();
   const pageErrors = [];
   page.on("pageerror", (err) => pageErrors.push(String(err && err.stack ? err.stack : err)));
@@ -116,7 +120,7 @@ async function runPage(context, url, label) {
   });
   try {
     await page.goto(url, { timeout: 30_000 });
-    const handle = await page.waitForFunction(() => window.__mantraResult, null, { timeout: 60_000 });
+    const handle = await page.waitForFunction(() => window.__mantraResult, null, { timeout: 90_000 });
     const result = await handle.jsonValue();
     if (result.fatal) {
       console.log(`not ok - ${label}: load the SDK: ${result.fatal}`);
@@ -135,6 +139,10 @@ async function runPage(context, url, label) {
       failed++;
       console.log(`not ok - ${label}: uncaught page error: ${e}`);
     }
+    if (worker && !result.results.some((r) => r.name.startsWith("worker: "))) {
+      failed++;
+      console.log(`not ok - ${label}: the suite did not run in a Worker`);
+    }
     console.log(`browser (${label}): ${result.results.length - failed + pageErrors.length} passed, ${failed} failed`);
     return failed;
   } finally {
@@ -146,6 +154,7 @@ async function main() {
   const bundleDir = await mkdtemp(path.join(tmpdir(), "mantra-bundle-"));
   const viteDir = await mkdtemp(path.join(tmpdir(), "mantra-vite-"));
   const profile = await mkdtemp(path.join(tmpdir(), "mantra-chromium-"));
+  temps.push(bundleDir, viteDir, profile);
   let server;
   let context;
   try {
@@ -172,7 +181,8 @@ async function main() {
     });
     const query = nodes ? `?devnet=${nodes.map(encodeURIComponent).join(",")}` : "";
     const origin = `http://127.0.0.1:${port}`;
-    let failed = await runPage(context, `${origin}/test/browser/index.html${query}`, "ESM build");
+    const worker = `${query ? `${query}&` : "?"}worker=1`;
+    let failed = await runPage(context, `${origin}/test/browser/index.html${worker}`, "ESM build", true);
     failed += await runPage(context, `${origin}/bundle/index.html${query}`, "esbuild bundle");
     failed += await runPage(context, `${origin}/vite/app.html${query}`, "Vite build");
     return failed === 0 ? 0 : 1;
